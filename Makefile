@@ -1,0 +1,75 @@
+# prunebench -- build, tests, and the experiment pipeline.
+#
+#   make               build build/prunebench and build/plugins/*.so
+#   make check         build and run the TAP test suite with prove
+#   make reproduce     deps -> build -> every experiment cell -> figures -> report/report.pdf
+#   make reproduce SCALE=quick   the same pipeline, shrunk for CI (minutes)
+#   make sanitize      the test suite under AddressSanitizer + UBSan
+#   make deps          install missing Debian packages (as root) or print the apt-get line
+#
+# Every experiment cell (fit, order, curve) is one file target, so `make -j2`
+# runs cells in parallel and a second run with nothing changed does nothing.
+
+SHELL := /bin/bash
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+CC      ?= cc
+OPT     ?= -O2 -g
+ifeq ($(CI),true)
+WERROR  ?= -Werror
+endif
+PKGS    := gsl openblas
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LDIRS  := $(shell pkg-config --libs-only-L $(PKGS) 2>/dev/null)
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow $(WERROR)
+CFLAGS_ALL := $(WARN) $(OPT) $(SAN) -Iplugins -Iharness -Imodels -Idatasets $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS_ALL := $(SAN) $(PKG_LDIRS) -lopenblas -lgsl -ldl -lm $(LDLIBS)
+
+B       ?= build
+LIB_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c)) $(wildcard models/*.c) $(wildcard datasets/*.c)
+LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
+HDRS    := $(wildcard harness/*.h models/*.h datasets/*.h plugins/*.h)
+PB      := $(B)/prunebench
+PLUGINS := $(sort $(basename $(notdir $(wildcard plugins/*.c))))
+PLUGIN_SO := $(patsubst %,$(B)/plugins/%.so,$(PLUGINS))
+TESTS   := $(patsubst t/%.c,$(B)/t/%.t,$(wildcard t/*.c))
+
+.PHONY: all check sanitize deps clean bench reproduce figures report FORCE
+all: $(PB) $(PLUGIN_SO)
+
+$(B)/obj/%.o: %.c $(HDRS) | $(B)/obj/harness $(B)/obj/models $(B)/obj/datasets
+	$(CC) $(CFLAGS_ALL) -DPB_VERSION='"$(VERSION)"' -c -o $@ $<
+
+$(B)/libprunebench.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(PB): harness/main.c $(B)/libprunebench.a $(HDRS)
+	$(CC) $(CFLAGS_ALL) -DPB_VERSION='"$(VERSION)"' -o $@ harness/main.c $(B)/libprunebench.a $(LDLIBS_ALL)
+
+# A plugin sees only plugins/prunebench.h and never links against the host.
+$(B)/plugins/%.so: plugins/%.c plugins/prunebench.h | $(B)/plugins
+	$(CC) $(WARN) $(OPT) $(SAN) -Iplugins -fPIC -shared -fvisibility=hidden -o $@ $< -lm
+
+$(B)/t/%.t: t/%.c t/tap.h $(B)/libprunebench.a $(HDRS) | $(B)/t
+	$(CC) $(CFLAGS_ALL) -It -o $@ $< $(B)/libprunebench.a $(LDLIBS_ALL)
+
+$(B)/obj/harness $(B)/obj/models $(B)/obj/datasets $(B)/plugins $(B)/t:
+	mkdir -p $@
+
+check: all $(TESTS)
+	PB_BUILD=$(B) prove --exec '' $(TESTS)
+
+# The whole suite again under AddressSanitizer and UBSan, in its own build tree.
+sanitize:
+	$(MAKE) B=build-sanitize OPT='-O1 -g -fno-omit-frame-pointer' \
+	    SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' check
+
+deps:
+	@scripts/deps.sh
+
+clean:
+	rm -rf build build-sanitize report/gen report/*.aux report/*.log report/*.out report/report.pdf
+
+include experiments.mk

@@ -1,0 +1,290 @@
+/* tabular.c -- see tabular.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "tabular.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+void pb_data_free(pb_data *data)
+{
+    if (!data) return;
+    free(data->X);
+    free(data->y);
+    memset(data, 0, sizeof *data);
+}
+
+int pb_data_alloc(pb_data *data, const char *name, size_t n, size_t d, size_t ydim, int n_classes)
+{
+    memset(data, 0, sizeof *data);
+    snprintf(data->name, sizeof data->name, "%s", name);
+    data->n = n, data->d = d, data->ydim = ydim, data->n_classes = n_classes;
+    data->X = pb_calloc(n * d, sizeof *data->X);
+    data->y = pb_calloc(n * ydim, sizeof *data->y);
+    if (!data->X || !data->y) {
+        pb_data_free(data);
+        return PB_ERR_NOMEM;
+    }
+    return PB_OK;
+}
+
+/* Split a line on commas in place; returns the number of fields. */
+static size_t split_fields(char *line, char **fields, size_t max)
+{
+    size_t n = 0;
+    char *p = line;
+    for (;;) {
+        if (n < max) fields[n] = p;
+        n++;
+        char *c = strchr(p, ',');
+        if (!c) break;
+        *c = '\0';
+        p = c + 1;
+    }
+    return n;
+}
+
+static void chomp(char *s)
+{
+    size_t len = strlen(s);
+    while (len && (s[len - 1] == '\n' || s[len - 1] == '\r')) s[--len] = '\0';
+}
+
+/* Parse a whole field as a finite double. */
+static int parse_number(const char *s, double *out)
+{
+    while (isspace((unsigned char)*s)) s++;
+    if (!*s) return 0;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    while (isspace((unsigned char)*end)) end++;
+    if (*end || errno == ERANGE || !isfinite(v)) return 0;
+    *out = v;
+    return 1;
+}
+
+int pb_csv_load(const char *path, int classification, const char *name, pb_data *out)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "r");
+    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    int st = PB_OK;
+    enum { MAXF = 4096 };
+    char **fields = pb_calloc(MAXF, sizeof *fields);
+    if (!fields) { fclose(f); return PB_ERR_NOMEM; }
+    double n_d, d_d;
+    size_t n = 0, d = 0, row = 0;
+    if (getline(&line, &cap, f) < 0) {
+        st = pb_error(PB_ERR_FORMAT, "%s:1: empty file (expected a line 'n_samples,n_features,...')", path);
+        goto done;
+    }
+    lineno = 1;
+    chomp(line);
+    size_t nf = split_fields(line, fields, MAXF);
+    if (nf < 2 || !parse_number(fields[0], &n_d) || !parse_number(fields[1], &d_d) || n_d < 1 ||
+        d_d < 1 || n_d != floor(n_d) || d_d != floor(d_d) || n_d > 1e8 || d_d > 1e5) {
+        st = pb_error(PB_ERR_FORMAT, "%s:1: expected 'n_samples,n_features,...' with two positive integers", path);
+        goto done;
+    }
+    n = (size_t)n_d, d = (size_t)d_d;
+    if ((st = pb_data_alloc(out, name, n, d, 1, 0))) goto done;
+    int max_class = -1;
+    while (getline(&line, &cap, f) >= 0) {
+        lineno++;
+        chomp(line);
+        if (!line[0]) continue;
+        nf = split_fields(line, fields, MAXF);
+        double v;
+        if (row == 0 && lineno == 2 && !parse_number(fields[0], &v)) continue; /* column names */
+        if (nf != d + 1) {
+            st = pb_error(PB_ERR_FORMAT, "%s:%zu: expected %zu columns (%zu features and a target), found %zu",
+                          path, lineno, d + 1, d, nf);
+            goto done;
+        }
+        if (row == n) {
+            st = pb_error(PB_ERR_FORMAT, "%s:%zu: more rows than the %zu announced on line 1", path, lineno, n);
+            goto done;
+        }
+        for (size_t j = 0; j <= d; j++) {
+            if (!parse_number(fields[j], &v)) {
+                st = pb_error(PB_ERR_FORMAT, "%s:%zu:%zu: expected a number, found '%.40s'", path, lineno,
+                              j + 1, fields[j]);
+                goto done;
+            }
+            if (j < d) {
+                out->X[row * d + j] = v;
+            } else {
+                if (classification && (v < 0 || v != floor(v) || v > 10000)) {
+                    st = pb_error(PB_ERR_FORMAT, "%s:%zu:%zu: class label must be a non-negative integer, found '%s'",
+                                  path, lineno, j + 1, fields[j]);
+                    goto done;
+                }
+                out->y[row] = v;
+                if (classification && (int)v > max_class) max_class = (int)v;
+            }
+        }
+        row++;
+    }
+    if (ferror(f)) {
+        st = pb_error(PB_ERR_IO, "%s:%zu: read error", path, lineno);
+    } else if (row != n) {
+        st = pb_error(PB_ERR_FORMAT, "%s:%zu: file ends after %zu rows; line 1 announced %zu", path, lineno, row, n);
+    } else if (classification) {
+        out->n_classes = max_class + 1;
+    }
+done:
+    free(line);
+    free(fields);
+    fclose(f);
+    if (st) pb_data_free(out);
+    return st;
+}
+
+int pb_synthetic_make(size_t n, size_t d, uint64_t seed, pb_data *out)
+{
+    int st = pb_data_alloc(out, "synthetic", n, d, 1, 0);
+    if (st) return st;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!r) { pb_data_free(out); return pb_error(PB_ERR_NOMEM, "out of memory"); }
+    gsl_rng_set(r, (unsigned long)seed);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < d; j++) out->X[i * d + j] = 1.0 + gsl_ran_gaussian_ziggurat(r, 1.0);
+        out->y[i] = out->X[i * d];
+    }
+    gsl_rng_free(r);
+    return PB_OK;
+}
+
+int pb_dataset_load(const char *name, const char *dir, uint64_t seed, pb_data *out)
+{
+    char path[4096];
+    if (!strcmp(name, "wine")) {
+        snprintf(path, sizeof path, "%s/wine_data.csv", dir);
+        return pb_csv_load(path, 1, name, out);
+    }
+    if (!strcmp(name, "boston")) {
+        snprintf(path, sizeof path, "%s/boston_house_prices.csv", dir);
+        return pb_csv_load(path, 0, name, out);
+    }
+    if (!strcmp(name, "synthetic")) return pb_synthetic_make(10000, 100, seed, out);
+    return pb_error(PB_ERR_ARG, "unknown dataset '%s' (known: wine, boston, synthetic)", name);
+}
+
+static int copy_rows(const pb_data *all, const size_t *idx, size_t n, const char *suffix, pb_data *out)
+{
+    char nm[64];
+    snprintf(nm, sizeof nm, "%s%s", all->name, suffix);
+    int st = pb_data_alloc(out, nm, n, all->d, all->ydim, all->n_classes);
+    if (st) return st;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(out->X + i * all->d, all->X + idx[i] * all->d, all->d * sizeof *out->X);
+        memcpy(out->y + i * all->ydim, all->y + idx[i] * all->ydim, all->ydim * sizeof *out->y);
+    }
+    return PB_OK;
+}
+
+int pb_split(const pb_data *all, double test_fraction, uint64_t seed, pb_data *train, pb_data *test)
+{
+    memset(train, 0, sizeof *train);
+    memset(test, 0, sizeof *test);
+    if (!(test_fraction > 0 && test_fraction < 1))
+        return pb_error(PB_ERR_ARG, "test fraction must be in (0,1), got %g", test_fraction);
+    size_t n = all->n;
+    size_t *perm = pb_calloc(n, sizeof *perm), *tr = pb_calloc(n, sizeof *tr), *te = pb_calloc(n, sizeof *te);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    int st = PB_OK;
+    if (!perm || !tr || !te || !r) { st = pb_error(PB_ERR_NOMEM, "out of memory"); goto done; }
+    gsl_rng_set(r, (unsigned long)seed);
+    for (size_t i = 0; i < n; i++) perm[i] = i;
+    gsl_ran_shuffle(r, perm, n, sizeof *perm);
+    size_t ntr = 0, nte = 0;
+    int strata = all->n_classes > 0 ? all->n_classes : 1;
+    for (int c = 0; c < strata; c++) {
+        size_t count = 0, taken = 0;
+        for (size_t i = 0; i < n; i++)
+            if (all->n_classes == 0 || (int)all->y[perm[i]] == c) count++;
+        size_t want = (size_t)floor(test_fraction * (double)count + 0.5);
+        for (size_t i = 0; i < n; i++) {
+            size_t k = perm[i];
+            if (all->n_classes && (int)all->y[k] != c) continue;
+            if (taken++ < want) te[nte++] = k;
+            else tr[ntr++] = k;
+        }
+    }
+    /* Keep a seeded (not class-sorted) order within each split. */
+    gsl_ran_shuffle(r, tr, ntr, sizeof *tr);
+    gsl_ran_shuffle(r, te, nte, sizeof *te);
+    if (ntr == 0 || nte == 0) { st = pb_error(PB_ERR_ARG, "split of %zu rows leaves an empty part", n); goto done; }
+    if ((st = copy_rows(all, tr, ntr, "/train", train)) || (st = copy_rows(all, te, nte, "/test", test))) {
+        pb_data_free(train);
+        pb_data_free(test);
+    }
+done:
+    free(perm);
+    free(tr);
+    free(te);
+    if (r) gsl_rng_free(r);
+    return st;
+}
+
+void pb_scaling_free(pb_scaling *sc)
+{
+    if (!sc) return;
+    free(sc->x_mean);
+    free(sc->x_sd);
+    free(sc->y_mean);
+    free(sc->y_sd);
+    memset(sc, 0, sizeof *sc);
+}
+
+/* Mean and (population) sd of column j of A (n x stride); sd 0 becomes 1. */
+static void column_stats(const double *A, size_t n, size_t stride, size_t j, double *mean, double *sd)
+{
+    double m = 0, v = 0;
+    for (size_t i = 0; i < n; i++) m += A[i * stride + j];
+    m /= (double)n;
+    for (size_t i = 0; i < n; i++) v += (A[i * stride + j] - m) * (A[i * stride + j] - m);
+    v /= (double)n;
+    *mean = m;
+    *sd = v > 0 ? sqrt(v) : 1.0;
+}
+
+static void apply_scaling(double *A, size_t n, size_t stride, const double *mean, const double *sd)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < stride; j++) A[i * stride + j] = (A[i * stride + j] - mean[j]) / sd[j];
+}
+
+int pb_standardize(pb_data *train, pb_data *test, int standardize_y, pb_scaling *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    size_t d = train->d, k = train->ydim;
+    sc->d = d, sc->ydim = k;
+    sc->x_mean = pb_calloc(d, sizeof(double));
+    sc->x_sd = pb_calloc(d, sizeof(double));
+    sc->y_mean = pb_calloc(k, sizeof(double));
+    sc->y_sd = pb_calloc(k, sizeof(double));
+    if (!sc->x_mean || !sc->x_sd || !sc->y_mean || !sc->y_sd) {
+        pb_scaling_free(sc);
+        return PB_ERR_NOMEM;
+    }
+    for (size_t j = 0; j < d; j++) column_stats(train->X, train->n, d, j, &sc->x_mean[j], &sc->x_sd[j]);
+    apply_scaling(train->X, train->n, d, sc->x_mean, sc->x_sd);
+    apply_scaling(test->X, test->n, d, sc->x_mean, sc->x_sd);
+    for (size_t j = 0; j < k; j++) sc->y_mean[j] = 0, sc->y_sd[j] = 1;
+    if (train->n_classes == 0 && standardize_y) {
+        for (size_t j = 0; j < k; j++) column_stats(train->y, train->n, k, j, &sc->y_mean[j], &sc->y_sd[j]);
+        apply_scaling(train->y, train->n, k, sc->y_mean, sc->y_sd);
+        apply_scaling(test->y, test->n, k, sc->y_mean, sc->y_sd);
+    }
+    return PB_OK;
+}

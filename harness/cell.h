@@ -1,0 +1,30 @@
+/* cell.h -- what every step of a cell needs: the fit, its model, and the
+ * same train/test split and standardization the fit was trained on,
+ * re-derived from the seeds the fit file records. */
+#ifndef PB_CELL_H
+#define PB_CELL_H
+
+#include "fit.h"
+#include "mlp.h"
+#include "tabular.h"
+
+typedef struct pb_cell {
+    pb_fit fit;
+    pb_mlp *model;
+    pb_data train, test;
+    pb_scaling scaling;
+} pb_cell;
+
+/* Split and standardize `all` as PROTOCOLS.md says (seeded stratified split,
+ * scaling fitted on train only). */
+int pb_cell_prepare_data(const pb_data *all, double test_fraction, uint64_t split_seed, int standardize_y,
+                         pb_data *train, pb_data *test, pb_scaling *sc);
+
+/* Load fit_path, parse its model, reload its dataset from data_dir, split. */
+int pb_cell_open(pb_cell *c, const char *fit_path, const char *data_dir);
+void pb_cell_close(pb_cell *c);
+
+/* The prunable set: weight-matrix entries, plus biases when include_biases. */
+size_t pb_prunable_mask(const pb_mlp *m, int include_biases, unsigned char *mask);
+
+#endif

@@ -1,0 +1,40 @@
+/* fit.h -- a trained network and how it was made, stored as a versioned
+ * binary file.
+ *
+ * File layout (native byte order, detected by the order mark):
+ *   8 bytes magic "PBFIT\r\n\032", u32 version (PB_FIT_VERSION), u32 order mark 0x01020304,
+ *   u64 payload length, payload, u64 FNV-1a checksum of everything before it.
+ * Payload: strings as u32 length + bytes; numbers as u64 / f64; then the
+ * arrays mean[n] and sd[n]. A file with another magic, version, order mark,
+ * length or checksum is rejected with a message that says which.
+ */
+#ifndef PB_FIT_H
+#define PB_FIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PB_FIT_VERSION 1u
+
+typedef struct pb_fit {
+    char model[128];        /* model spec */
+    char dataset[32];
+    char family[32];        /* "gauss-diag" or "point" */
+    uint32_t repeat;
+    uint64_t data_seed;     /* split seed: the evaluation re-derives the same split */
+    uint64_t init_seed;     /* initialization and training noise */
+    double test_fraction;
+    int standardize_y;
+    size_t n;
+    double *mean, *sd;      /* n each; sd all zero for point fits */
+    double prior_mean, prior_sd;
+    double final_objective; /* training objective at the end (per sample) */
+    char settings[512];     /* training settings, one line */
+} pb_fit;
+
+int pb_fit_alloc(pb_fit *fit, size_t n);
+void pb_fit_free(pb_fit *fit);
+int pb_fit_save(const pb_fit *fit, const char *path);
+int pb_fit_load(const char *path, pb_fit *fit);
+
+#endif

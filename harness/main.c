@@ -1,0 +1,464 @@
+/* main.c -- the prunebench command line: one subcommand per pipeline step.
+ *
+ *   train         fit a model to a dataset (one cell)          -> .fit
+ *   rank          score a fit with a pruning-method plugin     -> order .tsv
+ *   curve         protocol P1 for one order                    -> curve .tsv
+ *   summarize     P1 summary, gnuplot data and LaTeX tables for one dataset
+ *   plugins       list the plugins found
+ *   check-plugin  conformance test for a plugin author
+ *   provenance    LaTeX macros describing this build (report appendix)
+ *
+ * Exit-on-error lives only here; every library function returns a status.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_version.h>
+
+#include "blas.h"
+#include "cell.h"
+#include "fit.h"
+#include "host.h"
+#include "order.h"
+#include "p1.h"
+#include "summary.h"
+#include "train.h"
+#include "util.h"
+
+#ifndef PB_DEFAULT_PLUGIN_DIR
+#define PB_DEFAULT_PLUGIN_DIR "build/plugins"
+#endif
+#ifndef PB_DEFAULT_DATA_DIR
+#define PB_DEFAULT_DATA_DIR "datasets"
+#endif
+
+static void die(int st)
+{
+    fprintf(stderr, "prunebench: %s\n", pb_last_error());
+    exit(st ? 1 : 0);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: prunebench <command> [options]\n"
+            "commands:\n"
+            "  train --data NAME --model SPEC [--repeat R] [--family gauss-diag|point] [--epochs E]\n"
+            "        [--batch B] [--lr LR] [--init-sd S] [--prior-mean eb|zero] [--test-fraction F]\n"
+            "        [--experiment NAME] [--data-dir DIR] [--progress] -o FIT\n"
+            "  rank --fit FIT --method NAME|PATH.so [--options STR] [--prunable weights|all]\n"
+            "        [--plugin-dir DIR] [--data-dir DIR] -o ORDER.tsv\n"
+            "  curve --fit FIT --order ORDER.tsv [--fractions LIST] [--data-dir DIR] -o CURVE.tsv\n"
+            "  summarize --dataset NAME [--title T] [--tol X] [--mean F] [--gp F] [--tsv F] [--tex F]\n"
+            "        [--macros F] [--reference F] CURVE.tsv...\n"
+            "  plugins [--plugin-dir DIR]\n"
+            "  check-plugin PATH.so\n"
+            "  provenance\n"
+            "Datasets: wine, boston, synthetic. Model specs: mlp:13-13-3:tanh, mlp:13-39-1:tanh:mse.\n");
+}
+
+/* Minimal long-option parser: --key value pairs and flags. */
+typedef struct opt { const char *key; const char *val; int is_flag; int seen; } opt;
+
+#define O(k) {k, NULL, 0, 0}
+#define F(k) {k, NULL, 1, 0}
+#define END {NULL, NULL, 0, 0}
+
+static int parse_opts(int argc, char **argv, opt *opts, char ***rest, int *nrest)
+{
+    *nrest = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] == '-' && a[1]) {
+            const char *k = a[1] == '-' ? a + 2 : a + 1;
+            opt *o = NULL;
+            for (opt *p = opts; p->key; p++) if (!strcmp(p->key, k)) o = p;
+            if (!o) return pb_error(PB_ERR_ARG, "unknown option '%s' (see 'prunebench help')", a);
+            o->seen = 1;
+            if (o->is_flag) { o->val = "1"; continue; }
+            if (i + 1 >= argc) return pb_error(PB_ERR_ARG, "option '%s' needs a value", a);
+            o->val = argv[++i];
+        } else {
+            (*rest)[(*nrest)++] = argv[i];
+        }
+    }
+    return PB_OK;
+}
+
+static const char *get(opt *opts, const char *key, const char *dflt)
+{
+    for (opt *p = opts; p->key; p++) if (!strcmp(p->key, key)) return p->val ? p->val : dflt;
+    return dflt;
+}
+
+static const char *need(opt *opts, const char *key)
+{
+    const char *v = get(opts, key, NULL);
+    if (!v) die(pb_error(PB_ERR_ARG, "missing required option --%s", key));
+    return v;
+}
+
+static double get_num(opt *opts, const char *key, double dflt, double lo, double hi)
+{
+    const char *v = get(opts, key, NULL);
+    if (!v) return dflt;
+    char *end;
+    double x = strtod(v, &end);
+    if (end == v || *end || !(x >= lo && x <= hi))
+        die(pb_error(PB_ERR_ARG, "--%s %s: expected a number in [%g, %g]", key, v, lo, hi));
+    return x;
+}
+
+static int cmd_train(int argc, char **argv)
+{
+    opt o[] = {O("data"), O("model"), O("repeat"), O("family"), O("epochs"), O("batch"), O("lr"), O("init-sd"),
+               O("prior-mean"), O("test-fraction"), O("experiment"), O("data-dir"), O("weight-decay"),
+               F("progress"), O("o"), END};
+    char *restv[64], **rest = restv;
+    int nrest;
+    if (argc > 64) die(pb_error(PB_ERR_ARG, "too many arguments"));
+    int st = parse_opts(argc, argv, o, &rest, &nrest);
+    if (st) die(st);
+    if (nrest) die(pb_error(PB_ERR_ARG, "train: unexpected argument '%s'", rest[0]));
+    const char *data = need(o, "data"), *spec = need(o, "model"), *path = need(o, "o");
+    const char *experiment = get(o, "experiment", "p1"), *dir = get(o, "data-dir", PB_DEFAULT_DATA_DIR);
+    unsigned repeat = (unsigned)get_num(o, "repeat", 0, 0, 1e6);
+    pb_train_opts to;
+    pb_train_opts_default(&to);
+    const char *family = get(o, "family", "gauss-diag");
+    if (!strcmp(family, "gauss-diag")) to.family = PB_FAMILY_GAUSS_DIAG;
+    else if (!strcmp(family, "point")) to.family = PB_FAMILY_POINT;
+    else die(pb_error(PB_ERR_ARG, "--family %s: expected gauss-diag or point", family));
+    to.epochs = (size_t)get_num(o, "epochs", (double)to.epochs, 1, 1e7);
+    to.batch = (size_t)get_num(o, "batch", (double)to.batch, 0, 1e9);
+    to.lr = get_num(o, "lr", to.lr, 1e-9, 10);
+    to.init_sd = get_num(o, "init-sd", to.init_sd, 1e-6, 100);
+    to.weight_decay = get_num(o, "weight-decay", 0, 0, 1e6);
+    const char *pm = get(o, "prior-mean", "eb");
+    if (!strcmp(pm, "zero")) to.fix_prior_mean = 1;
+    else if (strcmp(pm, "eb")) die(pb_error(PB_ERR_ARG, "--prior-mean %s: expected eb or zero", pm));
+    to.progress = get(o, "progress", NULL) != NULL;
+    double test_fraction = get_num(o, "test-fraction", 0.2, 0.01, 0.99);
+
+    pb_mlp *m;
+    if ((st = pb_mlp_parse(spec, &m))) die(st);
+    uint64_t data_seed = pb_seed("split", data, "", "", repeat, "split");
+    uint64_t init_seed = pb_seed(experiment, data, spec, "base-fit", repeat, "init");
+    pb_data all, train, test;
+    pb_scaling sc;
+    if ((st = pb_dataset_load(data, dir, data_seed, &all))) die(st);
+    if (all.d != pb_mlp_in_dim(m))
+        die(pb_error(PB_ERR_ARG, "model %s takes %zu inputs but %s has %zu features", spec, pb_mlp_in_dim(m), data, all.d));
+    if ((all.n_classes > 0) != (m->head == PB_HEAD_CE))
+        die(pb_error(PB_ERR_ARG, "model %s has a %s head but %s is a %s task", spec, m->head == PB_HEAD_CE ? "ce" : "mse",
+                     data, all.n_classes ? "classification" : "regression"));
+    if (all.n_classes && (size_t)all.n_classes != pb_mlp_out_dim(m))
+        die(pb_error(PB_ERR_ARG, "model %s has %zu outputs but %s has %d classes", spec, pb_mlp_out_dim(m), data, all.n_classes));
+    if ((st = pb_cell_prepare_data(&all, test_fraction, data_seed, 1, &train, &test, &sc))) die(st);
+    pb_fit fit;
+    if ((st = pb_fit_alloc(&fit, m->n_params))) die(st);
+    snprintf(fit.model, sizeof fit.model, "%s", spec);
+    snprintf(fit.dataset, sizeof fit.dataset, "%s", data);
+    fit.repeat = repeat;
+    fit.data_seed = data_seed;
+    fit.init_seed = init_seed;
+    fit.test_fraction = test_fraction;
+    fit.standardize_y = 1;
+    to.seed = init_seed;
+    char label[512];
+    snprintf(label, sizeof label, "train %s %s repeat %u", data, spec, repeat);
+    to.label = label;
+    if ((st = pb_train(m, &train, &to, &fit))) die(st);
+    if ((st = pb_fit_save(&fit, path))) die(st);
+    pb_fit_free(&fit);
+    pb_data_free(&all);
+    pb_data_free(&train);
+    pb_data_free(&test);
+    pb_scaling_free(&sc);
+    pb_mlp_free(m);
+    return 0;
+}
+
+static void plugin_path(const char *method, const char *dir, char *out, size_t len)
+{
+    size_t l = strlen(method);
+    if (strchr(method, '/') || (l > 3 && !strcmp(method + l - 3, ".so"))) snprintf(out, len, "%s", method);
+    else snprintf(out, len, "%s/%s.so", dir, method);
+}
+
+static int cmd_rank(int argc, char **argv)
+{
+    opt o[] = {O("fit"), O("method"), O("options"), O("prunable"), O("plugin-dir"), O("data-dir"), O("experiment"), O("o"), END};
+    char *restv[64], **rest = restv;
+    int nrest;
+    if (argc > 64) die(pb_error(PB_ERR_ARG, "too many arguments"));
+    int st = parse_opts(argc, argv, o, &rest, &nrest);
+    if (st) die(st);
+    if (nrest) die(pb_error(PB_ERR_ARG, "rank: unexpected argument '%s'", rest[0]));
+    const char *fit_path = need(o, "fit"), *method = need(o, "method"), *path = need(o, "o");
+    const char *prunable = get(o, "prunable", "weights");
+    if (strcmp(prunable, "weights") && strcmp(prunable, "all"))
+        die(pb_error(PB_ERR_ARG, "--prunable %s: expected weights or all", prunable));
+    char so[2048];
+    plugin_path(method, get(o, "plugin-dir", getenv("PB_PLUGIN_DIR") ? getenv("PB_PLUGIN_DIR") : PB_DEFAULT_PLUGIN_DIR),
+                so, sizeof so);
+    pb_plugin p;
+    if ((st = pb_plugin_open(so, &p))) die(st);
+    pb_cell c;
+    if ((st = pb_cell_open(&c, fit_path, get(o, "data-dir", PB_DEFAULT_DATA_DIR)))) die(st);
+    size_t n = c.model->n_params;
+    unsigned char *mask = pb_calloc(n, 1);
+    size_t *order = pb_calloc(n, sizeof *order);
+    double *score = pb_calloc(n, sizeof *score);
+    if (!mask || !order || !score) die(PB_ERR_NOMEM);
+    size_t np = pb_prunable_mask(c.model, !strcmp(prunable, "all"), mask);
+    uint64_t seed = pb_seed(get(o, "experiment", "p1"), c.fit.dataset, c.fit.model, p.name, c.fit.repeat, "rank");
+    pb_host host;
+    pb_host_ctx ctx;
+    if ((st = pb_host_init(&host, &ctx, c.model, &c.train, seed))) die(st);
+    pb_fit_view view = {n, c.fit.mean, !strcmp(c.fit.family, "point") ? NULL : c.fit.sd, mask, np,
+                        c.fit.prior_mean, c.fit.prior_sd, c.fit.model};
+    char settings[512];
+    if ((st = pb_plugin_rank(&p, &host, &view, get(o, "options", ""), order, score, settings, sizeof settings))) die(st);
+    pb_order_meta meta = {p.name, settings, fit_path, prunable, seed, c.fit.repeat};
+    if ((st = pb_order_write(path, &meta, c.model, order, score, np))) die(st);
+    pb_host_release(&ctx);
+    pb_plugin_close(&p);
+    free(mask);
+    free(order);
+    free(score);
+    pb_cell_close(&c);
+    return 0;
+}
+
+static int cmd_curve(int argc, char **argv)
+{
+    opt o[] = {O("fit"), O("order"), O("fractions"), O("data-dir"), O("o"), END};
+    char *restv[64], **rest = restv;
+    int nrest;
+    if (argc > 64) die(pb_error(PB_ERR_ARG, "too many arguments"));
+    int st = parse_opts(argc, argv, o, &rest, &nrest);
+    if (st) die(st);
+    if (nrest) die(pb_error(PB_ERR_ARG, "curve: unexpected argument '%s'", rest[0]));
+    const char *fit_path = need(o, "fit"), *order_path = need(o, "order"), *path = need(o, "o");
+    const char *fspec = get(o, "fractions", PB_DEFAULT_FRACTIONS);
+    double *fr;
+    size_t nf;
+    if ((st = pb_fractions_parse(fspec, &fr, &nf))) die(st);
+    pb_cell c;
+    if ((st = pb_cell_open(&c, fit_path, get(o, "data-dir", PB_DEFAULT_DATA_DIR)))) die(st);
+    size_t *order, n_order;
+    char method[64];
+    if ((st = pb_order_read(order_path, c.model->n_params, &order, &n_order, method, sizeof method))) die(st);
+    if (!method[0]) die(pb_error(PB_ERR_FORMAT, "%s: no '# method:' line", order_path));
+    pb_outfile out;
+    if ((st = pb_out_open(&out, path))) die(st);
+    FILE *f = out.f;
+    fprintf(f, "# prunebench protocol P1: sparsity vs quality\n");
+    fprintf(f, "# method: %s\n# repeat: %u\n# dataset: %s\n# model: %s\n", method, c.fit.repeat, c.fit.dataset, c.fit.model);
+    fprintf(f, "# fit: %s\n# fit_settings: %s\n# order: %s\n", fit_path, c.fit.settings, order_path);
+    fprintf(f, "# quality_metric: %s\n# higher_is_better: %d\n", pb_quality_metric(&c), c.test.n_classes ? 1 : 0);
+    fprintf(f, "# test_samples: %zu\n# fractions: %s\n# removal: first k of the order set to 0, others at the "
+               "posterior mean, no retraining\n", c.test.n, fspec);
+    pb_write_provenance(f);
+    if ((st = pb_p1_curve(&c, order, n_order, fr, nf, f))) {
+        pb_out_abort(&out);
+        die(st);
+    }
+    if ((st = pb_out_commit(&out))) die(st);
+    free(fr);
+    free(order);
+    pb_cell_close(&c);
+    return 0;
+}
+
+static int cmd_summarize(int argc, char **argv)
+{
+    opt o[] = {O("dataset"), O("title"), O("tol"), O("mean"), O("gp"), O("tsv"), O("tex"), O("macros"), O("reference"), END};
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    int nrest;
+    if (!rest) die(PB_ERR_NOMEM);
+    int st = parse_opts(argc, argv, o, &rest, &nrest);
+    if (st) die(st);
+    if (nrest == 0) die(pb_error(PB_ERR_ARG, "summarize: no curve files given"));
+    pb_summary_opts so = {need(o, "dataset"), get(o, "title", NULL), get_num(o, "tol", 0, 0, 1e6), get(o, "mean", NULL),
+                          get(o, "gp", NULL), get(o, "tsv", NULL), get(o, "tex", NULL), get(o, "macros", NULL),
+                          get(o, "reference", NULL)};
+    if ((st = pb_summarize(&so, rest, (size_t)nrest))) die(st);
+    free(rest);
+    return 0;
+}
+
+static int cmd_plugins(int argc, char **argv)
+{
+    opt o[] = {O("plugin-dir"), END};
+    char *restv[8], **rest = restv;
+    int nrest;
+    if (argc > 8) die(pb_error(PB_ERR_ARG, "too many arguments"));
+    int st = parse_opts(argc, argv, o, &rest, &nrest);
+    if (st) die(st);
+    const char *dir = get(o, "plugin-dir", getenv("PB_PLUGIN_DIR") ? getenv("PB_PLUGIN_DIR") : PB_DEFAULT_PLUGIN_DIR);
+    DIR *d = opendir(dir);
+    if (!d) die(pb_error(PB_ERR_IO, "cannot open plugin directory %s", dir));
+    struct dirent *e;
+    char **names = NULL;
+    size_t n = 0;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l > 3 && !strcmp(e->d_name + l - 3, ".so")) {
+            char **nn = realloc(names, (n + 1) * sizeof *nn);
+            if (!nn || !(nn[n] = strdup(e->d_name))) die(pb_error(PB_ERR_NOMEM, "out of memory"));
+            names = nn, n++;
+        }
+    }
+    closedir(d);
+    for (size_t i = 0; i + 1 < n; i++)  /* sort names for a stable listing */
+        for (size_t j = i + 1; j < n; j++)
+            if (strcmp(names[i], names[j]) > 0) { char *t = names[i]; names[i] = names[j]; names[j] = t; }
+    int bad = 0;
+    printf("%-12s %-5s %s\n", "name", "abi", "summary / citation");
+    for (size_t i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        pb_plugin p;
+        if (pb_plugin_open(path, &p)) {
+            printf("%-12s %-5s error: %s\n", names[i], "-", pb_last_error());
+            bad = 1;
+        } else {
+            printf("%-12s %u.%-3u %s\n%-18s %s\n", p.name, p.method.abi_major, p.method.abi_minor, p.method.summary, "",
+                   p.method.citation);
+            pb_plugin_close(&p);
+        }
+        free(names[i]);
+    }
+    free(names);
+    if (n == 0) printf("(no plugins in %s)\n", dir);
+    return bad;
+}
+
+/* Conformance test: a small 3-class problem, a short variational fit, and
+ * the plugin run twice with the same seed. Prints TAP-style lines. */
+static int cmd_check_plugin(int argc, char **argv)
+{
+    if (argc != 1) { usage(stderr); return 2; }
+    const char *path = argv[0];
+    int failed = 0, ntest = 0;
+#define CHECK(cond, ...) do { ntest++; int ok_ = (cond); failed |= !ok_; printf("%s %d - ", ok_ ? "ok" : "not ok", ntest); \
+        printf(__VA_ARGS__); putchar('\n'); } while (0)
+    pb_plugin p;
+    int st = pb_plugin_open(path, &p);
+    CHECK(!st, "loads and passes descriptor validation%s%s", st ? ": " : "", st ? pb_last_error() : "");
+    if (st) return 1;
+    /* data: three Gaussian blobs in 4-D */
+    pb_data all, train, test;
+    pb_scaling sc;
+    if ((st = pb_data_alloc(&all, "check", 90, 4, 1, 3))) die(st);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 12345);
+    for (size_t i = 0; i < all.n; i++) {
+        int c = (int)(i % 3);
+        all.y[i] = c;
+        for (size_t j = 0; j < 4; j++) all.X[i * 4 + j] = (j == (size_t)c ? 2.0 : 0.0) + gsl_ran_gaussian(r, 1.0);
+    }
+    gsl_rng_free(r);
+    if ((st = pb_cell_prepare_data(&all, 0.2, 7, 1, &train, &test, &sc))) die(st);
+    pb_mlp *m;
+    if ((st = pb_mlp_parse("mlp:4-5-3:tanh", &m))) die(st);
+    pb_fit fit;
+    if ((st = pb_fit_alloc(&fit, m->n_params))) die(st);
+    pb_train_opts to;
+    pb_train_opts_default(&to);
+    to.epochs = 40, to.seed = 99, to.label = "check-plugin fit";
+    if ((st = pb_train(m, &train, &to, &fit))) die(st);
+    size_t n = m->n_params;
+    unsigned char *mask = pb_calloc(n, 1);
+    size_t *o1 = pb_calloc(n, sizeof *o1), *o2 = pb_calloc(n, sizeof *o2);
+    double *s1 = pb_calloc(n, sizeof *s1), *s2 = pb_calloc(n, sizeof *s2);
+    if (!mask || !o1 || !o2 || !s1 || !s2) die(PB_ERR_NOMEM);
+    for (int biases = 0; biases <= 1; biases++) {
+        size_t np = pb_prunable_mask(m, biases, mask);
+        pb_fit_view view = {n, fit.mean, fit.sd, mask, np, fit.prior_mean, fit.prior_sd, m->spec};
+        pb_host host;
+        pb_host_ctx ctx;
+        char set1[512], set2[512];
+        const char *what = biases ? "weights and biases" : "weights";
+        if ((st = pb_host_init(&host, &ctx, m, &train, 2024))) die(st);
+        st = pb_plugin_rank(&p, &host, &view, "", o1, s1, set1, sizeof set1);
+        CHECK(!st, "ranks %zu %s: scores finite, order a permutation of the prunable set%s%s", np, what,
+              st ? ": " : "", st ? pb_last_error() : "");
+        pb_host_release(&ctx);
+        if (st) continue;
+        if ((st = pb_host_init(&host, &ctx, m, &train, 2024))) die(st);
+        st = pb_plugin_rank(&p, &host, &view, "", o2, s2, set2, sizeof set2);
+        pb_host_release(&ctx);
+        int same = !st && !memcmp(o1, o2, np * sizeof *o1) && !strcmp(set1, set2);
+        for (size_t j = 0; same && j < n; j++)
+            if (!(s1[j] == s2[j] || (isnan(s1[j]) && isnan(s2[j])))) same = 0;
+        CHECK(same, "two runs with the same seed give identical orders and scores (%s)", what);
+    }
+    printf("1..%d\n", ntest);
+    printf("%s: %s\n", p.name, failed ? "FAILED conformance" : "conforms to ABI 1.0");
+    free(mask); free(o1); free(o2); free(s1); free(s2);
+    pb_fit_free(&fit);
+    pb_mlp_free(m);
+    pb_data_free(&all); pb_data_free(&train); pb_data_free(&test);
+    pb_scaling_free(&sc);
+    pb_plugin_close(&p);
+    return failed;
+#undef CHECK
+}
+
+static void tex_escape(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (strchr("&%$#_{}", *s)) fprintf(f, "\\%c", *s);
+        else if (*s == '\\') fputs("\\textbackslash{}", f);
+        else if (*s == '~' || *s == '^') fprintf(f, "\\string%c", *s);
+        else fputc(*s, f);
+    }
+}
+
+static int cmd_provenance(void)
+{
+    printf("%% generated by prunebench provenance -- do not edit\n\\newcommand{\\pbVersion}{");
+    tex_escape(stdout, pb_version());
+    printf("}\n\\newcommand{\\pbCompiler}{");
+#if defined(__clang__)
+    tex_escape(stdout, "clang " __clang_version__);
+#else
+    tex_escape(stdout, "gcc " __VERSION__);
+#endif
+    printf("}\n\\newcommand{\\pbBlas}{OpenBLAS, core ");
+    tex_escape(stdout, pb_blas_corename());
+    printf(", %d thread(s) per cell; ", pb_blas_threads());
+    tex_escape(stdout, pb_blas_config());
+    printf("}\n\\newcommand{\\pbGsl}{GSL %s}\n", GSL_VERSION);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    gsl_set_error_handler_off();
+    pb_blas_single_thread();
+    if (argc < 2) { usage(stderr); return 2; }
+    const char *cmd = argv[1];
+    argc -= 2, argv += 2;
+    if (!strcmp(cmd, "train")) return cmd_train(argc, argv);
+    if (!strcmp(cmd, "rank")) return cmd_rank(argc, argv);
+    if (!strcmp(cmd, "curve")) return cmd_curve(argc, argv);
+    if (!strcmp(cmd, "summarize")) return cmd_summarize(argc, argv);
+    if (!strcmp(cmd, "plugins")) return cmd_plugins(argc, argv);
+    if (!strcmp(cmd, "check-plugin")) return cmd_check_plugin(argc, argv);
+    if (!strcmp(cmd, "provenance")) return cmd_provenance();
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) { usage(stdout); return 0; }
+    fprintf(stderr, "prunebench: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,52 @@
+/* train.h -- point-estimate and Gaussian variational training of an MLP with
+ * Adam (Kingma & Ba 2015).
+ *
+ * Point estimate: minimize (1/N) L(w) + (wd/2) |w|^2 over minibatches.
+ * Gaussian variational base fit (PROTOCOLS.md "Base fit"): q(w) = N(m, diag s^2),
+ * prior p(w) = N(mu 1, sigma_p^2 I). Per minibatch of B samples, one weight
+ * sample w = m + s .* eps is shared by the batch and we minimize
+ *   F = (N/B) sum_{i in batch} l_i(w) + KL(q || p)
+ * over (m, r = log s), with KL in closed form:
+ *   KL = sum_j [ log(sigma_p / s_j) + (s_j^2 + (m_j - mu)^2) / (2 sigma_p^2) - 1/2 ].
+ * After every minibatch the prior is set to its empirical-Bayes optimum
+ *   mu <- mean_j m_j (or held at 0),  sigma_p^2 <- mean_j ((mu - m_j)^2 + s_j^2).
+ * Adam steps use the objective divided by N, so lr is scale-free.
+ */
+#ifndef PB_TRAIN_H
+#define PB_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fit.h"
+#include "mlp.h"
+#include "tabular.h"
+
+typedef enum pb_family { PB_FAMILY_POINT, PB_FAMILY_GAUSS_DIAG } pb_family;
+
+typedef struct pb_train_opts {
+    pb_family family;
+    size_t epochs, batch;       /* batch 0: full batch */
+    double lr;                  /* Adam step size */
+    double weight_decay;        /* point estimate only */
+    double init_sd;             /* initial posterior sd (variational) */
+    int fix_prior_mean;         /* hold mu = 0 (sigma_p still updated) */
+    uint64_t seed;              /* initialization, shuffling and weight noise */
+    const char *label;          /* names the cell in progress and error lines */
+    int progress;               /* print progress lines to stderr */
+} pb_train_opts;
+
+void pb_train_opts_default(pb_train_opts *o);
+
+/* Train m on `train`; fills fit->mean, fit->sd, prior and final objective
+ * (fit must be allocated with m->n_params). A non-finite loss stops training
+ * with an error naming the cell and the epoch. */
+int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_fit *fit);
+
+/* Closed-form KL(N(m, diag s^2) || N(mu, sp^2 I)) and its gradients with
+ * respect to m and r = log s (either may be NULL). */
+double pb_kl_gauss_diag(size_t n, const double *m, const double *s, double mu, double sp,
+                        double *dm, double *dr);
+/* Empirical-Bayes prior update (see above). */
+void pb_prior_update(size_t n, const double *m, const double *s, int fix_mean, double *mu, double *sp);
+
+#endif

@@ -1,0 +1,59 @@
+/* util.h -- status codes, error messages, allocation, seed derivation and
+ * atomic file output shared by every part of the harness.
+ *
+ * Errors: a function that fails returns a pb_status and records one line of
+ * explanation with pb_error(); the caller (ultimately main) prints it with
+ * pb_last_error(). Messages never end with a newline.
+ */
+#ifndef PB_UTIL_H
+#define PB_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum pb_status {
+    PB_OK = 0,
+    PB_ERR_NOMEM,
+    PB_ERR_IO,
+    PB_ERR_FORMAT,
+    PB_ERR_ARG,
+    PB_ERR_PLUGIN,
+    PB_ERR_NUMERIC
+} pb_status;
+
+const char *pb_strerror(int status);
+
+/* Record the explanation of the current failure (printf format). Returns status. */
+int pb_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *pb_last_error(void);
+
+/* calloc that records an error on failure (returns NULL). */
+void *pb_calloc(size_t count, size_t size);
+
+/* 64-bit FNV-1a of a byte string, continuing from h (start with PB_FNV_OFFSET). */
+#define PB_FNV_OFFSET 0xcbf29ce484222325ULL
+uint64_t pb_fnv1a(uint64_t h, const void *data, size_t len);
+/* SplitMix64 finalizer: a bijective mix of all 64 bits. */
+uint64_t pb_mix64(uint64_t x);
+
+/* Seed of a random stream, derived from what the cell is:
+ * hash(experiment, dataset, model, method, repeat, purpose). Fields are
+ * joined with a unit separator so ("ab","c") != ("a","bc"). */
+uint64_t pb_seed(const char *experiment, const char *dataset, const char *model,
+                 const char *method, unsigned repeat, const char *purpose);
+
+/* Atomic output: write to "<path>.tmp.<pid>", then rename onto path. */
+typedef struct pb_outfile {
+    FILE *f;
+    char *path, *tmp;
+} pb_outfile;
+int pb_out_open(pb_outfile *o, const char *path);
+int pb_out_commit(pb_outfile *o);   /* flush, fsync, close, rename */
+void pb_out_abort(pb_outfile *o);   /* close and remove the temp file */
+
+/* Provenance lines ("# key: value") for result headers: version, compiler, BLAS. */
+void pb_write_provenance(FILE *f);
+const char *pb_version(void);
+
+#endif

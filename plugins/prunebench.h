@@ -1,0 +1,112 @@
+/* prunebench.h -- the one header a pruning-method plugin includes.
+ *
+ * A plugin is one C file built into build/plugins/<name>.so. It exports one
+ * const object, `pb_method_descriptor`, of type pb_method. The host dlopen()s
+ * the file, checks every field of the descriptor before the first call, and
+ * then calls the hooks with a table of host services (pb_host), so a plugin
+ * never links against the host and never needs another header.
+ *
+ * Versioning: the host accepts a plugin whose abi_major equals PB_ABI_MAJOR
+ * and whose abi_minor is not newer than the host's. struct_size is
+ * sizeof(pb_method) as the plugin was compiled; fields are only ever appended,
+ * so a host reads the fields that fit in struct_size and treats the rest as
+ * absent (NULL).
+ *
+ * Ownership: every pointer the host passes stays owned by the host and is valid
+ * only during the call; every pointer a plugin returns (state, strings) stays
+ * owned by the plugin. Nothing is freed across the boundary.
+ *
+ * Status: hooks return 0 on success and non-zero on failure; before failing,
+ * a hook should say why through host->fail().
+ */
+#ifndef PRUNEBENCH_H
+#define PRUNEBENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PB_ABI_MAJOR 1u
+#define PB_ABI_MINOR 0u
+#define PB_METHOD_SYMBOL "pb_method_descriptor"
+
+#if defined(__GNUC__)
+#define PB_EXPORT __attribute__((visibility("default")))
+#else
+#define PB_EXPORT
+#endif
+
+/* Which second derivative of the training loss a host service computes. */
+typedef enum pb_hessian_kind {
+    PB_HESSIAN_GAUSS_NEWTON = 0, /* J^T H_out J: positive semi-definite */
+    PB_HESSIAN_EXACT = 1         /* full second derivative (small models) */
+} pb_hessian_kind;
+
+/* A trained network as the pruner sees it (read-only, owned by the host).
+ * Units are single parameters in ABI 1.0. */
+typedef struct pb_fit_view {
+    size_t n_params;                /* length of every array below */
+    const double *mean;             /* posterior mean m (or point estimate) */
+    const double *sd;               /* posterior standard deviation s; NULL for point fits */
+    const unsigned char *prunable;  /* 1 where the parameter is in the prunable set */
+    size_t n_prunable;              /* number of ones in prunable */
+    double prior_mean, prior_sd;    /* Gaussian prior N(mu, sigma_p^2) of the fit */
+    const char *model_spec;         /* e.g. "mlp:13-13-3:tanh" */
+} pb_fit_view;
+
+/* Services the host offers a plugin. `ctx` is the first argument of each. */
+typedef struct pb_host {
+    uint32_t abi_major, abi_minor;  /* the host's ABI */
+    uint32_t struct_size;           /* sizeof(pb_host) in the host */
+    void *ctx;
+
+    /* Progress or diagnostic line (printf format), shown with the plugin name. */
+    void (*log)(void *ctx, const char *fmt, ...);
+    /* Record why a hook is about to fail; the host prints it with the plugin name. */
+    void (*fail)(void *ctx, const char *fmt, ...);
+
+    /* The cell's seeded random stream (same cell => same numbers). */
+    double (*rng_uniform)(void *ctx);   /* U[0,1) */
+    double (*rng_gaussian)(void *ctx);  /* N(0,1) */
+
+    /* Training data size and the training loss L(w) = sum_i -log p(y_i | x_i, w). */
+    size_t n_train;
+    /* loss and gradient at w (n_params); grad may be NULL. */
+    int (*loss_grad)(void *ctx, const double *w, double *loss, double *grad);
+    /* Diagonal of d^2 L / dw^2 at w, into diag (n_params). */
+    int (*hessian_diag)(void *ctx, const double *w, pb_hessian_kind kind, double *diag);
+    /* Hessian-vector product H(w) v, into out (n_params). */
+    int (*hessian_vec)(void *ctx, const double *w, const double *v, pb_hessian_kind kind,
+                       double *out);
+} pb_host;
+
+/* The descriptor a plugin exports. */
+typedef struct pb_method {
+    uint32_t abi_major, abi_minor;  /* PB_ABI_MAJOR, PB_ABI_MINOR as compiled */
+    uint32_t struct_size;           /* sizeof(pb_method) as compiled */
+    const char *name;               /* short id: [a-z0-9_]+, equals the file name */
+    const char *summary;            /* one line */
+    const char *citation;           /* where the method comes from */
+
+    /* Optional: parse `options` ("key=value,key=value", may be ""), make state. */
+    int (*create)(const pb_host *host, const char *options, void **state);
+    /* Optional: free what create made. */
+    void (*destroy)(void *state);
+    /* Optional: the settings in effect, one line, recorded in result files. */
+    const char *(*settings)(const void *state);
+
+    /* Relevance of every parameter (higher = more relevant = removed later).
+     * score has n_params entries; only prunable ones are used; each must be
+     * finite. Required unless `order` is given. */
+    int (*relevance)(const pb_host *host, const pb_fit_view *fit, double *score, void *state);
+    /* Optional: methods that must remove one unit at a time fill the whole
+     * removal order instead: n_prunable distinct prunable indices, least
+     * relevant first. Used instead of relevance when present. */
+    int (*order)(const pb_host *host, const pb_fit_view *fit, size_t *order, void *state);
+} pb_method;
+
+/* Declare the descriptor in a plugin as:
+ *   PB_EXPORT const pb_method pb_method_descriptor = { PB_ABI_MAJOR, PB_ABI_MINOR,
+ *       sizeof(pb_method), "name", ... };                                          */
+extern PB_EXPORT const pb_method pb_method_descriptor;
+
+#endif
