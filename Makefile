@@ -1,7 +1,8 @@
 # prunebench -- build, tests, and the experiment pipeline.
 #
 #   make               build build/prunebench and build/plugins/*.so
-#   make check         build and run the TAP test suite with prove
+#   make check         deps, then build and run the TAP test suite with prove
+#   make test          the same without the deps step
 #   make reproduce     deps -> build -> every experiment cell -> figures -> report/report.pdf
 #   make reproduce SCALE=quick   the same pipeline, shrunk for CI (minutes)
 #   make sanitize      the test suite under AddressSanitizer + UBSan
@@ -36,7 +37,7 @@ PLUGINS := $(sort $(basename $(notdir $(wildcard plugins/*.c))))
 PLUGIN_SO := $(patsubst %,$(B)/plugins/%.so,$(PLUGINS))
 TESTS   := $(patsubst t/%.c,$(B)/t/%.t,$(wildcard t/*.c))
 
-.PHONY: all check sanitize deps clean bench reproduce figures report FORCE
+.PHONY: all check test sanitize deps clean reproduce figures report FORCE
 all: $(PB) $(PLUGIN_SO)
 
 $(B)/obj/%.o: %.c $(HDRS) | $(B)/obj/harness $(B)/obj/models $(B)/obj/datasets
@@ -55,10 +56,22 @@ $(B)/plugins/%.so: plugins/%.c plugins/prunebench.h | $(B)/plugins
 $(B)/t/%.t: t/%.c t/tap.h $(B)/libprunebench.a $(HDRS) | $(B)/t
 	$(CC) $(CFLAGS_ALL) -It -o $@ $< $(B)/libprunebench.a $(LDLIBS_ALL)
 
-$(B)/obj/harness $(B)/obj/models $(B)/obj/datasets $(B)/plugins $(B)/t:
+$(B)/obj/harness $(B)/obj/models $(B)/obj/datasets $(B)/plugins $(B)/t $(B)/template:
 	mkdir -p $@
 
-check: all $(TESTS)
+# The plugin template (docs/) and a deliberately broken plugin, for the tests.
+TEST_PLUGINS := $(B)/template/plugin_template.so $(B)/template/nan_plugin.so
+$(B)/template/plugin_template.so: docs/plugin_template.c plugins/prunebench.h | $(B)/template
+	$(CC) $(WARN) $(OPT) $(SAN) -Iplugins -fPIC -shared -fvisibility=hidden -o $@ $< -lm
+$(B)/template/nan_plugin.so: t/nan_plugin.c.in plugins/prunebench.h | $(B)/template
+	$(CC) $(WARN) $(OPT) $(SAN) -Iplugins -fPIC -shared -fvisibility=hidden -x c -o $@ $< -lm
+
+# check and reproduce first make sure the Debian packages are there (deps),
+# then build in a fresh make so pkg-config sees what was just installed.
+check: deps
+	$(MAKE) test
+
+test: all $(TESTS) $(TEST_PLUGINS)
 	PB_BUILD=$(B) prove --exec '' $(TESTS)
 
 # The whole suite again under AddressSanitizer and UBSan, in its own build tree.

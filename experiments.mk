@@ -53,7 +53,7 @@ $(R)/$(1)/rank-config.txt: FORCE
 $(R)/$(1)/curve-config.txt: FORCE
 	$$(call write_if_changed,$$@,"fractions=$$(FRACTIONS)")
 
-$(R)/$(1)/fit/base-r%.fit: $(PB) $(R)/$(1)/train-config.txt datasets/.verified
+$(R)/$(1)/fit/base-r%.fit: $(PB) $(R)/$(1)/train-config.txt $(B)/datasets.verified
 	@mkdir -p $$(@D)
 	$(PB) train --data $(1) --model $($(1)_MODEL) --repeat $$* --epochs $($(1)_EPOCHS) $(TRAIN_OPTS) -o $$@
 
@@ -86,7 +86,7 @@ $(foreach d,$(DATASETS),$(foreach m,$(METHODS),$(eval $(call METHOD_RULES,$(d),$
 # Keep intermediate cells (Make would otherwise delete chained pattern targets).
 .SECONDARY:
 
-datasets/.verified: datasets/SHA256SUMS datasets/wine_data.csv datasets/boston_house_prices.csv
+$(B)/datasets.verified: datasets/SHA256SUMS datasets/wine_data.csv datasets/boston_house_prices.csv
 	cd datasets && sha256sum --quiet -c SHA256SUMS
 	touch $@
 

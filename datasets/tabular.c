@@ -95,6 +95,10 @@ int pb_csv_load(const char *path, int classification, const char *name, pb_data 
         st = pb_error(PB_ERR_FORMAT, "%s:1: expected 'n_samples,n_features,...' with two positive integers", path);
         goto done;
     }
+    if (d_d + 1 > MAXF) { /* a row is split into at most MAXF fields */
+        st = pb_error(PB_ERR_FORMAT, "%s:1: %.0f features announced; at most %d are supported", path, d_d, MAXF - 1);
+        goto done;
+    }
     n = (size_t)n_d, d = (size_t)d_d;
     if ((st = pb_data_alloc(out, name, n, d, 1, 0))) goto done;
     int max_class = -1;
@@ -104,7 +108,11 @@ int pb_csv_load(const char *path, int classification, const char *name, pb_data 
         if (!line[0]) continue;
         nf = split_fields(line, fields, MAXF);
         double v;
-        if (row == 0 && lineno == 2 && !parse_number(fields[0], &v)) continue; /* column names */
+        if (row == 0 && lineno == 2) { /* column names: a line 2 without a single number */
+            size_t numeric = 0;
+            for (size_t j = 0; j < nf && j < MAXF; j++) numeric += parse_number(fields[j], &v);
+            if (numeric == 0) continue;
+        }
         if (nf != d + 1) {
             st = pb_error(PB_ERR_FORMAT, "%s:%zu: expected %zu columns (%zu features and a target), found %zu",
                           path, lineno, d + 1, d, nf);
@@ -155,7 +163,7 @@ int pb_synthetic_make(size_t n, size_t d, uint64_t seed, pb_data *out)
     if (st) return st;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r) { pb_data_free(out); return pb_error(PB_ERR_NOMEM, "out of memory"); }
-    gsl_rng_set(r, (unsigned long)seed);
+    pb_rng_seed(r, seed);
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < d; j++) out->X[i * d + j] = 1.0 + gsl_ran_gaussian_ziggurat(r, 1.0);
         out->y[i] = out->X[i * d];
@@ -203,7 +211,7 @@ int pb_split(const pb_data *all, double test_fraction, uint64_t seed, pb_data *t
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     int st = PB_OK;
     if (!perm || !tr || !te || !r) { st = pb_error(PB_ERR_NOMEM, "out of memory"); goto done; }
-    gsl_rng_set(r, (unsigned long)seed);
+    pb_rng_seed(r, seed);
     for (size_t i = 0; i < n; i++) perm[i] = i;
     gsl_ran_shuffle(r, perm, n, sizeof *perm);
     size_t ntr = 0, nte = 0;

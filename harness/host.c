@@ -72,7 +72,7 @@ int pb_host_init(pb_host *host, pb_host_ctx *ctx, const pb_mlp *model, const pb_
         pb_host_release(ctx);
         return pb_error(PB_ERR_NOMEM, "out of memory setting up plugin services");
     }
-    gsl_rng_set(ctx->rng, (unsigned long)seed);
+    pb_rng_seed(ctx->rng, seed);
     host->abi_major = PB_ABI_MAJOR;
     host->abi_minor = PB_ABI_MINOR;
     host->struct_size = sizeof *host;
@@ -153,6 +153,14 @@ int pb_plugin_open(const char *path, pb_plugin *p)
         goto fail;
     }
     snprintf(p->name, sizeof p->name, "%s", p->method.name);
+    /* The name is the method's id in every result file: it must be the file's name. */
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    size_t blen = strlen(base);
+    if (blen < 3 || strcmp(base + blen - 3, ".so") || blen - 3 != strlen(p->name) || strncmp(base, p->name, blen - 3)) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s: descriptor name '%s' does not match the file name (expected %s.so)",
+                      path, p->name, p->name);
+        goto fail;
+    }
     if (!p->method.summary || !p->method.citation) {
         st = pb_error(PB_ERR_PLUGIN, "plugin %s (%s): summary and citation are required", path, p->name);
         goto fail;
@@ -209,6 +217,8 @@ int pb_plugin_rank(const pb_plugin *p, const pb_host *host, const pb_fit_view *v
     }
     for (size_t j = 0; j < n; j++) score[j] = NAN;
     if (m->order) {
+        /* entries the hook leaves unwritten must not pass as stale indices */
+        for (size_t k = 0; k < np; k++) order[k] = (size_t)-1;
         if (m->order(host, view, order, state) != 0) {
             st = pb_error(PB_ERR_PLUGIN, "plugin %s: order hook failed: %s", p->name,
                           ctx->fail_msg[0] ? ctx->fail_msg : "no reason given");
@@ -218,7 +228,9 @@ int pb_plugin_rank(const pb_plugin *p, const pb_host *host, const pb_fit_view *v
         if (!seen) { st = PB_ERR_NOMEM; goto done; }
         for (size_t k = 0; k < np && !st; k++) {
             size_t j = order[k];
-            if (j >= n || !view->prunable[j])
+            if (j == (size_t)-1)
+                st = pb_error(PB_ERR_PLUGIN, "plugin %s: order entry %zu was not filled in (need %zu entries)", p->name, k, np);
+            else if (j >= n || !view->prunable[j])
                 st = pb_error(PB_ERR_PLUGIN, "plugin %s: order entry %zu is %zu, not a prunable parameter", p->name, k, j);
             else if (seen[j]++)
                 st = pb_error(PB_ERR_PLUGIN, "plugin %s: order lists parameter %zu twice (not a permutation)", p->name, j);

@@ -101,7 +101,7 @@ static const char *get(opt *opts, const char *key, const char *dflt)
 static const char *need(opt *opts, const char *key)
 {
     const char *v = get(opts, key, NULL);
-    if (!v) die(pb_error(PB_ERR_ARG, "missing required option --%s", key));
+    if (!v) die(pb_error(PB_ERR_ARG, "missing required option %s%s", key[1] ? "--" : "-", key));
     return v;
 }
 
@@ -114,6 +114,18 @@ static double get_num(opt *opts, const char *key, double dflt, double lo, double
     if (end == v || *end || !(x >= lo && x <= hi))
         die(pb_error(PB_ERR_ARG, "--%s %s: expected a number in [%g, %g]", key, v, lo, hi));
     return x;
+}
+
+/* An integer option (no fraction, no exponent surprises). */
+static size_t get_count(opt *opts, const char *key, size_t dflt, size_t lo, size_t hi)
+{
+    const char *v = get(opts, key, NULL);
+    if (!v) return dflt;
+    char *end;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (end == v || *end || *v == '-' || x < lo || x > hi)
+        die(pb_error(PB_ERR_ARG, "--%s %s: expected an integer in [%zu, %zu]", key, v, lo, hi));
+    return (size_t)x;
 }
 
 static int cmd_train(int argc, char **argv)
@@ -129,15 +141,15 @@ static int cmd_train(int argc, char **argv)
     if (nrest) die(pb_error(PB_ERR_ARG, "train: unexpected argument '%s'", rest[0]));
     const char *data = need(o, "data"), *spec = need(o, "model"), *path = need(o, "o");
     const char *experiment = get(o, "experiment", "p1"), *dir = get(o, "data-dir", PB_DEFAULT_DATA_DIR);
-    unsigned repeat = (unsigned)get_num(o, "repeat", 0, 0, 1e6);
+    unsigned repeat = (unsigned)get_count(o, "repeat", 0, 0, 1000000);
     pb_train_opts to;
     pb_train_opts_default(&to);
     const char *family = get(o, "family", "gauss-diag");
     if (!strcmp(family, "gauss-diag")) to.family = PB_FAMILY_GAUSS_DIAG;
     else if (!strcmp(family, "point")) to.family = PB_FAMILY_POINT;
     else die(pb_error(PB_ERR_ARG, "--family %s: expected gauss-diag or point", family));
-    to.epochs = (size_t)get_num(o, "epochs", (double)to.epochs, 1, 1e7);
-    to.batch = (size_t)get_num(o, "batch", (double)to.batch, 0, 1e9);
+    to.epochs = get_count(o, "epochs", to.epochs, 1, 10000000);
+    to.batch = get_count(o, "batch", to.batch, 0, 1000000000);
     to.lr = get_num(o, "lr", to.lr, 1e-9, 10);
     to.init_sd = get_num(o, "init-sd", to.init_sd, 1e-6, 100);
     to.weight_decay = get_num(o, "weight-decay", 0, 0, 1e6);
@@ -458,7 +470,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "check-plugin")) return cmd_check_plugin(argc, argv);
     if (!strcmp(cmd, "provenance")) return cmd_provenance();
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) { usage(stdout); return 0; }
-    fprintf(stderr, "prunebench: unknown command '%s'\n", cmd);
-    usage(stderr);
+    fprintf(stderr, "prunebench: unknown command '%s' (see 'prunebench help')\n", cmd);
     return 2;
 }

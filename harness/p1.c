@@ -33,6 +33,7 @@ int pb_fractions_parse(const char *spec, double **out, size_t *n)
             if (!(step > 0)) goto bad;
         }
         if (!(a >= 0 && b <= 1 && a <= b)) goto bad;
+        if (step > 0 && !((b - a) / step <= 1e6)) goto bad; /* the count below must fit a size_t */
         size_t count = step > 0 ? (size_t)floor((b - a) / step + 1e-9) + 1 : 1;
         for (size_t i = 0; i < count; i++) {
             if (k == cap) {

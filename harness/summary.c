@@ -12,7 +12,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_statistics_double.h>
 
-#define MAXF 64
+#define MAXF 1024
 
 typedef struct curve {
     char method[64];
@@ -66,12 +66,14 @@ static int read_curve(const char *path, curve *c, char *metric, size_t metric_le
 
 double pb_wilcoxon_signed_rank(const double *d, size_t n)
 {
-    double a[64], rank[64];
-    int pos[64];
+    double *a = malloc((n ? n : 1) * sizeof *a), *rank = malloc((n ? n : 1) * sizeof *rank);
+    int *pos = malloc((n ? n : 1) * sizeof *pos);
     size_t m = 0;
-    for (size_t i = 0; i < n && m < 64; i++)
+    if (!a || !rank || !pos) { free(a); free(rank); free(pos); return NAN; }
+    for (size_t i = 0; i < n; i++)
         if (d[i] != 0 && isfinite(d[i])) a[m] = fabs(d[i]), pos[m] = d[i] > 0, m++;
-    if (m == 0) return 1.0;
+    double p = 1.0;
+    if (m == 0) goto done;
     /* average ranks of |d| */
     for (size_t i = 0; i < m; i++) {
         size_t less = 0, equal = 0;
@@ -85,7 +87,8 @@ double pb_wilcoxon_signed_rank(const double *d, size_t n)
         double var = 0;
         for (size_t i = 0; i < m; i++) var += rank[i] * rank[i] / 4.0;
         double z = (fabs(w - center)) / sqrt(var);
-        return 2 * gsl_cdf_ugaussian_Q(z);
+        p = 2 * gsl_cdf_ugaussian_Q(z);
+        goto done;
     }
     /* exact: all 2^m sign assignments are equally likely under H0 */
     size_t count = 0, all = (size_t)1 << m;
@@ -94,7 +97,12 @@ double pb_wilcoxon_signed_rank(const double *d, size_t n)
         for (size_t i = 0; i < m; i++) if (s >> i & 1) ws += rank[i];
         count += fabs(ws - center) >= dev;
     }
-    return (double)count / (double)all;
+    p = (double)count / (double)all;
+done:
+    free(a);
+    free(rank);
+    free(pos);
+    return p;
 }
 
 /* Macro-safe CamelCase of [a-z0-9_]: digits spelled out. */

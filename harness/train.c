@@ -81,7 +81,7 @@ int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_f
         st = pb_error(PB_ERR_NOMEM, "%s: out of memory", o->label);
         goto done;
     }
-    gsl_rng_set(rng, (unsigned long)o->seed);
+    pb_rng_seed(rng, o->seed);
     pb_mlp_init(m, theta, rng);
     double mu = 0, sp = 1, r0 = log(o->init_sd > 0 ? o->init_sd : 0.5);
     if (var) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "blas.h"
+#include <gsl/gsl_rng.h>
 #include <gsl/gsl_version.h>
 
 #ifndef PB_VERSION
@@ -136,6 +137,11 @@ void pb_out_abort(pb_outfile *o)
     free(o->path);
     free(o->tmp);
     memset(o, 0, sizeof *o);
+}
+
+void pb_rng_seed(void *r, uint64_t seed)
+{
+    gsl_rng_set((gsl_rng *)r, (unsigned long)((seed ^ (seed >> 32)) & 0xffffffffULL));
 }
 
 const char *pb_version(void) { return PB_VERSION; }

@@ -34,7 +34,8 @@ void *pb_calloc(size_t count, size_t size);
 /* 64-bit FNV-1a of a byte string, continuing from h (start with PB_FNV_OFFSET). */
 #define PB_FNV_OFFSET 0xcbf29ce484222325ULL
 uint64_t pb_fnv1a(uint64_t h, const void *data, size_t len);
-/* SplitMix64 finalizer: a bijective mix of all 64 bits. */
+/* One SplitMix64 step on x: add the golden-ratio increment, then the
+ * finalizer; a bijection of the 64 bits. */
 uint64_t pb_mix64(uint64_t x);
 
 /* Seed of a random stream, derived from what the cell is:
@@ -42,6 +43,11 @@ uint64_t pb_mix64(uint64_t x);
  * joined with a unit separator so ("ab","c") != ("a","bc"). */
 uint64_t pb_seed(const char *experiment, const char *dataset, const char *model,
                  const char *method, unsigned repeat, const char *purpose);
+
+/* Seed a GSL generator from a 64-bit seed. GSL's mt19937 takes 32 bits, so
+ * the seed is folded (low ^ high) first; streams of different cells collide
+ * only if their folded seeds are equal (probability 2^-32 per pair). */
+void pb_rng_seed(void *gsl_rng_ptr, uint64_t seed);
 
 /* Atomic output: write to "<path>.tmp.<pid>", then rename onto path. */
 typedef struct pb_outfile {

@@ -4,7 +4,7 @@
  *   is_double(got, want, tol, "name"); diag("note"); skip(n, "why");
  *   return done_testing();   -- exit status non-zero if any test failed
  *                               or the count differs from the plan.
- * Run by `prove --exec '' build/t/*.t`.
+ * Run by `make check` (prove --exec '' on each build/t/NAME.t).
  */
 #ifndef PB_TAP_H
 #define PB_TAP_H

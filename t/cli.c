@@ -1,0 +1,310 @@
+/* cli.c -- end to end through the real binary: train, rank, curve,
+ * determinism, error paths, plugin listing and conformance check. */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+static char dir[] = "/tmp/pb-cli-XXXXXX";
+static const char *bdir;
+static char pb[1024], plugdir[1024], errfile[600];
+static char errbuf[4096];
+
+/* Run "prunebench <args>" with stdout to outfile (or /dev/null) and stderr
+ * captured in errbuf. Returns the exit status, or -1 if it did not exit. */
+static int run(const char *args, const char *outfile)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' %s >'%s' 2>'%s'", pb, args, outfile ? outfile : "/dev/null", errfile);
+    int rc = system(cmd);
+    errbuf[0] = '\0';
+    FILE *f = fopen(errfile, "r");
+    if (f) {
+        size_t n = fread(errbuf, 1, sizeof errbuf - 1, f);
+        errbuf[n] = '\0';
+        fclose(f);
+    }
+    if (rc == -1 || !WIFEXITED(rc)) return -1;
+    return WEXITSTATUS(rc);
+}
+
+/* stderr is exactly one line starting with "prunebench: " */
+static int one_error_line(void)
+{
+    size_t len = strlen(errbuf);
+    return !strncmp(errbuf, "prunebench: ", 12) && len > 12 && errbuf[len - 1] == '\n' &&
+           strchr(errbuf, '\n') == errbuf + len - 1;
+}
+
+static int file_exists(const char *name)
+{
+    char p[700];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return access(p, F_OK) == 0;
+}
+
+static int same_files(const char *a, const char *b)
+{
+    char cmd[1600];
+    snprintf(cmd, sizeof cmd, "cmp -s '%s/%s' '%s/%s'", dir, a, dir, b);
+    return system(cmd) == 0;
+}
+
+static size_t count_tmp_files(void)
+{
+    DIR *d = opendir(dir);
+    TAP_REQUIRE(d != NULL);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) n += strstr(e->d_name, ".tmp.") != NULL;
+    closedir(d);
+    return n;
+}
+
+typedef struct row { double req, ach, removed, q; } row;
+
+/* Data rows of a curve file (after the column header). */
+static size_t read_curve(const char *name, row *rows, size_t max, int *header_ok, int *test36)
+{
+    char p[700], line[1024];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "r");
+    *header_ok = 0;
+    *test36 = 0;
+    if (!f) return 0;
+    size_t n = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (!strcmp(line, "# test_samples: 36\n")) *test36 = 1;
+        if (line[0] == '#') continue;
+        if (!*header_ok) {
+            *header_ok = !strncmp(line, "requested_fraction\tachieved_fraction\tn_removed\tquality", 52);
+            continue;
+        }
+        if (n < max && sscanf(line, "%lf\t%lf\t%lf\t%lf", &rows[n].req, &rows[n].ach, &rows[n].removed, &rows[n].q) == 4)
+            n++;
+    }
+    fclose(f);
+    return n;
+}
+
+/* Order rows: count, and whether every index is a weight of mlp:13-13-3
+ * (W0 = 0..168, b0 = 169..181, W1 = 182..220, b1 = 221..223) and distinct. */
+static size_t read_order(const char *name, int *weights_only)
+{
+    char p[700], line[1024];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "r");
+    *weights_only = 0;
+    if (!f) return 0;
+    unsigned char seen[224] = {0};
+    size_t n = 0;
+    int header = 0, good = 1;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#') continue;
+        if (!header) { header = 1; continue; }
+        size_t r, j;
+        if (sscanf(line, "%zu\t%zu", &r, &j) != 2 || r != n || j >= 224 || seen[j]++) { good = 0; continue; }
+        good &= j < 169 || (j >= 182 && j < 221);
+        n++;
+    }
+    fclose(f);
+    *weights_only = good;
+    return n;
+}
+
+int main(void)
+{
+    plan(50);
+    TAP_REQUIRE(mkdtemp(dir) != NULL);
+    bdir = getenv("PB_BUILD") ? getenv("PB_BUILD") : "build";
+    snprintf(pb, sizeof pb, "%s/prunebench", bdir);
+    snprintf(plugdir, sizeof plugdir, "%s/plugins", bdir);
+    snprintf(errfile, sizeof errfile, "%s/stderr.txt", dir);
+    TAP_REQUIRE(access(pb, X_OK) == 0);
+    char args[3000];
+
+    /* train twice: byte-identical fits */
+    const char *train = "train --data wine --model mlp:13-13-3:tanh --epochs 30 --data-dir datasets";
+    snprintf(args, sizeof args, "%s -o '%s/a.fit'", train, dir);
+    int rc = run(args, NULL);
+    if (rc) diag("stderr: %s", errbuf);
+    ok(rc == 0 && file_exists("a.fit"), "train wine mlp:13-13-3:tanh 30 epochs");
+    ok(errbuf[0] == '\0', "train is silent without --progress");
+    snprintf(args, sizeof args, "%s -o '%s/b.fit'", train, dir);
+    ok(run(args, NULL) == 0, "train again to another file");
+    ok(same_files("a.fit", "b.fit"), "the two fit files are byte-identical");
+    snprintf(args, sizeof args, "%s --repeat 1 -o '%s/r1.fit'", train, dir);
+    ok(run(args, NULL) == 0 && !same_files("a.fit", "r1.fit"), "another repeat gives another fit");
+
+    /* rank with random and obd */
+    const char *methods[] = {"random", "obd"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(args, sizeof args, "rank --fit '%s/a.fit' --method %s --plugin-dir '%s' -o '%s/o-%s.tsv'", dir,
+                 methods[i], plugdir, dir, methods[i]);
+        rc = run(args, NULL);
+        if (rc) diag("stderr: %s", errbuf);
+        ok(rc == 0, "rank --method %s", methods[i]);
+        char name[64];
+        snprintf(name, sizeof name, "o-%s.tsv", methods[i]);
+        int w;
+        size_t n = read_order(name, &w);
+        ok(n == 208 && w, "%s order: 208 distinct weights of mlp:13-13-3 (got %zu)", methods[i], n);
+        snprintf(args, sizeof args, "rank --fit '%s/a.fit' --method %s --plugin-dir '%s' -o '%s/o2-%s.tsv'", dir,
+                 methods[i], plugdir, dir, methods[i]);
+        char name2[64];
+        snprintf(name2, sizeof name2, "o2-%s.tsv", methods[i]);
+        ok(run(args, NULL) == 0 && same_files(name, name2), "rank %s twice: identical order files", methods[i]);
+    }
+    ok(!same_files("o-random.tsv", "o-obd.tsv"), "random and obd orders differ");
+    snprintf(args, sizeof args, "rank --fit '%s/a.fit' --method obd --prunable all --plugin-dir '%s' -o '%s/o-all.tsv'",
+             dir, plugdir, dir);
+    ok(run(args, NULL) == 0, "rank --prunable all");
+    {
+        int w;
+        size_t n = read_order("o-all.tsv", &w);
+        ok(n == 224 && !w, "--prunable all: 224 parameters, biases included (got %zu)", n);
+    }
+
+    /* curves */
+    row rr[64], ro[64];
+    size_t nr = 0, no = 0;
+    for (int i = 0; i < 2; i++) {
+        snprintf(args, sizeof args, "curve --fit '%s/a.fit' --order '%s/o-%s.tsv' -o '%s/c-%s.tsv'", dir, dir,
+                 methods[i], dir, methods[i]);
+        rc = run(args, NULL);
+        if (rc) diag("stderr: %s", errbuf);
+        ok(rc == 0, "curve for %s", methods[i]);
+        char name[64];
+        snprintf(name, sizeof name, "c-%s.tsv", methods[i]);
+        int header_ok, test36;
+        row *r = i ? ro : rr;
+        size_t n = read_curve(name, r, 64, &header_ok, &test36);
+        if (i) no = n;
+        else nr = n;
+        ok(header_ok && test36, "%s curve: column header and 36 test samples", methods[i]);
+        ok(n == 23, "%s curve: 23 rows for the default fractions (got %zu)", methods[i], n);
+        ok(n > 0 && r[0].req == 0 && r[0].ach == 0 && r[0].removed == 0, "%s curve: first row requested 0, achieved 0",
+           methods[i]);
+        ok(n > 0 && r[n - 1].req == 1 && r[n - 1].ach == 1 && r[n - 1].removed == 208,
+           "%s curve: last row requested 1, achieved 1, 208 removed", methods[i]);
+        int mono = 1;
+        for (size_t k = 1; k < n; k++) mono &= r[k].ach >= r[k - 1].ach && r[k].q >= 0 && r[k].q <= 1;
+        ok(mono, "%s curve: achieved fraction non-decreasing, accuracy in [0,1]", methods[i]);
+        /* all weights removed: every prediction is argmax of the output bias, one class;
+         * the stratified test set holds 12/14/10 of the classes */
+        double q = n ? r[n - 1].q : -1;
+        ok(n && (fabs(q - 12.0 / 36) < 1e-9 || fabs(q - 14.0 / 36) < 1e-9 || fabs(q - 10.0 / 36) < 1e-9),
+           "%s curve: with every weight removed accuracy is one class's share (12, 14 or 10 of 36): %g", methods[i], q);
+    }
+    ok(nr && no && rr[0].q == ro[0].q, "nothing removed: both methods have the same quality (%g)", nr ? rr[0].q : -1);
+    ok(nr && rr[0].q > 0.5, "the trained fit beats the majority class on test (%g)", nr ? rr[0].q : -1);
+    snprintf(args, sizeof args, "curve --fit '%s/a.fit' --order '%s/o-obd.tsv' --fractions 0,0.5,1 -o '%s/c3.tsv'", dir,
+             dir, dir);
+    {
+        row r3[8];
+        int h, t;
+        ok(run(args, NULL) == 0 && read_curve("c3.tsv", r3, 8, &h, &t) == 3 && r3[1].removed == 104,
+           "--fractions 0,0.5,1: three rows, 104 removed at one half");
+    }
+
+    /* error paths: non-zero exit, one line on stderr, no output left behind */
+    struct { const char *args, *want, *out, *what; } err[] = {
+        {"train --data nosuch --model mlp:13-13-3:tanh -o '%s/x.fit'", "unknown dataset", "x.fit", "unknown dataset"},
+        {"train --data wine --model mlp:4-5-3:tanh -o '%s/x.fit'", "4 inputs", "x.fit", "model/data mismatch"},
+        {"train --data wine --model mlp:13-13-2:tanh -o '%s/x.fit'", "3 classes", "x.fit", "output/class mismatch"},
+        {"train --data wine --model nonsense -o '%s/x.fit'", "nonsense", "x.fit", "bad model spec"},
+        {"train --data wine --model mlp:13-13-3:tanh --bogus 1 -o '%s/x.fit'", "unknown option '--bogus'", "x.fit",
+         "unknown option"},
+        {"train --data wine --model mlp:13-13-3:tanh --epochs -3 -o '%s/x.fit'", "--epochs", "x.fit", "bad number"},
+        {"train --data wine --model mlp:13-13-3:tanh", "missing required option -o", NULL, "missing -o"},
+        {"rank --fit '%s/none.fit' --method random --plugin-dir '%s' -o '%s/x.tsv'", "cannot open fit file", "x.tsv",
+         "missing fit file"},
+        {"rank --fit '%s/bad.fit' --method random --plugin-dir '%s' -o '%s/x.tsv'", "checksum", "x.tsv",
+         "corrupt fit file (rank)"},
+        {"curve --fit '%s/bad.fit' --order '%s/o-obd.tsv' -o '%s/x.tsv'", "checksum", "x.tsv", "corrupt fit file (curve)"},
+        {"rank --fit '%s/a.fit' --method nosuch --plugin-dir '%s' -o '%s/x.tsv'", "nosuch.so", "x.tsv", "unknown method"},
+        {"rank --fit '%s/a.fit' --method obd --options hessian=bogus --plugin-dir '%s' -o '%s/x.tsv'", "unknown options",
+         "x.tsv", "bad plugin options"},
+        {"curve --fit '%s/a.fit' --order '%s/none.tsv' -o '%s/x.tsv'", "cannot open order file", "x.tsv",
+         "missing order file"},
+        {"curve --fit '%s/a.fit' --order '%s/o-obd.tsv' --fractions 1.5 -o '%s/x.tsv'", "fractions", "x.tsv",
+         "bad fraction list"},
+    };
+    /* the corrupt fit: one payload byte flipped */
+    {
+        char a[700], b[700];
+        snprintf(a, sizeof a, "%s/a.fit", dir);
+        snprintf(b, sizeof b, "%s/bad.fit", dir);
+        FILE *in = fopen(a, "rb"), *out = fopen(b, "wb");
+        TAP_REQUIRE(in && out);
+        int c;
+        long pos = 0;
+        while ((c = fgetc(in)) != EOF) fputc(pos++ == 200 ? c ^ 0x01 : c, out);
+        fclose(in);
+        TAP_REQUIRE(fclose(out) == 0);
+    }
+    for (size_t i = 0; i < sizeof err / sizeof *err; i++) {
+        /* every %s in the pattern is a directory: the temp dir or the plugin dir */
+        const char *a1 = dir, *a2 = dir, *a3 = dir;
+        if (strstr(err[i].args, "--plugin-dir")) a2 = plugdir;
+        snprintf(args, sizeof args, err[i].args, a1, a2, a3);
+        rc = run(args, NULL);
+        int left = err[i].out && file_exists(err[i].out);
+        int good = rc > 0 && one_error_line() && strstr(errbuf, err[i].want) && !left;
+        errbuf[strcspn(errbuf, "\n")] = '\0';
+        ok(good, "%s: exit %d, one line '%s'", err[i].what, rc, errbuf);
+    }
+    ok(count_tmp_files() == 0, "no '*.tmp.*' files left behind");
+
+    /* plugins */
+    char out[700];
+    snprintf(out, sizeof out, "%s/plugins.txt", dir);
+    snprintf(args, sizeof args, "plugins --plugin-dir '%s'", plugdir);
+    rc = run(args, out);
+    int saw_random = 0, saw_obd = 0;
+    FILE *f = fopen(out, "r");
+    char line[1024];
+    while (f && fgets(line, sizeof line, f)) {
+        saw_random |= !strncmp(line, "random ", 7);
+        saw_obd |= !strncmp(line, "obd ", 4);
+    }
+    if (f) fclose(f);
+    ok(rc == 0 && saw_random && saw_obd, "plugins lists random and obd");
+    /* a directory with a broken plugin: listed with an error, exit non-zero */
+    char pdir[700], cmd[4096];
+    snprintf(pdir, sizeof pdir, "%s/plg", dir);
+    snprintf(cmd, sizeof cmd, "mkdir '%s' && cp '%s/random.so' '%s/' && echo junk > '%s/broken.so'", pdir, plugdir, pdir,
+             pdir);
+    TAP_REQUIRE(system(cmd) == 0);
+    snprintf(args, sizeof args, "plugins --plugin-dir '%s'", pdir);
+    rc = run(args, out);
+    int saw_broken = 0;
+    saw_random = 0;
+    f = fopen(out, "r");
+    while (f && fgets(line, sizeof line, f)) {
+        saw_broken |= !strncmp(line, "broken.so", 9) && strstr(line, "error:") != NULL;
+        saw_random |= !strncmp(line, "random ", 7);
+    }
+    if (f) fclose(f);
+    ok(rc != 0 && saw_broken && saw_random, "plugins: a broken .so is listed with its error, exit non-zero");
+
+    /* check-plugin */
+    snprintf(args, sizeof args, "check-plugin '%s/obd.so'", plugdir);
+    rc = run(args, out);
+    int conforms = 0;
+    f = fopen(out, "r");
+    while (f && fgets(line, sizeof line, f)) conforms |= strstr(line, "conforms") != NULL;
+    if (f) fclose(f);
+    ok(rc == 0 && conforms, "check-plugin obd.so exits 0 and reports conformance");
+    snprintf(args, sizeof args, "check-plugin '%s/broken.so'", pdir);
+    ok(run(args, out) != 0, "check-plugin on a broken .so exits non-zero");
+
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) diag("could not remove %s", dir);
+    return done_testing();
+}

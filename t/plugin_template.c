@@ -1,0 +1,37 @@
+/* plugin_template.c -- the plugin template in docs/ builds and passes the
+ * conformance test (`prunebench check-plugin`), so the README's recipe for
+ * adding a method stays true. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "tap.h"
+
+static int run(const char *cmd, char *out, size_t len)
+{
+    FILE *p = popen(cmd, "r");
+    if (!p) return -1;
+    size_t n = fread(out, 1, len - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int main(void)
+{
+    const char *b = getenv("PB_BUILD") ? getenv("PB_BUILD") : "build";
+    char cmd[1024], out[8192];
+    plan(4);
+    snprintf(cmd, sizeof cmd, "%s/prunebench check-plugin %s/template/plugin_template.so 2>&1", b, b);
+    is_int(run(cmd, out, sizeof out), 0, "check-plugin accepts the template");
+    ok(strstr(out, "not ok") == NULL && strstr(out, "conforms to ABI") != NULL, "every conformance check passes");
+    if (strstr(out, "not ok")) diag("%s", out);
+    /* the conformance test itself must be able to fail: a plugin whose
+     * scores are NaN */
+    snprintf(cmd, sizeof cmd, "%s/prunebench check-plugin %s/template/nan_plugin.so 2>&1", b, b);
+    int st = run(cmd, out, sizeof out);
+    ok(st != 0, "check-plugin rejects a plugin that returns NaN scores");
+    ok(strstr(out, "not ok") != NULL && strstr(out, "must be finite") != NULL, "and says why");
+    return done_testing();
+}
