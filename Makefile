@@ -29,7 +29,8 @@ CFLAGS_ALL := $(WARN) $(OPT) $(SAN) -Iplugins -Iharness -Imodels -Idatasets $(PK
 LDLIBS_ALL := $(SAN) $(PKG_LDIRS) -lopenblas -lgsl -ldl -lm $(LDLIBS)
 
 B       ?= build
-LIB_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c)) $(wildcard models/*.c) $(wildcard datasets/*.c)
+CLI_SRC := harness/main.c harness/cli.c $(wildcard harness/cmd_*.c)
+LIB_SRC := $(filter-out $(CLI_SRC),$(wildcard harness/*.c)) $(wildcard models/*.c) $(wildcard datasets/*.c)
 LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
 HDRS    := $(wildcard harness/*.h models/*.h datasets/*.h plugins/*.h)
 PB      := $(B)/prunebench
@@ -46,8 +47,8 @@ $(B)/obj/%.o: %.c $(HDRS) | $(B)/obj/harness $(B)/obj/models $(B)/obj/datasets
 $(B)/libprunebench.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(PB): harness/main.c $(B)/libprunebench.a $(HDRS)
-	$(CC) $(CFLAGS_ALL) -DPB_VERSION='"$(VERSION)"' -o $@ harness/main.c $(B)/libprunebench.a $(LDLIBS_ALL)
+$(PB): $(CLI_SRC) $(B)/libprunebench.a $(HDRS)
+	$(CC) $(CFLAGS_ALL) -DPB_VERSION='"$(VERSION)"' -o $@ $(CLI_SRC) $(B)/libprunebench.a $(LDLIBS_ALL)
 
 # A plugin sees only plugins/prunebench.h and never links against the host.
 $(B)/plugins/%.so: plugins/%.c plugins/prunebench.h | $(B)/plugins

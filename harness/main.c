@@ -23,11 +23,14 @@
 #include <gsl/gsl_version.h>
 
 #include "blas.h"
+#include "cli.h"
 #include "cell.h"
 #include "fit.h"
 #include "host.h"
 #include "order.h"
 #include "p1.h"
+#include "posterior.h"
+#include "prune.h"
 #include "summary.h"
 #include "train.h"
 #include "util.h"
@@ -39,12 +42,6 @@
 #define PB_DEFAULT_DATA_DIR "datasets"
 #endif
 
-static void die(int st)
-{
-    fprintf(stderr, "prunebench: %s\n", pb_last_error());
-    exit(st ? 1 : 0);
-}
-
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -55,77 +52,14 @@ static void usage(FILE *f)
             "        [--experiment NAME] [--data-dir DIR] [--progress] -o FIT\n"
             "  rank --fit FIT --method NAME|PATH.so [--options STR] [--prunable weights|all]\n"
             "        [--plugin-dir DIR] [--data-dir DIR] -o ORDER.tsv\n"
-            "  curve --fit FIT --order ORDER.tsv [--fractions LIST] [--data-dir DIR] -o CURVE.tsv\n"
+            "  curve --fit FIT --order ORDER.tsv [--fractions LIST] [--compensate none|conditional]\n"
+            "        [--estimator laplace|laplace-exact|samples] [--data-dir DIR] -o CURVE.tsv\n"
             "  summarize --dataset NAME [--title T] [--tol X] [--mean F] [--gp F] [--tsv F] [--tex F]\n"
             "        [--macros F] [--reference F] CURVE.tsv...\n"
             "  plugins [--plugin-dir DIR]\n"
             "  check-plugin PATH.so\n"
             "  provenance\n"
             "Datasets: wine, boston, synthetic. Model specs: mlp:13-13-3:tanh, mlp:13-39-1:tanh:mse.\n");
-}
-
-/* Minimal long-option parser: --key value pairs and flags. */
-typedef struct opt { const char *key; const char *val; int is_flag; int seen; } opt;
-
-#define O(k) {k, NULL, 0, 0}
-#define F(k) {k, NULL, 1, 0}
-#define END {NULL, NULL, 0, 0}
-
-static int parse_opts(int argc, char **argv, opt *opts, char ***rest, int *nrest)
-{
-    *nrest = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (a[0] == '-' && a[1]) {
-            const char *k = a[1] == '-' ? a + 2 : a + 1;
-            opt *o = NULL;
-            for (opt *p = opts; p->key; p++) if (!strcmp(p->key, k)) o = p;
-            if (!o) return pb_error(PB_ERR_ARG, "unknown option '%s' (see 'prunebench help')", a);
-            o->seen = 1;
-            if (o->is_flag) { o->val = "1"; continue; }
-            if (i + 1 >= argc) return pb_error(PB_ERR_ARG, "option '%s' needs a value", a);
-            o->val = argv[++i];
-        } else {
-            (*rest)[(*nrest)++] = argv[i];
-        }
-    }
-    return PB_OK;
-}
-
-static const char *get(opt *opts, const char *key, const char *dflt)
-{
-    for (opt *p = opts; p->key; p++) if (!strcmp(p->key, key)) return p->val ? p->val : dflt;
-    return dflt;
-}
-
-static const char *need(opt *opts, const char *key)
-{
-    const char *v = get(opts, key, NULL);
-    if (!v) die(pb_error(PB_ERR_ARG, "missing required option %s%s", key[1] ? "--" : "-", key));
-    return v;
-}
-
-static double get_num(opt *opts, const char *key, double dflt, double lo, double hi)
-{
-    const char *v = get(opts, key, NULL);
-    if (!v) return dflt;
-    char *end;
-    double x = strtod(v, &end);
-    if (end == v || *end || !(x >= lo && x <= hi))
-        die(pb_error(PB_ERR_ARG, "--%s %s: expected a number in [%g, %g]", key, v, lo, hi));
-    return x;
-}
-
-/* An integer option (no fraction, no exponent surprises). */
-static size_t get_count(opt *opts, const char *key, size_t dflt, size_t lo, size_t hi)
-{
-    const char *v = get(opts, key, NULL);
-    if (!v) return dflt;
-    char *end;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (end == v || *end || *v == '-' || x < lo || x > hi)
-        die(pb_error(PB_ERR_ARG, "--%s %s: expected an integer in [%zu, %zu]", key, v, lo, hi));
-    return (size_t)x;
 }
 
 static int cmd_train(int argc, char **argv)
@@ -252,7 +186,7 @@ static int cmd_rank(int argc, char **argv)
 
 static int cmd_curve(int argc, char **argv)
 {
-    opt o[] = {O("fit"), O("order"), O("fractions"), O("data-dir"), O("o"), END};
+    opt o[] = {O("fit"), O("order"), O("fractions"), O("compensate"), O("estimator"), O("data-dir"), O("o"), END};
     char *restv[64], **rest = restv;
     int nrest;
     if (argc > 64) die(pb_error(PB_ERR_ARG, "too many arguments"));
@@ -270,6 +204,16 @@ static int cmd_curve(int argc, char **argv)
     char method[64];
     if ((st = pb_order_read(order_path, c.model->n_params, &order, &n_order, method, sizeof method))) die(st);
     if (!method[0]) die(pb_error(PB_ERR_FORMAT, "%s: no '# method:' line", order_path));
+    const char *comp = get(o, "compensate", "none");
+    if (strcmp(comp, "none") && strcmp(comp, "conditional"))
+        die(pb_error(PB_ERR_ARG, "--compensate %s: expected none or conditional", comp));
+    pb_estimator est;
+    if ((st = pb_estimator_parse(get(o, "estimator", "laplace"), &est))) die(st);
+    pb_pruner pr;
+    char info[256];
+    uint64_t cseed = pb_seed("p1", c.fit.dataset, c.fit.model, method, c.fit.repeat, "compensate");
+    if ((st = pb_pruner_init(&pr, &c, order, n_order, !strcmp(comp, "conditional"), est, cseed, info, sizeof info)))
+        die(st);
     pb_outfile out;
     if ((st = pb_out_open(&out, path))) die(st);
     FILE *f = out.f;
@@ -277,14 +221,20 @@ static int cmd_curve(int argc, char **argv)
     fprintf(f, "# method: %s\n# repeat: %u\n# dataset: %s\n# model: %s\n", method, c.fit.repeat, c.fit.dataset, c.fit.model);
     fprintf(f, "# fit: %s\n# fit_settings: %s\n# order: %s\n", fit_path, c.fit.settings, order_path);
     fprintf(f, "# quality_metric: %s\n# higher_is_better: %d\n", pb_quality_metric(&c), c.test.n_classes ? 1 : 0);
-    fprintf(f, "# test_samples: %zu\n# fractions: %s\n# removal: first k of the order set to 0, others at the "
-               "posterior mean, no retraining\n", c.test.n, fspec);
+    fprintf(f, "# test_samples: %zu\n# fractions: %s\n", c.test.n, fspec);
+    if (pr.compensate)
+        fprintf(f, "# removal: first k of the order set to 0, others moved to the Gaussian conditional mean "
+                   "given the removed are 0 (compensate=conditional; %s), no retraining\n# compensate: conditional\n", info);
+    else
+        fprintf(f, "# removal: first k of the order set to 0, others at the posterior mean, no retraining\n"
+                   "# compensate: none\n");
     pb_write_provenance(f);
-    if ((st = pb_p1_curve(&c, order, n_order, fr, nf, f))) {
+    if ((st = pb_p1_curve(&c, &pr, fr, nf, f))) {
         pb_out_abort(&out);
         die(st);
     }
     if ((st = pb_out_commit(&out))) die(st);
+    pb_pruner_free(&pr);
     free(fr);
     free(order);
     pb_cell_close(&c);

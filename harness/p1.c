@@ -101,28 +101,23 @@ int pb_evaluate(const pb_cell *c, const double *w, double *quality, double *aux)
     return st;
 }
 
-int pb_p1_curve(const pb_cell *c, const size_t *order, size_t n_order, const double *fractions, size_t nf,
-                FILE *out)
+int pb_p1_curve(const pb_cell *c, pb_pruner *pr, const double *fractions, size_t nf, FILE *out)
 {
-    size_t n = c->model->n_params;
-    double *w = pb_calloc(n, sizeof *w);
-    if (!w) return PB_ERR_NOMEM;
+    size_t n_order = pr->n_order;
     int st = PB_OK;
     fprintf(out, "requested_fraction\tachieved_fraction\tn_removed\tquality\t%s\n",
             c->test.n_classes ? "test_nll" : "test_mse");
     for (size_t i = 0; i < nf && !st; i++) {
         size_t k = (size_t)llround(fractions[i] * (double)n_order);
         if (k > n_order) k = n_order;
-        memcpy(w, c->fit.mean, n * sizeof *w);
-        for (size_t r = 0; r < k; r++) w[order[r]] = 0;
         double q, aux;
-        st = pb_evaluate(c, w, &q, &aux);
+        if ((st = pb_pruner_advance(pr, k))) break;
+        st = pb_evaluate(c, pr->w, &q, &aux);
         if (!st && !isfinite(q))
             st = pb_error(PB_ERR_NUMERIC, "quality is %g at fraction %g", q, fractions[i]);
         if (!st)
             fprintf(out, "%.6g\t%.6g\t%zu\t%.10g\t%.10g\n", fractions[i],
                     n_order ? (double)k / (double)n_order : 0.0, k, q, aux);
     }
-    free(w);
     return st;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "cell.h"
+#include "prune.h"
 
 /* Parse "a:step:b,c,d" (ranges and single values, comma separated) into a
  * sorted list in [0,1]. *out is malloc'd. */
@@ -19,8 +20,8 @@ int pb_fractions_parse(const char *spec, double **out, size_t *n);
 int pb_evaluate(const pb_cell *c, const double *w, double *quality, double *aux);
 const char *pb_quality_metric(const pb_cell *c);  /* "accuracy" or "rmse" */
 
-/* Write the curve rows (after a header the caller wrote). */
-int pb_p1_curve(const pb_cell *c, const size_t *order, size_t n_order, const double *fractions, size_t nf,
-                FILE *out);
+/* Write the curve rows (after a header the caller wrote), walking the
+ * pruner through the fractions. */
+int pb_p1_curve(const pb_cell *c, pb_pruner *pr, const double *fractions, size_t nf, FILE *out);
 
 #endif

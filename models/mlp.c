@@ -485,6 +485,55 @@ int pb_mlp_gn_diag(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const double
     return PB_OK;
 }
 
+int pb_mlp_gn_matrix(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const double *X, const double *y,
+                     size_t N, double *G)
+{
+    size_t d0 = m->dims[0], ys = y_stride(m), L = m->n_layers, C = m->dims[L], n = m->n_params;
+    memset(G, 0, n * n * sizeof *G);
+    /* J: per-sample rows g_ic (B x n); p: softmax probabilities (B x C) */
+    double *J = pb_calloc(ws->batch * n, sizeof *J), *p = pb_calloc(ws->batch * C, sizeof *p);
+    if (!J || !p) { free(J); free(p); return PB_ERR_NOMEM; }
+    int st = PB_OK;
+    for (size_t s = 0; s < N && !st; s += ws->batch) {
+        size_t B = N - s < ws->batch ? N - s : ws->batch;
+        const double *Xb = X + s * d0;
+        double loss = 0;
+        forward(m, ws, w, Xb, B);
+        if ((st = head_loss(m, ws, y + s * ys, B, &loss))) break;
+        memcpy(p, ws->Rtmp, B * C * sizeof *p);
+        for (size_t c = 0; c < C; c++) {
+            double *d = ws->delta[L - 1];
+            for (size_t i = 0; i < B; i++)
+                for (size_t k = 0; k < C; k++)
+                    d[i * C + k] = m->head == PB_HEAD_CE ? sqrt(p[i * C + c]) * ((k == c) - p[i * C + k]) : (k == c);
+            for (size_t l = L; l-- > 0;) {
+                size_t din = m->dims[l], dout = m->dims[l + 1];
+                const double *in = l ? ws->h[l - 1] : Xb, *dl = ws->delta[l];
+                /* row i: dW_l = delta_i (x) in_i, db_l = delta_i */
+                for (size_t i = 0; i < B; i++) {
+                    double *row = J + i * n;
+                    for (size_t o = 0; o < dout; o++) {
+                        double dv = dl[i * dout + o];
+                        double *rw = row + m->w_off[l] + o * din;
+                        for (size_t k = 0; k < din; k++) rw[k] = dv * in[i * din + k];
+                        row[m->b_off[l] + o] = dv;
+                    }
+                }
+                if (l == 0) break;
+                double *dprev = ws->delta[l - 1];
+                pb_gemm(0, 0, B, din, dout, 1.0, dl, dout, w + m->w_off[l], din, 0.0, dprev, din);
+                const double *ap = ws->a[l - 1], *hp = ws->h[l - 1];
+                for (size_t k = 0; k < B * din; k++) dprev[k] *= act_d1(m->act, ap[k], hp[k]);
+            }
+            /* G += J^T J */
+            pb_gemm(1, 0, n, n, B, 1.0, J, n, J, n, 1.0, G, n);
+        }
+    }
+    free(J);
+    free(p);
+    return st;
+}
+
 int pb_mlp_hessian_diag(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const double *X,
                         const double *y, size_t N, double *diag)
 {

@@ -89,6 +89,11 @@ int pb_mlp_hessian_vec(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const do
 int pb_mlp_gn_diag(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const double *X,
                    const double *y, size_t N, double *diag);
 
+/* G (n_params x n_params, row-major) = the full Gauss-Newton matrix
+ * sum_i sum_c g_ic g_ic^T with g_ic = d(u_c . z_i)/dw (u_c as above). */
+int pb_mlp_gn_matrix(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const double *X, const double *y,
+                     size_t N, double *G);
+
 /* diag = diag(H), exact, by n_params Hessian-vector products (small models). */
 int pb_mlp_hessian_diag(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const double *X,
                         const double *y, size_t N, double *diag);

@@ -1,0 +1,94 @@
+/* linalg.c -- see linalg.h. LAPACK is Fortran: column-major, arguments by
+ * reference, hidden string lengths at the end (gfortran convention). A
+ * symmetric row-major matrix is its own column-major transpose, so the
+ * calls see the same matrix; eigenvectors come back column-major and are
+ * transposed into Z. */
+#include "linalg.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+extern void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n, double *a,
+                    const int *lda, const double *vl, const double *vu, const int *il, const int *iu,
+                    const double *abstol, int *m, double *w, double *z, const int *ldz, int *isuppz,
+                    double *work, const int *lwork, int *iwork, const int *liwork, int *info, size_t,
+                    size_t, size_t);
+extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t);
+extern void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t);
+
+int pb_eigen_sym(size_t m, double *A, size_t lda, size_t il, size_t iu, double *w, double *Z, size_t ldz)
+{
+    if (m == 0 || il < 1 || iu < il || iu > m)
+        return pb_error(PB_ERR_ARG, "eigenpairs %zu..%zu of a %zu x %zu matrix", il, iu, m, m);
+    int n = (int)m, la = (int)lda, ilo = (int)il, ihi = (int)iu, found = 0, info = 0;
+    int k = (int)(iu - il + 1), ldzc = n, lwork = -1, liwork = -1, iwq;
+    double vl = 0, vu = 0, abstol = 0, wq;
+    double *zc = Z ? pb_calloc((size_t)n * (size_t)k, sizeof *zc) : NULL;
+    int *isuppz = pb_calloc(2 * (size_t)k, sizeof *isuppz);
+    double *wall = pb_calloc(m, sizeof *wall);
+    if ((Z && !zc) || !isuppz || !wall) { free(zc); free(isuppz); free(wall); return PB_ERR_NOMEM; }
+    const char *jobz = Z ? "V" : "N", *range = k == n ? "A" : "I";
+    dsyevr_(jobz, range, "L", &n, A, &la, &vl, &vu, &ilo, &ihi, &abstol, &found, wall, zc ? zc : &wq, &ldzc,
+            isuppz, &wq, &lwork, &iwq, &liwork, &info, 1, 1, 1);
+    lwork = (int)wq + 1, liwork = iwq + 1;
+    double *work = pb_calloc((size_t)lwork, sizeof *work);
+    int *iwork = pb_calloc((size_t)liwork, sizeof *iwork);
+    int st = PB_OK;
+    if (!work || !iwork) { st = PB_ERR_NOMEM; goto done; }
+    dsyevr_(jobz, range, "L", &n, A, &la, &vl, &vu, &ilo, &ihi, &abstol, &found, wall, zc ? zc : &wq, &ldzc,
+            isuppz, work, &lwork, iwork, &liwork, &info, 1, 1, 1);
+    if (info != 0 || found != k) {
+        st = pb_error(PB_ERR_NUMERIC, "LAPACK dsyevr failed (info %d, %d of %d eigenpairs)", info, found, k);
+        goto done;
+    }
+    memcpy(w, wall, (size_t)k * sizeof *w);
+    if (Z)
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < (size_t)k; j++) Z[i * ldz + j] = zc[j * m + i];
+done:
+    free(zc); free(isuppz); free(wall); free(work); free(iwork);
+    return st;
+}
+
+int pb_spd_inverse(size_t m, double *A, size_t lda)
+{
+    int n = (int)m, la = (int)lda, info = 0;
+    dpotrf_("L", &n, A, &la, &info, 1);
+    if (info != 0)
+        return pb_error(PB_ERR_NUMERIC, "matrix of order %zu is not positive definite (leading minor %d)", m, info);
+    dpotri_("L", &n, A, &la, &info, 1);
+    if (info != 0) return pb_error(PB_ERR_NUMERIC, "inverse failed (LAPACK dpotri info %d)", info);
+    /* dpotri filled the column-major lower triangle = row-major upper: mirror it */
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < i; j++) A[i * lda + j] = A[j * lda + i];
+    return PB_OK;
+}
+
+int pb_gauss_condition_zero(size_t m, double *S, size_t lda, double *mu, size_t z)
+{
+    double szz = S[z * lda + z];
+    double *col = pb_calloc(m, sizeof *col);
+    if (!col) return PB_ERR_NOMEM;
+    for (size_t i = 0; i < m; i++) col[i] = S[i * lda + z];
+    if (mu) {
+        double f = mu[z] / szz;
+        for (size_t i = 0; i < m; i++) mu[i] -= col[i] * f;
+    }
+    for (size_t i = 0; i < m; i++) {
+        double f = col[i] / szz;
+        for (size_t j = 0; j < m; j++) S[i * lda + j] -= f * col[j];
+    }
+    free(col);
+    /* compact: remove row z and column z */
+    for (size_t i = 0, r = 0; i < m; i++) {
+        if (i == z) continue;
+        for (size_t j = 0, c = 0; j < m; j++) {
+            if (j == z) continue;
+            S[r * lda + c++] = S[i * lda + j];
+        }
+        r++;
+    }
+    if (mu) memmove(mu + z, mu + z + 1, (m - z - 1) * sizeof *mu);
+    return PB_OK;
+}
