@@ -29,6 +29,12 @@ int pb_csv_load(const char *path, int classification, const char *name, pb_data 
 /* Synthetic set of PROTOCOLS.md (seed 004 eq. 5.2): x ~ N(1, I_d), y = x_0. */
 int pb_synthetic_make(size_t n, size_t d, uint64_t seed, pb_data *out);
 
+/* Initial weights of the synthetic experiment's 100-1 network, our reading
+ * of seed 004 eq. 5.1: w ~ N(m, A) with m = (1, 0.0025, ..., 0.0025),
+ * A_11 = 1, A_1j = A_j1 = 1e-3, A_jj = 1, A_jk = 0.95 otherwise (j, k > 1);
+ * w has d entries (the weights), drawn via the Cholesky factor of A. */
+int pb_synthetic_init(size_t d, uint64_t seed, double *w);
+
 /* Load a dataset by name: "wine", "boston" (from dir), "synthetic". */
 int pb_dataset_load(const char *name, const char *dir, uint64_t seed, pb_data *out);
 

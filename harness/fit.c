@@ -66,6 +66,7 @@ int pb_fit_save(const pb_fit *fit, const char *path)
     put_u64(&pl, fit->n);
     put_f64(&pl, fit->prior_mean);
     put_f64(&pl, fit->prior_sd);
+    put_f64(&pl, fit->noise_precision);
     put_f64(&pl, fit->final_objective);
     put_str(&pl, fit->settings);
     put(&pl, fit->mean, fit->n * sizeof *fit->mean);
@@ -174,6 +175,7 @@ int pb_fit_load(const char *path, pb_fit *fit)
     uint64_t n = get_u64(&r);
     fit->prior_mean = get_f64(&r);
     fit->prior_sd = get_f64(&r);
+    fit->noise_precision = get_f64(&r);
     fit->final_objective = get_f64(&r);
     get_str(&r, fit->settings, sizeof fit->settings);
     if (r.bad || n == 0 || n > (r.len - r.pos) / 16 || (r.len - r.pos) != n * 16) {

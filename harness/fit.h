@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PB_FIT_VERSION 1u
+#define PB_FIT_VERSION 2u
 
 typedef struct pb_fit {
     char model[128];        /* model spec */
@@ -28,6 +28,7 @@ typedef struct pb_fit {
     size_t n;
     double *mean, *sd;      /* n each; sd all zero for point fits */
     double prior_mean, prior_sd;
+    double noise_precision; /* beta of a Gaussian likelihood (mse head); 1 for ce */
     double final_objective; /* training objective at the end (per sample) */
     char settings[512];     /* training settings, one line */
 } pb_fit;

@@ -1,6 +1,8 @@
 /* host.c -- see host.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "host.h"
+#include "linalg.h"
+#include "posterior.h"
 #include "util.h"
 
 #include <dlfcn.h>
@@ -60,6 +62,48 @@ static int svc_hessian_vec(void *ctx, const double *w, const double *v, pb_hessi
                               kind == PB_HESSIAN_EXACT, out);
 }
 
+static int svc_posterior_matrix(void *ctx, const pb_fit_view *fit, const char *estimator, pb_posterior_what what,
+                                double *out, char *info, size_t info_len)
+{
+    pb_host_ctx *c = ctx;
+    const pb_mlp *m = c->model;
+    size_t n = m->n_params, np = fit->n_prunable;
+    pb_estimator e;
+    char line[256];
+    int st = pb_estimator_parse(estimator ? estimator : "laplace", &e);
+    if (st) return st;
+    if (fit->n_params != n) return pb_error(PB_ERR_ARG, "fit view has %zu parameters, the model %zu", fit->n_params, n);
+    double *S = pb_calloc(n * n, sizeof *S);
+    if (!S) return PB_ERR_NOMEM;
+    uint64_t seed = gsl_rng_get(c->rng);
+    st = pb_posterior_covariance(m, c->train, fit->mean, fit->prior_mean, fit->prior_sd, e, seed, S, line, sizeof line);
+    if (!st) {
+        /* marginal of the prunable set: the sub-block of the covariance */
+        size_t r = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!fit->prunable[i]) continue;
+            size_t col = 0;
+            for (size_t j = 0; j < n; j++)
+                if (fit->prunable[j]) out[r * np + col++] = S[i * n + j];
+            r++;
+        }
+        if (what == PB_POSTERIOR_PRECISION) st = pb_spd_inverse(np, out, np);
+    }
+    if (!st && info && info_len) snprintf(info, info_len, "%s", line);
+    if (st) snprintf(c->fail_msg, sizeof c->fail_msg, "posterior_matrix: %s", pb_last_error());
+    free(S);
+    return st;
+}
+
+static int svc_eigen_sym(void *ctx, size_t m, double *A, size_t lda, size_t il, size_t iu, double *w, double *Z,
+                         size_t ldz)
+{
+    pb_host_ctx *c = ctx;
+    int st = pb_eigen_sym(m, A, lda, il, iu, w, Z, ldz);
+    if (st) snprintf(c->fail_msg, sizeof c->fail_msg, "eigen_sym: %s", pb_last_error());
+    return st;
+}
+
 int pb_host_init(pb_host *host, pb_host_ctx *ctx, const pb_mlp *model, const pb_data *train, uint64_t seed)
 {
     memset(host, 0, sizeof *host);
@@ -85,6 +129,8 @@ int pb_host_init(pb_host *host, pb_host_ctx *ctx, const pb_mlp *model, const pb_
     host->loss_grad = svc_loss_grad;
     host->hessian_diag = svc_hessian_diag;
     host->hessian_vec = svc_hessian_vec;
+    host->posterior_matrix = svc_posterior_matrix;
+    host->eigen_sym = svc_eigen_sym;
     return PB_OK;
 }
 

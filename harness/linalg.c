@@ -17,18 +17,52 @@ extern void dsyevr_(const char *jobz, const char *range, const char *uplo, const
 extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t);
 extern void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t);
 
+static int eigen_sym(size_t m, double *A, size_t lda, size_t il, size_t iu, double *w, double *Z, size_t ldz,
+                     int all);
+
+/* dsyevr's subset mode can give up on tight eigenvalue clusters (it then
+ * reports fewer eigenpairs than asked); the full decomposition does not, so
+ * a failed subset is recomputed in full from a saved copy. */
 int pb_eigen_sym(size_t m, double *A, size_t lda, size_t il, size_t iu, double *w, double *Z, size_t ldz)
+{
+    if (iu - il + 1 == m) return eigen_sym(m, A, lda, il, iu, w, Z, ldz, 1);
+    double *copy = pb_calloc(m * lda, sizeof *copy);
+    if (!copy) return PB_ERR_NOMEM;
+    memcpy(copy, A, m * lda * sizeof *copy);
+    int st = eigen_sym(m, A, lda, il, iu, w, Z, ldz, 0);
+    if (st == PB_ERR_NUMERIC) {
+        size_t k = iu - il + 1;
+        double *wa = pb_calloc(m, sizeof *wa), *Za = Z ? pb_calloc(m * m, sizeof *Za) : NULL;
+        if (!wa || (Z && !Za)) st = PB_ERR_NOMEM;
+        else st = eigen_sym(m, copy, lda, 1, m, wa, Za, m, 1);
+        if (!st) {
+            memcpy(w, wa + il - 1, k * sizeof *w);
+            if (Z)
+                for (size_t i = 0; i < m; i++)
+                    for (size_t j = 0; j < k; j++) Z[i * ldz + j] = Za[i * m + il - 1 + j];
+        }
+        free(wa);
+        free(Za);
+    }
+    free(copy);
+    return st;
+}
+
+static int eigen_sym(size_t m, double *A, size_t lda, size_t il, size_t iu, double *w, double *Z, size_t ldz,
+                     int all)
 {
     if (m == 0 || il < 1 || iu < il || iu > m)
         return pb_error(PB_ERR_ARG, "eigenpairs %zu..%zu of a %zu x %zu matrix", il, iu, m, m);
     int n = (int)m, la = (int)lda, ilo = (int)il, ihi = (int)iu, found = 0, info = 0;
     int k = (int)(iu - il + 1), ldzc = n, lwork = -1, liwork = -1, iwq;
     double vl = 0, vu = 0, abstol = 0, wq;
-    double *zc = Z ? pb_calloc((size_t)n * (size_t)k, sizeof *zc) : NULL;
-    int *isuppz = pb_calloc(2 * (size_t)k, sizeof *isuppz);
+    int kz = all ? n : k;  /* columns dsyevr writes */
+    double *zc = Z ? pb_calloc((size_t)n * (size_t)kz, sizeof *zc) : NULL;
+    int *isuppz = pb_calloc(2 * (size_t)kz, sizeof *isuppz);
     double *wall = pb_calloc(m, sizeof *wall);
     if ((Z && !zc) || !isuppz || !wall) { free(zc); free(isuppz); free(wall); return PB_ERR_NOMEM; }
-    const char *jobz = Z ? "V" : "N", *range = k == n ? "A" : "I";
+    const char *jobz = Z ? "V" : "N", *range = all ? "A" : "I";
+    if (all) ilo = 1, ihi = n;
     dsyevr_(jobz, range, "L", &n, A, &la, &vl, &vu, &ilo, &ihi, &abstol, &found, wall, zc ? zc : &wq, &ldzc,
             isuppz, &wq, &lwork, &iwq, &liwork, &info, 1, 1, 1);
     lwork = (int)wq + 1, liwork = iwq + 1;
@@ -38,14 +72,15 @@ int pb_eigen_sym(size_t m, double *A, size_t lda, size_t il, size_t iu, double *
     if (!work || !iwork) { st = PB_ERR_NOMEM; goto done; }
     dsyevr_(jobz, range, "L", &n, A, &la, &vl, &vu, &ilo, &ihi, &abstol, &found, wall, zc ? zc : &wq, &ldzc,
             isuppz, work, &lwork, iwork, &liwork, &info, 1, 1, 1);
-    if (info != 0 || found != k) {
-        st = pb_error(PB_ERR_NUMERIC, "LAPACK dsyevr failed (info %d, %d of %d eigenpairs)", info, found, k);
+    if (info != 0 || found != (all ? n : k)) {
+        st = pb_error(PB_ERR_NUMERIC, "LAPACK dsyevr failed (info %d, %d of %d eigenpairs)", info, found, all ? n : k);
         goto done;
     }
-    memcpy(w, wall, (size_t)k * sizeof *w);
+    size_t off = all ? il - 1 : 0;  /* in full mode, columns il..iu of the result */
+    memcpy(w, wall + off, (size_t)k * sizeof *w);
     if (Z)
         for (size_t i = 0; i < m; i++)
-            for (size_t j = 0; j < (size_t)k; j++) Z[i * ldz + j] = zc[j * m + i];
+            for (size_t j = 0; j < (size_t)k; j++) Z[i * ldz + j] = zc[(off + j) * m + i];
 done:
     free(zc); free(isuppz); free(wall); free(work); free(iwork);
     return st;

@@ -48,8 +48,8 @@ static void usage(FILE *f)
             "usage: prunebench <command> [options]\n"
             "commands:\n"
             "  train --data NAME --model SPEC [--repeat R] [--family gauss-diag|point] [--epochs E]\n"
-            "        [--batch B] [--lr LR] [--init-sd S] [--prior-mean eb|zero] [--test-fraction F]\n"
-            "        [--experiment NAME] [--data-dir DIR] [--progress] -o FIT\n"
+            "        [--batch B] [--lr LR] [--init-sd S] [--prior-mean eb|zero] [--noise eb|fixed] [--test-fraction F]\n"
+            "        [--init default|seed004-synthetic] [--experiment NAME] [--data-dir DIR] [--progress] -o FIT\n"
             "  rank --fit FIT --method NAME|PATH.so [--options STR] [--prunable weights|all]\n"
             "        [--plugin-dir DIR] [--data-dir DIR] -o ORDER.tsv\n"
             "  curve --fit FIT --order ORDER.tsv [--fractions LIST] [--compensate none|conditional]\n"
@@ -65,7 +65,7 @@ static void usage(FILE *f)
 static int cmd_train(int argc, char **argv)
 {
     opt o[] = {O("data"), O("model"), O("repeat"), O("family"), O("epochs"), O("batch"), O("lr"), O("init-sd"),
-               O("prior-mean"), O("test-fraction"), O("experiment"), O("data-dir"), O("weight-decay"),
+               O("prior-mean"), O("test-fraction"), O("init"), O("noise"), O("experiment"), O("data-dir"), O("weight-decay"),
                F("progress"), O("o"), END};
     char *restv[64], **rest = restv;
     int nrest;
@@ -91,6 +91,9 @@ static int cmd_train(int argc, char **argv)
     if (!strcmp(pm, "zero")) to.fix_prior_mean = 1;
     else if (strcmp(pm, "eb")) die(pb_error(PB_ERR_ARG, "--prior-mean %s: expected eb or zero", pm));
     to.progress = get(o, "progress", NULL) != NULL;
+    const char *noise = get(o, "noise", "eb");
+    if (!strcmp(noise, "fixed")) to.fixed_noise = 1;
+    else if (strcmp(noise, "eb")) die(pb_error(PB_ERR_ARG, "--noise %s: expected eb or fixed", noise));
     double test_fraction = get_num(o, "test-fraction", 0.2, 0.01, 0.99);
 
     pb_mlp *m;
@@ -118,11 +121,30 @@ static int cmd_train(int argc, char **argv)
     fit.test_fraction = test_fraction;
     fit.standardize_y = 1;
     to.seed = init_seed;
+    double *init = NULL;
+    const char *init_name = get(o, "init", "default");
+    if (!strcmp(init_name, "seed004-synthetic")) {
+        /* 100-1 network: weights from seed 004 eq. 5.1, bias 0 */
+        if (m->n_layers != 1 || pb_mlp_out_dim(m) != 1)
+            die(pb_error(PB_ERR_ARG, "--init seed004-synthetic needs a one-layer network with one output, not %s", spec));
+        if (!(init = pb_calloc(m->n_params, sizeof *init))) die(PB_ERR_NOMEM);
+        if ((st = pb_synthetic_init(pb_mlp_in_dim(m), pb_seed(experiment, data, spec, "base-fit", repeat, "init-synthetic"),
+                                    init)))
+            die(st);
+        to.init = init;
+    } else if (strcmp(init_name, "default")) {
+        die(pb_error(PB_ERR_ARG, "--init %s: expected default or seed004-synthetic", init_name));
+    }
     char label[512];
     snprintf(label, sizeof label, "train %s %s repeat %u", data, spec, repeat);
     to.label = label;
     if ((st = pb_train(m, &train, &to, &fit))) die(st);
+    if (init) {
+        size_t len = strlen(fit.settings);
+        snprintf(fit.settings + len, sizeof fit.settings - len, " init=%s", init_name);
+    }
     if ((st = pb_fit_save(&fit, path))) die(st);
+    free(init);
     pb_fit_free(&fit);
     pb_data_free(&all);
     pb_data_free(&train);

@@ -62,6 +62,10 @@ int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_f
     size_t n = m->n_params, N = train->n, d = train->d, ys = train->ydim;
     size_t B = o->batch && o->batch < N ? o->batch : N;
     int var = o->family == PB_FAMILY_GAUSS_DIAG;
+    pb_mlp mb = *m;  /* shallow copy whose noise precision training may update */
+    int learn_beta = m->head == PB_HEAD_MSE && !o->fixed_noise;
+    mb.noise_precision = 1.0;
+    m = &mb;
     if (d != pb_mlp_in_dim(m))
         return pb_error(PB_ERR_ARG, "%s: model %s takes %zu inputs, data %s has %zu", o->label, m->spec,
                         pb_mlp_in_dim(m), train->name, d);
@@ -82,7 +86,8 @@ int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_f
         goto done;
     }
     pb_rng_seed(rng, o->seed);
-    pb_mlp_init(m, theta, rng);
+    pb_mlp_init(m, theta, rng);  /* drawn even when replaced, so the later stream does not depend on init */
+    if (o->init) memcpy(theta, o->init, n * sizeof *theta);
     double mu = 0, sp = 1, r0 = log(o->init_sd > 0 ? o->init_sd : 0.5);
     if (var) {
         for (size_t j = 0; j < n; j++) theta[n + j] = r0, s[j] = exp(r0);
@@ -134,7 +139,12 @@ int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_f
                 pb_prior_update(n, theta, s, o->fix_prior_mean, &mu, &sp);
             }
         }
-        obj = (epoch_nll + kl) / (double)N;
+        obj = (epoch_nll + kl - (learn_beta ? 0.5 * (double)N * log(mb.noise_precision) : 0)) / (double)N;
+        if (learn_beta) {
+            /* epoch_nll = beta * sum 0.5 r^2 over the epoch */
+            double ss = 2 * epoch_nll / mb.noise_precision;
+            if (ss > 0) mb.noise_precision = (double)N / ss;
+        }
         if (!isfinite(obj)) {
             st = pb_error(PB_ERR_NUMERIC, "%s: training diverged at epoch %zu (objective %g)", o->label, epoch, obj);
             goto done;
@@ -148,11 +158,13 @@ int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_f
     fit->prior_mean = var ? mu : 0;
     fit->prior_sd = var ? sp : 0;
     fit->final_objective = obj;
+    fit->noise_precision = mb.noise_precision;
     snprintf(fit->family, sizeof fit->family, "%s", var ? "gauss-diag" : "point");
     snprintf(fit->settings, sizeof fit->settings,
-             "family=%s epochs=%zu batch=%zu optimizer=adam lr=%g init_sd=%g prior_mean=%s weight_decay=%g",
+             "family=%s epochs=%zu batch=%zu optimizer=adam lr=%g init_sd=%g prior_mean=%s weight_decay=%g noise=%s",
              fit->family, o->epochs, B, o->lr, var ? o->init_sd : 0.0,
-             var ? (o->fix_prior_mean ? "fixed0" : "empirical-bayes") : "none", var ? 0.0 : o->weight_decay);
+             var ? (o->fix_prior_mean ? "fixed0" : "empirical-bayes") : "none", var ? 0.0 : o->weight_decay,
+             m->head != PB_HEAD_MSE ? "none" : learn_beta ? "empirical-bayes" : "fixed1");
 done:
     gsl_rng_free(rng);
     pb_mlp_ws_free(ws);

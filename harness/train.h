@@ -10,6 +10,10 @@
  *   KL = sum_j [ log(sigma_p / s_j) + (s_j^2 + (m_j - mu)^2) / (2 sigma_p^2) - 1/2 ].
  * After every minibatch the prior is set to its empirical-Bayes optimum
  *   mu <- mean_j m_j (or held at 0),  sigma_p^2 <- mean_j ((mu - m_j)^2 + s_j^2).
+ * For a squared-error head the likelihood is N(y | f, 1/beta) and the loss
+ * term is beta sum 0.5 r^2 - (N/2) log beta; after every epoch beta is set to
+ * its empirical-Bayes optimum N / sum_i E_q r_i^2 (estimated by the epoch's
+ * minibatch residuals), unless fixed_noise.
  * Adam steps use the objective divided by N, so lr is scale-free.
  */
 #ifndef PB_TRAIN_H
@@ -30,7 +34,9 @@ typedef struct pb_train_opts {
     double weight_decay;        /* point estimate only */
     double init_sd;             /* initial posterior sd (variational) */
     int fix_prior_mean;         /* hold mu = 0 (sigma_p still updated) */
+    int fixed_noise;            /* mse head: keep beta = 1 instead of its empirical-Bayes update */
     uint64_t seed;              /* initialization, shuffling and weight noise */
+    const double *init;         /* initial means (n_params), or NULL for pb_mlp_init */
     const char *label;          /* names the cell in progress and error lines */
     int progress;               /* print progress lines to stderr */
 } pb_train_opts;

@@ -76,6 +76,7 @@ int pb_mlp_parse(const char *spec, pb_mlp **out)
     size_t alen = colon ? (size_t)(colon - p) : strlen(p);
     if (!parse_act(p, alen, &m->act)) goto bad;
     m->head = PB_HEAD_CE;
+    m->noise_precision = 1.0;
     if (colon) {
         if (!strcmp(colon + 1, "ce")) m->head = PB_HEAD_CE;
         else if (!strcmp(colon + 1, "mse")) m->head = PB_HEAD_MSE;
@@ -284,10 +285,11 @@ static int head_loss(const pb_mlp *m, pb_mlp_ws *ws, const double *y, size_t B, 
                 di[c] = p[i * C + c] - (c == c_true);
             }
         } else {
+            double beta = m->noise_precision;
             for (size_t c = 0; c < C; c++) {
                 double r = zi[c] - y[i * C + c];
-                sum += 0.5 * r * r;
-                di[c] = r;
+                sum += 0.5 * beta * r * r;
+                di[c] = beta * r;
             }
         }
     }
@@ -372,7 +374,7 @@ static void head_hessian(const pb_mlp *m, const double *p, const double *u, size
             for (size_t c = 0; c < C; c++) pu += pi[c] * ui[c];
             for (size_t c = 0; c < C; c++) oi[c] = pi[c] * (ui[c] - pu);
         } else {
-            for (size_t c = 0; c < C; c++) oi[c] = ui[c];
+            for (size_t c = 0; c < C; c++) oi[c] = m->noise_precision * ui[c];  /* H_out = beta I */
         }
     }
 }
@@ -457,7 +459,7 @@ int pb_mlp_gn_diag(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const double
                         double pc = p[i * C + c];
                         d[i * C + k] = sqrt(pc) * ((k == c) - p[i * C + k]);
                     } else {
-                        d[i * C + k] = (k == c);
+                        d[i * C + k] = (k == c) ? sqrt(m->noise_precision) : 0;  /* u_c = sqrt(beta) e_c */
                     }
                 }
             for (size_t l = L; l-- > 0;) {
@@ -505,7 +507,8 @@ int pb_mlp_gn_matrix(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const doub
             double *d = ws->delta[L - 1];
             for (size_t i = 0; i < B; i++)
                 for (size_t k = 0; k < C; k++)
-                    d[i * C + k] = m->head == PB_HEAD_CE ? sqrt(p[i * C + c]) * ((k == c) - p[i * C + k]) : (k == c);
+                    d[i * C + k] = m->head == PB_HEAD_CE ? sqrt(p[i * C + c]) * ((k == c) - p[i * C + k])
+                                                         : (k == c) ? sqrt(m->noise_precision) : 0;
             for (size_t l = L; l-- > 0;) {
                 size_t din = m->dims[l], dout = m->dims[l + 1];
                 const double *in = l ? ws->h[l - 1] : Xb, *dl = ws->delta[l];

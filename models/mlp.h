@@ -2,7 +2,8 @@
  *
  * Spec string: "mlp:<d0>-<d1>-...-<dL>:<act>[:<head>]", act in tanh|relu|identity
  * (hidden layers), head in ce (softmax cross-entropy, labels 0..dL-1) or mse
- * (squared error 0.5 (z - y)^2, dL targets). Default head: ce.
+ * (Gaussian likelihood: 0.5 beta (z - y)^2 with noise precision beta =
+ * noise_precision, 1 unless set; dL targets). Default head: ce.
  *
  * Parameters: for each layer l = 0..L-1, W_l (d_{l+1} x d_l, row-major) then
  * b_l (d_{l+1}), all in one flat buffer of n_params doubles. The tensor table
@@ -44,6 +45,7 @@ typedef struct pb_mlp {
     size_t *dims;           /* L + 1 sizes */
     pb_act act;
     pb_head head;
+    double noise_precision; /* beta of the mse likelihood N(y | z, 1/beta); 1 after parsing */
     size_t n_params;
     size_t *w_off, *b_off;  /* offsets of W_l and b_l */
     size_t n_tensors;

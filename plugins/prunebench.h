@@ -7,7 +7,9 @@
  * never links against the host and never needs another header.
  *
  * Versioning: the host accepts a plugin whose abi_major equals PB_ABI_MAJOR
- * and whose abi_minor is not newer than the host's. struct_size is
+ * and whose abi_minor is not newer than the host's. Services added in a
+ * minor version are marked; a plugin that uses them checks
+ * host->abi_minor first (a plugin built for 1.1 runs on a 1.1 host or newer). struct_size is
  * sizeof(pb_method) as the plugin was compiled; fields are only ever appended,
  * so a host reads the fields that fit in struct_size and treats the rest as
  * absent (NULL).
@@ -26,7 +28,7 @@
 #include <stdint.h>
 
 #define PB_ABI_MAJOR 1u
-#define PB_ABI_MINOR 0u
+#define PB_ABI_MINOR 1u
 #define PB_METHOD_SYMBOL "pb_method_descriptor"
 
 #if defined(__GNUC__)
@@ -36,6 +38,12 @@
 #endif
 
 /* Which second derivative of the training loss a host service computes. */
+/* Which matrix the posterior service returns (ABI 1.1). */
+typedef enum pb_posterior_what {
+    PB_POSTERIOR_COVARIANCE = 0, /* Sigma_PP: marginal covariance of the prunable parameters */
+    PB_POSTERIOR_PRECISION = 1   /* A_PP = Sigma_PP^{-1}: marginal precision */
+} pb_posterior_what;
+
 typedef enum pb_hessian_kind {
     PB_HESSIAN_GAUSS_NEWTON = 0, /* J^T H_out J: positive semi-definite */
     PB_HESSIAN_EXACT = 1         /* full second derivative (small models) */
@@ -77,6 +85,23 @@ typedef struct pb_host {
     /* Hessian-vector product H(w) v, into out (n_params). */
     int (*hessian_vec)(void *ctx, const double *w, const double *v, pb_hessian_kind kind,
                        double *out);
+
+    /* ---- ABI 1.1 ---- */
+    /* The full-covariance posterior of the fit restricted to the prunable
+     * parameters: an n_prunable x n_prunable row-major matrix, rows and
+     * columns in increasing parameter index. estimator: "laplace" (Gauss-Newton
+     * Hessian of the training loss at the mean + prior precision; the default
+     * when NULL), "laplace-exact" (exact Hessian, eigenvalues floored at the
+     * prior precision), "samples" (covariance of SGD iterates). info, if not
+     * NULL, receives one line describing the estimate. */
+    int (*posterior_matrix)(void *ctx, const pb_fit_view *fit, const char *estimator, pb_posterior_what what,
+                            double *out, char *info, size_t info_len);
+    /* Eigenpairs il..iu (1-based, ascending eigenvalues) of the symmetric
+     * m x m matrix A (row-major, leading dimension lda; A is overwritten),
+     * by LAPACK dsyevr: eigenvalues into w (iu-il+1), eigenvectors as the
+     * columns of Z (m x (iu-il+1), leading dimension ldz) unless Z is NULL. */
+    int (*eigen_sym)(void *ctx, size_t m, double *A, size_t lda, size_t il, size_t iu, double *w, double *Z,
+                     size_t ldz);
 } pb_host;
 
 /* The descriptor a plugin exports. */

@@ -94,6 +94,7 @@ int main(void)
     f.standardize_y = 1;
     f.prior_mean = -0.0;
     f.prior_sd = 0.123456789012345678;
+    f.noise_precision = 7.25;
     f.final_objective = DBL_MAX;
     for (size_t j = 0; j < n; j++) {
         f.mean[j] = sin((double)j + 0.5) * pow(10.0, (double)j - 18.0);
@@ -120,8 +121,9 @@ int main(void)
        "round trip: test_fraction, standardize_y");
     ok(!memcmp(&g.prior_mean, &f.prior_mean, sizeof(double)) && signbit(g.prior_mean),
        "round trip: prior_mean -0 keeps its sign");
-    ok(!memcmp(&g.prior_sd, &f.prior_sd, sizeof(double)) && !memcmp(&g.final_objective, &f.final_objective, sizeof(double)),
-       "round trip: prior_sd, final_objective bitwise");
+    ok(!memcmp(&g.prior_sd, &f.prior_sd, sizeof(double)) && !memcmp(&g.final_objective, &f.final_objective, sizeof(double)) &&
+       g.noise_precision == 7.25,
+       "round trip: prior_sd, noise_precision, final_objective bitwise");
     ok(g.n == n && !memcmp(g.mean, f.mean, n * sizeof(double)), "round trip: mean[] bitwise equal");
     ok(!memcmp(g.sd, f.sd, n * sizeof(double)), "round trip: sd[] bitwise equal (NaN included)");
     pb_fit_free(&g);
@@ -138,9 +140,10 @@ int main(void)
     memcpy(&sum, data + len - 8, 8);
     ok(!memcmp(data, "PBFIT\r\n\032", 8) && version == PB_FIT_VERSION && mark == 0x01020304u,
        "header: magic, version, order mark");
-    /* payload: 4 strings, u32, 2 u64, f64, u32, u64, 3 f64, then 2n f64 */
+    /* payload: 4 strings, u32, 2 u64, f64, u32, u64, 4 f64 (prior mean, prior sd,
+     * noise precision, objective), then 2n f64 */
     size_t want_plen = (4 + strlen(f.model)) + (4 + strlen(f.dataset)) + (4 + strlen(f.family)) + 4 + 8 + 8 + 8 + 4 + 8 +
-                       3 * 8 + (4 + strlen(f.settings)) + 2 * n * 8;
+                       4 * 8 + (4 + strlen(f.settings)) + 2 * n * 8;
     ok(plen == want_plen && len == HEAD + plen + 8, "payload length %zu, file %zu bytes", want_plen, HEAD + want_plen + 8);
     ok(sum == pb_fnv1a(PB_FNV_OFFSET, data, len - 8), "trailer is the FNV-1a of everything before it");
 

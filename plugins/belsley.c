@@ -1,0 +1,160 @@
+/* belsley.c -- removal order by the Belsley multicollinearity procedure on
+ * the posterior (Grabovoy, Bakhteev, Strijov 2019, section 4; the
+ * Belsley-Kuh-Welsch variance decomposition, PROTOCOLS.md "Belsley").
+ *
+ * Given the posterior precision A of the active parameters (m x m),
+ *   A = U Lambda U^T,  eta_k = lambda_max / lambda_k,  k* = argmax_k eta_k
+ *   pi_jk = (u_jk^2 / lambda_k) / sum_l (u_jl^2 / lambda_l)
+ *   zeta = argmax_j pi_{j k*}   is removed next,
+ * and removing it conditions the Gaussian on w_zeta = 0, which deletes row
+ * and column zeta of A. Repeat until every prunable parameter is removed.
+ *
+ * Computed on the covariance Sigma = A^{-1} instead, which has the same
+ * eigenvectors and eigenvalues mu_k = 1 / lambda_k:
+ *   k* = the largest eigenvalue mu of Sigma (the smallest lambda of A),
+ *   sum_l u_jl^2 / lambda_l = Sigma_jj, so pi_{j k*} = u_{j k*}^2 mu / Sigma_jj,
+ *   deleting row/column zeta of A  <=>  Sigma <- Sigma - Sigma[:,z] Sigma[z,:] / Sigma_zz
+ *   (then drop row/column z), an O(m^2) update.
+ * So each step needs one eigenpair (LAPACK dsyevr through the host) and no
+ * inverse. Option batch=b takes the b largest eigenpairs of one
+ * decomposition and removes b parameters, component by component, with
+ * Sigma_jj updated after each removal (an approximation for large n; the
+ * order file records b). Ties go to the lower parameter index.
+ *
+ * Options: estimator=laplace|laplace-exact|samples (how the host estimates
+ * the posterior; default laplace), batch=B (default 1).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "prunebench.h"
+
+typedef struct belsley_state {
+    char estimator[32];
+    size_t batch;
+    char settings[384];
+} belsley_state;
+
+static int belsley_create(const pb_host *host, const char *options, void **state)
+{
+    belsley_state *s = calloc(1, sizeof *s);
+    if (!s) { host->fail(host->ctx, "out of memory"); return 1; }
+    strcpy(s->estimator, "laplace");
+    s->batch = 1;
+    char buf[256];
+    if (strlen(options) >= sizeof buf) { host->fail(host->ctx, "options too long"); free(s); return 1; }
+    strcpy(buf, options);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        char *end;
+        if (!strncmp(tok, "estimator=", 10) && strlen(tok + 10) < sizeof s->estimator) {
+            strcpy(s->estimator, tok + 10);
+        } else if (!strncmp(tok, "batch=", 6) && (s->batch = strtoul(tok + 6, &end, 10)) > 0 && !*end) {
+            /* parsed */
+        } else {
+            host->fail(host->ctx, "unknown option '%s' (known: estimator=laplace|laplace-exact|samples, batch=N>0)", tok);
+            free(s);
+            return 1;
+        }
+    }
+    snprintf(s->settings, sizeof s->settings, "estimator=%s batch=%zu", s->estimator, s->batch);
+    *state = s;
+    return 0;
+}
+
+static void belsley_destroy(void *state) { free(state); }
+static const char *belsley_settings(const void *state) { return ((const belsley_state *)state)->settings; }
+
+/* Condition on w_z = 0 in place (no compaction): S <- S - S[:,z] S[z,:] / S_zz
+ * over the alive rows/columns; row and column z become 0. col is scratch (m). */
+static void condition_zero(size_t m, double *S, const unsigned char *alive, size_t z, double *col)
+{
+    double szz = S[z * m + z];
+    for (size_t i = 0; i < m; i++) col[i] = alive[i] ? S[i * m + z] : 0;
+    for (size_t i = 0; i < m; i++) {
+        if (!alive[i]) continue;
+        double f = col[i] / szz;
+        for (size_t j = 0; j < m; j++) S[i * m + j] -= f * col[j];
+    }
+    for (size_t i = 0; i < m; i++) S[i * m + z] = S[z * m + i] = 0;
+}
+
+/* Keep the alive rows/columns of S (m x m) as a dense m' x m' block at the
+ * start of the buffer (leading dimension m'), and the matching idx entries. */
+static size_t compact(size_t m, double *S, size_t *idx, const unsigned char *alive)
+{
+    size_t r = 0, k = 0;
+    for (size_t i = 0; i < m; i++) k += alive[i];
+    for (size_t i = 0; i < m; i++) {
+        if (!alive[i]) continue;
+        size_t c = 0;
+        for (size_t j = 0; j < m; j++)
+            if (alive[j]) S[r * k + c++] = S[i * m + j];
+        idx[r++] = idx[i];
+    }
+    return k;
+}
+
+static int belsley_order(const pb_host *host, const pb_fit_view *fit, size_t *order, void *state)
+{
+    belsley_state *s = state;
+    if (host->abi_minor < 1 || !host->posterior_matrix || !host->eigen_sym) {
+        host->fail(host->ctx, "needs host ABI 1.1 (posterior_matrix, eigen_sym)");
+        return 1;
+    }
+    size_t m = fit->n_prunable, out = 0, b = s->batch;
+    double *S = malloc(m * m * sizeof *S), *work = malloc(m * m * sizeof *work);
+    double *Z = malloc(m * (b < m ? b : m) * sizeof *Z), *mu = malloc(m * sizeof *mu), *col = malloc(m * sizeof *col);
+    size_t *idx = malloc(m * sizeof *idx);
+    unsigned char *alive = malloc(m);
+    int st = 0;
+    if (!S || !work || !Z || !mu || !col || !idx || !alive) { host->fail(host->ctx, "out of memory"); st = 1; goto done; }
+    char info[256] = "";
+    if (host->posterior_matrix(host->ctx, fit, s->estimator, PB_POSTERIOR_COVARIANCE, S, info, sizeof info)) {
+        st = 1;  /* the host has recorded why */
+        goto done;
+    }
+    snprintf(s->settings, sizeof s->settings, "estimator=%s batch=%zu (%s)", s->estimator, s->batch, info);
+    for (size_t j = 0, k = 0; j < fit->n_params; j++)
+        if (fit->prunable[j]) idx[k++] = j;
+    while (m > 0) {
+        size_t nb = b < m ? b : m;
+        memcpy(work, S, m * m * sizeof *work);
+        if (host->eigen_sym(host->ctx, m, work, m, m - nb + 1, m, mu, Z, nb)) { st = 1; goto done; }
+        memset(alive, 1, m);
+        for (size_t t = nb; t-- > 0;) {          /* largest covariance eigenvalue first */
+            size_t zeta = m;
+            double best = -1;
+            for (size_t j = 0; j < m; j++) {
+                if (!alive[j]) continue;
+                double u = Z[j * nb + t];
+                double pi = S[j * m + j] > 0 ? u * u * mu[t] / S[j * m + j] : 0;
+                if (pi > best) best = pi, zeta = j;
+            }
+            if (zeta == m) break;
+            order[out++] = idx[zeta];
+            alive[zeta] = 0;
+            condition_zero(m, S, alive, zeta, col);
+        }
+        m = compact(m, S, idx, alive);
+    }
+    if (out != fit->n_prunable) {
+        host->fail(host->ctx, "internal error: ordered %zu of %zu parameters", out, fit->n_prunable);
+        st = 1;
+    }
+done:
+    free(S); free(work); free(Z); free(mu); free(col); free(idx); free(alive);
+    return st;
+}
+
+PB_EXPORT const pb_method pb_method_descriptor = {
+    .abi_major = PB_ABI_MAJOR,
+    .abi_minor = 1,
+    .struct_size = sizeof(pb_method),
+    .name = "belsley",
+    .summary = "Belsley variance decomposition of the posterior covariance, one parameter at a time",
+    .citation = "Grabovoy, Bakhteev, Strijov (2019), Estimation of the relevance of neural network parameters",
+    .create = belsley_create,
+    .destroy = belsley_destroy,
+    .settings = belsley_settings,
+    .order = belsley_order,
+};
