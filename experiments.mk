@@ -15,29 +15,48 @@
 
 SCALE ?= full
 ifeq ($(SCALE),quick)
-REPEATS      ?= 2
-WINE_EPOCHS  ?= 150
+REPEATS          ?= 2
+WINE_EPOCHS      ?= 150
+BOSTON_EPOCHS    ?= 150
+SYNTHETIC_EPOCHS ?= 5
+NOISE_DRAWS      ?= 20
+NOISE_LEVELS     ?= 0:0.25:1
+NOISE_FRACTIONS  ?= 0:0.1:0.9,0.95,0.99,1
 else ifeq ($(SCALE),full)
-REPEATS      ?= 5
-WINE_EPOCHS  ?= 1000
+REPEATS          ?= 5
+WINE_EPOCHS      ?= 1000
+BOSTON_EPOCHS    ?= 1000
+SYNTHETIC_EPOCHS ?= 20
+NOISE_DRAWS      ?= 100
+NOISE_LEVELS     ?= 0:0.1:1
+NOISE_FRACTIONS  ?= 0:0.05:0.95,0.98,0.99,1
 else
 $(error SCALE must be 'full' or 'quick', not '$(SCALE)')
 endif
 
 R          := results/$(SCALE)
-DATASETS   := wine
+DATASETS   := wine boston synthetic
 METHODS    ?= $(PLUGINS)
 FRACTIONS  ?= 0:0.05:0.95,0.98,0.99,1
-TRAIN_OPTS ?= --family gauss-diag --batch 32 --lr 0.01 --init-sd 0.5 --prior-mean eb --test-fraction 0.2
+TRAIN_OPTS ?= --family gauss-diag --batch 32 --lr 0.01 --init-sd 0.5 --prior-mean eb --noise eb --test-fraction 0.2
 PRUNABLE   ?= weights
 REPEAT_IDS := $(shell seq 0 $$(( $(REPEATS) - 1 )))
 
-wine_MODEL  := mlp:13-13-3:tanh
-wine_EPOCHS := $(WINE_EPOCHS)
-wine_TITLE  := Wine
+# Per dataset: model (seed 004), epochs, title, extra training options.
+wine_MODEL        := mlp:13-13-3:tanh
+wine_EPOCHS       := $(WINE_EPOCHS)
+wine_TITLE        := Wine
+boston_MODEL      := mlp:13-39-1:tanh:mse
+boston_EPOCHS     := $(BOSTON_EPOCHS)
+boston_TITLE      := Boston
+synthetic_MODEL   := mlp:100-1:identity:mse
+synthetic_EPOCHS  := $(SYNTHETIC_EPOCHS)
+synthetic_TITLE   := Synthetic
+synthetic_TRAIN_EXTRA := --init seed004-synthetic
 
 # Per-method plugin options, e.g. `make reproduce obd_OPTIONS=hessian=exact`.
 obd_OPTIONS ?=
+belsley_OPTIONS ?=
 
 # Write $(2) to file $(1) only if it differs (so its timestamp means "changed").
 define write_if_changed
@@ -47,27 +66,39 @@ endef
 
 define DATASET_RULES
 $(R)/$(1)/train-config.txt: FORCE
-	$$(call write_if_changed,$$@,"model=$$($(1)_MODEL)" "epochs=$$($(1)_EPOCHS)" "train=$$(TRAIN_OPTS)")
+	$$(call write_if_changed,$$@,"model=$$($(1)_MODEL)" "epochs=$$($(1)_EPOCHS)" "train=$$(TRAIN_OPTS) $$($(1)_TRAIN_EXTRA)")
 $(R)/$(1)/rank-config.txt: FORCE
 	$$(call write_if_changed,$$@,"prunable=$$(PRUNABLE)" $$(foreach m,$$(METHODS),"$$(m)=$$($$(m)_OPTIONS)"))
 $(R)/$(1)/curve-config.txt: FORCE
 	$$(call write_if_changed,$$@,"fractions=$$(FRACTIONS)")
+$(R)/$(1)/noise-config.txt: FORCE
+	$$(call write_if_changed,$$@,"fractions=$$(NOISE_FRACTIONS)" "levels=$$(NOISE_LEVELS)" "draws=$$(NOISE_DRAWS)")
 
 $(R)/$(1)/fit/base-r%.fit: $(PB) $(R)/$(1)/train-config.txt $(B)/datasets.verified
 	@mkdir -p $$(@D)
-	$(PB) train --data $(1) --model $($(1)_MODEL) --repeat $$* --epochs $($(1)_EPOCHS) $(TRAIN_OPTS) -o $$@
+	$(PB) train --data $(1) --model $($(1)_MODEL) --repeat $$* --epochs $($(1)_EPOCHS) $(TRAIN_OPTS) $($(1)_TRAIN_EXTRA) -o $$@
 
+# P1 summaries: plain (variant p1) and with conditional-mean compensation (p1c)
 $(R)/$(1)/p1-summary.tsv: $(PB) report/reference.tsv $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/curve/$(m)-r$(k).tsv))
 	$(PB) summarize --dataset $(1) --title "$($(1)_TITLE)" --reference report/reference.tsv \
 	    --mean $(R)/$(1)/p1-mean.tsv --gp $(R)/$(1)/p1-methods.gp --tex $(R)/$(1)/p1-table.tex \
-	    --macros $(R)/$(1)/p1-macros.tex --tsv $$@ $$(filter %.tsv,$$(filter $(R)/$(1)/curve/%,$$^))
+	    --macros $(R)/$(1)/p1-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curve/%,$$^)
+$(R)/$(1)/p1c-summary.tsv: $(PB) report/reference.tsv $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/curvec/$(m)-r$(k).tsv))
+	$(PB) summarize --dataset $(1) --variant comp --title "$($(1)_TITLE), compensated" --reference report/reference.tsv \
+	    --mean $(R)/$(1)/p1c-mean.tsv --gp $(R)/$(1)/p1c-methods.gp --tex $(R)/$(1)/p1c-table.tex \
+	    --macros $(R)/$(1)/p1c-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curvec/%,$$^)
 
-$(R)/$(1)/p1.pdf: report/p1.gp $(R)/$(1)/p1-summary.tsv
-	gnuplot -e "data='$(R)/$(1)/p1-mean.tsv'; methods_gp='$(R)/$(1)/p1-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p1.gp
+$(R)/$(1)/p1.pdf $(R)/$(1)/p1c.pdf: $(R)/$(1)/%.pdf: report/p1.gp $(R)/$(1)/%-summary.tsv
+	gnuplot -e "data='$(R)/$(1)/$$*-mean.tsv'; methods_gp='$(R)/$(1)/$$*-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p1.gp
 	mv $$@.tmp $$@
-$(R)/$(1)/p1.png: report/p1.gp $(R)/$(1)/p1-summary.tsv
-	gnuplot -e "data='$(R)/$(1)/p1-mean.tsv'; methods_gp='$(R)/$(1)/p1-methods.gp'; out='$$@.tmp'; fmt='png'" report/p1.gp
+$(R)/$(1)/p1.png $(R)/$(1)/p1c.png: $(R)/$(1)/%.png: report/p1.gp $(R)/$(1)/%-summary.tsv
+	gnuplot -e "data='$(R)/$(1)/$$*-mean.tsv'; methods_gp='$(R)/$(1)/$$*-methods.gp'; out='$$@.tmp'; fmt='png'" report/p1.gp
 	mv $$@.tmp $$@
+
+# P2 summary: mean output-noise surfaces, slices, macros; figures
+$(R)/$(1)/p2-slices.tsv: $(PB) $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/noise/$(m)-r$(k).tsv))
+	$(PB) noise-summary --dataset $(1) --title "$($(1)_TITLE)" --surface-prefix $(R)/$(1)/p2-surface \
+	    --macros $(R)/$(1)/p2-macros.tex --tex $(R)/$(1)/p2-table.tex --slices $$@ $$(filter $(R)/$(1)/noise/%,$$^)
 endef
 
 # $(1) dataset, $(2) method
@@ -78,6 +109,13 @@ $(R)/$(1)/order/$(2)-r%.tsv: $(R)/$(1)/fit/base-r%.fit $(B)/plugins/$(2).so $(PB
 $(R)/$(1)/curve/$(2)-r%.tsv: $(R)/$(1)/fit/base-r%.fit $(R)/$(1)/order/$(2)-r%.tsv $(PB) $(R)/$(1)/curve-config.txt
 	@mkdir -p $$(@D)
 	$(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r$$*.tsv --fractions '$(FRACTIONS)' -o $$@
+$(R)/$(1)/curvec/$(2)-r%.tsv: $(R)/$(1)/fit/base-r%.fit $(R)/$(1)/order/$(2)-r%.tsv $(PB) $(R)/$(1)/curve-config.txt
+	@mkdir -p $$(@D)
+	$(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r$$*.tsv --fractions '$(FRACTIONS)' --compensate conditional -o $$@
+$(R)/$(1)/noise/$(2)-r%.tsv: $(R)/$(1)/fit/base-r%.fit $(R)/$(1)/order/$(2)-r%.tsv $(PB) $(R)/$(1)/noise-config.txt
+	@mkdir -p $$(@D)
+	$(PB) noise --fit $$< --order $(R)/$(1)/order/$(2)-r$$*.tsv --fractions '$(NOISE_FRACTIONS)' \
+	    --levels '$(NOISE_LEVELS)' --draws $(NOISE_DRAWS) -o $$@
 endef
 
 $(foreach d,$(DATASETS),$(eval $(call DATASET_RULES,$(d))))
@@ -91,22 +129,50 @@ $(B)/datasets.verified: datasets/SHA256SUMS datasets/wine_data.csv datasets/bost
 	touch $@
 
 # ---- report ----
-SUMMARIES := $(foreach d,$(DATASETS),$(R)/$(d)/p1-summary.tsv)
-FIGURES   := $(foreach d,$(DATASETS),$(R)/$(d)/p1.pdf $(R)/$(d)/p1.png)
+# Everything the report shows of one dataset, copied from this scale's results
+# into report/gen/<dataset>/ (results/report-scale.txt makes a change of SCALE
+# refresh it), plus a generated LaTeX file that includes one noise surface per
+# method, so a new plugin appears without editing report.tex.
+define REPORT_RULES
+$(1)_REPORT := $(R)/$(1)/p1-summary.tsv $(R)/$(1)/p1c-summary.tsv $(R)/$(1)/p2-slices.tsv \
+    $(R)/$(1)/p1.pdf $(R)/$(1)/p1c.pdf $(R)/$(1)/p1.png $(R)/$(1)/p1c.png $(R)/$(1)/p2-slices.pdf \
+    $(foreach m,$(METHODS),$(R)/$(1)/p2-surface-$(m).pdf)
+report/gen/$(1)/stamp: $$($(1)_REPORT) results/report-scale.txt
+	rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
+	cp $(R)/$(1)/*.tex $(R)/$(1)/p1.pdf $(R)/$(1)/p1c.pdf $(R)/$(1)/p2-*.pdf report/gen/$(1)/
+	{ echo '% generated by make -- do not edit'; \
+	  $(foreach m,$(METHODS),echo '\begin{minipage}{0.48\textwidth}\centering\includegraphics[width=\textwidth]{gen/$(1)/p2-surface-$(m).pdf}\end{minipage}\hfill';) \
+	} > report/gen/$(1)/surfaces.tex
+	touch $$@
+
+$(R)/$(1)/p2-surface-%.pdf: report/p2-surface.gp $(R)/$(1)/p2-slices.tsv
+	gnuplot -e "data='$(R)/$(1)/p2-surface-$$*.tsv'; out='$$@.tmp'; fmt='pdf'; title='$($(1)_TITLE): $$*'" report/p2-surface.gp
+	mv $$@.tmp $$@
+$(R)/$(1)/p2-slices.pdf: report/p2-slices.gp $(R)/$(1)/p2-slices.tsv
+	gnuplot -e "data='$(R)/$(1)/p2-slices.tsv'; methods_gp='$(R)/$(1)/p2-surface-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p2-slices.gp
+	mv $$@.tmp $$@
+endef
+$(foreach d,$(DATASETS),$(eval $(call REPORT_RULES,$(d))))
+
+FIGURES := $(foreach d,$(DATASETS),$(R)/$(d)/p1.png $(R)/$(d)/p1c.png)
 
 results/report-scale.txt: FORCE
 	$(call write_if_changed,$@,"$(SCALE)")
 
-report/gen/settings.tex: results/report-scale.txt $(foreach d,$(DATASETS),$(R)/$(d)/train-config.txt $(R)/$(d)/rank-config.txt $(R)/$(d)/curve-config.txt) experiments.mk
+report/gen/settings.tex: results/report-scale.txt $(foreach d,$(DATASETS),$(R)/$(d)/train-config.txt $(R)/$(d)/rank-config.txt $(R)/$(d)/curve-config.txt $(R)/$(d)/noise-config.txt) experiments.mk
 	@mkdir -p $(@D)
 	{ echo '% generated by make -- do not edit'; \
 	  echo '\newcommand{\pbScale}{$(SCALE)}'; \
 	  echo '\newcommand{\pbRepeats}{$(REPEATS)}'; \
 	  echo '\newcommand{\pbTrainOpts}{\texttt{\detokenize{$(TRAIN_OPTS)}}}'; \
 	  echo '\newcommand{\pbFractions}{\texttt{\detokenize{$(FRACTIONS)}}}'; \
+	  echo '\newcommand{\pbNoiseFractions}{\texttt{\detokenize{$(NOISE_FRACTIONS)}}}'; \
+	  echo '\newcommand{\pbNoiseLevels}{\texttt{\detokenize{$(NOISE_LEVELS)}}}'; \
+	  echo '\newcommand{\pbNoiseDraws}{$(NOISE_DRAWS)}'; \
 	  echo '\newcommand{\pbPrunable}{$(PRUNABLE)}'; \
 	  echo '\newcommand{\pbMethods}{$(METHODS)}'; \
 	  echo '\newcommand{\pbObdOptions}{\texttt{\detokenize{$(if $(obd_OPTIONS),$(obd_OPTIONS),hessian=gn)}}}'; \
+	  echo '\newcommand{\pbBelsleyOptions}{\texttt{\detokenize{$(if $(belsley_OPTIONS),$(belsley_OPTIONS),estimator=laplace batch=1)}}}'; \
 	  $(foreach d,$(DATASETS),echo '\newcommand{\pb$($(d)_TITLE)Model}{\texttt{\detokenize{$($(d)_MODEL)}}}'; \
 	    echo '\newcommand{\pb$($(d)_TITLE)Epochs}{$($(d)_EPOCHS)}';) \
 	} > $@.tmp && mv $@.tmp $@
@@ -115,24 +181,13 @@ report/gen/provenance.tex: $(PB) results/report-scale.txt
 	@mkdir -p $(@D)
 	$(PB) provenance > $@.tmp && mv $@.tmp $@
 
-# Copy this scale's tables and figures into report/gen (results/report-scale.txt
-# makes a change of SCALE refresh them).
-report/gen/%-p1-table.tex: $(R)/%/p1-summary.tsv results/report-scale.txt
-	@mkdir -p $(@D)
-	cp $(R)/$*/p1-table.tex $@
-	cp $(R)/$*/p1-macros.tex report/gen/$*-p1-macros.tex
-report/gen/%-p1.pdf: $(R)/%/p1.pdf results/report-scale.txt
-	@mkdir -p $(@D)
-	cp $< $@
-
-REPORT_GEN := report/gen/settings.tex report/gen/provenance.tex \
-    $(foreach d,$(DATASETS),report/gen/$(d)-p1-table.tex report/gen/$(d)-p1.pdf)
+REPORT_GEN := report/gen/settings.tex report/gen/provenance.tex $(foreach d,$(DATASETS),report/gen/$(d)/stamp)
 
 report/report.pdf: report/report.tex $(REPORT_GEN) $(FIGURES)
 	cd report && pdflatex -interaction=nonstopmode -halt-on-error report.tex > report-build.log 2>&1 \
 	    && pdflatex -interaction=nonstopmode -halt-on-error report.tex > report-build.log 2>&1 \
 	    || { tail -n 30 report-build.log; exit 1; }
-	@echo "report: $@ (SCALE=$(SCALE); figures for a quick look: $(R)/*/p1.png)"
+	@echo "report: $@ (SCALE=$(SCALE); figures for a quick look: $(R)/*/*.png)"
 
 figures: $(FIGURES)
 report: report/report.pdf

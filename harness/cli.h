@@ -24,6 +24,7 @@ size_t get_count(opt *opts, const char *key, size_t dflt, size_t lo, size_t hi);
 
 /* Subcommands defined outside main.c. */
 int cmd_noise(int argc, char **argv);
+int cmd_noise_summary(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 #endif

@@ -55,10 +55,15 @@ static void usage(FILE *f)
             "  curve --fit FIT --order ORDER.tsv [--fractions LIST] [--compensate none|conditional]\n"
             "        [--estimator laplace|laplace-exact|samples] [--data-dir DIR] -o CURVE.tsv\n"
             "  summarize --dataset NAME [--title T] [--tol X] [--mean F] [--gp F] [--tsv F] [--tex F]\n"
-            "        [--macros F] [--reference F] CURVE.tsv...\n"
+            "        [--macros F] [--reference F] [--variant NAME] CURVE.tsv...\n"
+            "  noise --fit FIT --order ORDER.tsv [--fractions LIST] [--levels LIST] [--draws K]\n"
+            "        [--compensate none|conditional] [--estimator laplace|laplace-exact|samples] [--data-dir DIR] -o NOISE.tsv\n"
+            "  noise-summary --dataset NAME [--tex F] [--title T] --surface-prefix PREFIX --slices OUT.tsv --macros OUT.tex\n"
+            "        [--at-fraction F] [--at-level S] NOISE.tsv...\n"
             "  plugins [--plugin-dir DIR]\n"
             "  check-plugin PATH.so\n"
             "  provenance\n"
+            "  bench [--plugin-dir DIR]       throughput of training steps and the Belsley order\n"
             "Datasets: wine, boston, synthetic. Model specs: mlp:13-13-3:tanh, mlp:13-39-1:tanh:mse.\n");
 }
 
@@ -265,7 +270,8 @@ static int cmd_curve(int argc, char **argv)
 
 static int cmd_summarize(int argc, char **argv)
 {
-    opt o[] = {O("dataset"), O("title"), O("tol"), O("mean"), O("gp"), O("tsv"), O("tex"), O("macros"), O("reference"), END};
+    opt o[] = {O("dataset"), O("title"), O("tol"), O("mean"), O("gp"), O("tsv"), O("tex"), O("macros"), O("reference"),
+               O("variant"), END};
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
     int nrest;
     if (!rest) die(PB_ERR_NOMEM);
@@ -274,7 +280,7 @@ static int cmd_summarize(int argc, char **argv)
     if (nrest == 0) die(pb_error(PB_ERR_ARG, "summarize: no curve files given"));
     pb_summary_opts so = {need(o, "dataset"), get(o, "title", NULL), get_num(o, "tol", 0, 0, 1e6), get(o, "mean", NULL),
                           get(o, "gp", NULL), get(o, "tsv", NULL), get(o, "tex", NULL), get(o, "macros", NULL),
-                          get(o, "reference", NULL)};
+                          get(o, "reference", NULL), get(o, "variant", NULL)};
     if ((st = pb_summarize(&so, rest, (size_t)nrest))) die(st);
     free(rest);
     return 0;
@@ -438,6 +444,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "rank")) return cmd_rank(argc, argv);
     if (!strcmp(cmd, "curve")) return cmd_curve(argc, argv);
     if (!strcmp(cmd, "summarize")) return cmd_summarize(argc, argv);
+    if (!strcmp(cmd, "noise")) return cmd_noise(argc, argv);
+    if (!strcmp(cmd, "noise-summary")) return cmd_noise_summary(argc, argv);
+    if (!strcmp(cmd, "bench")) return cmd_bench(argc, argv);
     if (!strcmp(cmd, "plugins")) return cmd_plugins(argc, argv);
     if (!strcmp(cmd, "check-plugin")) return cmd_check_plugin(argc, argv);
     if (!strcmp(cmd, "provenance")) return cmd_provenance();

@@ -24,6 +24,7 @@ typedef struct pb_summary_opts {
     const char *tex_out;        /* LaTeX table */
     const char *macros_out;     /* LaTeX \newcommand macros */
     const char *reference;      /* published values TSV (may be NULL) */
+    const char *variant;        /* NULL, or a name put in the macro names (\pb<Dataset><Variant><Method>...) */
 } pb_summary_opts;
 
 int pb_summarize(const pb_summary_opts *o, char **curve_files, size_t n_files);

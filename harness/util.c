@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -142,6 +143,20 @@ void pb_out_abort(pb_outfile *o)
 void pb_rng_seed(void *r, uint64_t seed)
 {
     gsl_rng_set((gsl_rng *)r, (unsigned long)((seed ^ (seed >> 32)) & 0xffffffffULL));
+}
+
+void pb_tex_camel(const char *s, char *out, size_t len)
+{
+    static const char *digit[] = {"Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine"};
+    size_t k = 0;
+    int up = 1;
+    if (!len) return;
+    for (; *s && k + 6 < len; s++) {
+        if (isdigit((unsigned char)*s)) { k += (size_t)snprintf(out + k, len - k, "%s", digit[*s - '0']); up = 1; }
+        else if (isalpha((unsigned char)*s)) { out[k++] = (char)(up ? toupper((unsigned char)*s) : *s); up = 0; }
+        else up = 1;
+    }
+    out[k] = '\0';
 }
 
 const char *pb_version(void) { return PB_VERSION; }

@@ -58,6 +58,12 @@ int pb_out_open(pb_outfile *o, const char *path);
 int pb_out_commit(pb_outfile *o);   /* flush, fsync, close, rename */
 void pb_out_abort(pb_outfile *o);   /* close and remove the temp file */
 
+/* Macro-safe CamelCase of a name in [a-z0-9_] for LaTeX command names:
+ * the first letter and every letter after a separator is upper-cased,
+ * digits are spelled out ("Zero" ... "Nine"), other characters dropped
+ * ("boston_2" -> "BostonTwo"). out is always terminated (len >= 1). */
+void pb_tex_camel(const char *s, char *out, size_t len);
+
 /* Provenance lines ("# key: value") for result headers: version, compiler, BLAS. */
 void pb_write_provenance(FILE *f);
 const char *pb_version(void);
