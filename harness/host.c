@@ -70,13 +70,16 @@ static int svc_posterior_matrix(void *ctx, const pb_fit_view *fit, const char *e
     size_t n = m->n_params, np = fit->n_prunable;
     pb_estimator e;
     char line[256];
+    double *S = NULL;
     int st = pb_estimator_parse(estimator ? estimator : "laplace", &e);
-    if (st) return st;
-    if (fit->n_params != n) return pb_error(PB_ERR_ARG, "fit view has %zu parameters, the model %zu", fit->n_params, n);
-    double *S = pb_calloc(n * n, sizeof *S);
-    if (!S) return PB_ERR_NOMEM;
-    uint64_t seed = gsl_rng_get(c->rng);
-    st = pb_posterior_covariance(m, c->train, fit->mean, fit->prior_mean, fit->prior_sd, e, seed, S, line, sizeof line);
+    if (!st && fit->n_params != n)
+        st = pb_error(PB_ERR_ARG, "fit view has %zu parameters, the model %zu", fit->n_params, n);
+    if (!st && !(S = pb_calloc(n * n, sizeof *S))) st = PB_ERR_NOMEM;
+    if (!st) {
+        uint64_t seed = gsl_rng_get(c->rng);
+        st = pb_posterior_covariance(m, c->train, fit->mean, fit->prior_mean, fit->prior_sd, e, seed, S, line,
+                                     sizeof line);
+    }
     if (!st) {
         /* marginal of the prunable set: the sub-block of the covariance */
         size_t r = 0;

@@ -50,8 +50,12 @@ static int laplace_exact(const pb_mlp *m, pb_mlp_ws *ws, const pb_data *tr, cons
     if (!st) {
         /* Sigma = U diag(1 / max(lambda, prec)) U^T */
         *floored = 0;
-        for (size_t k = 0; k < n; k++)
-            if (w[k] < prec) w[k] = prec, (*floored)++;
+        for (size_t k = 0; k < n; k++) {
+            /* directions the likelihood does not see sit at the prior precision
+             * up to rounding: count only those clearly below it */
+            if (w[k] < prec * (1 - 1e-9)) (*floored)++;
+            if (w[k] < prec) w[k] = prec;
+        }
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j <= i; j++) {
                 double s = 0;

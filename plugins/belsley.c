@@ -16,10 +16,15 @@
  *   deleting row/column zeta of A  <=>  Sigma <- Sigma - Sigma[:,z] Sigma[z,:] / Sigma_zz
  *   (then drop row/column z), an O(m^2) update.
  * So each step needs one eigenpair (LAPACK dsyevr through the host) and no
- * inverse. Option batch=b takes the b largest eigenpairs of one
- * decomposition and removes b parameters, component by component, with
- * Sigma_jj updated after each removal (an approximation for large n; the
- * order file records b). Ties go to the lower parameter index.
+ * inverse. A repeated largest eigenvalue (e.g. the directions a softmax
+ * output cannot see, where only the prior acts) makes k* ambiguous; the
+ * proportions are then summed over the whole eigenspace (eigenvalues within
+ * a relative 1e-9), which is independent of the basis LAPACK picks and equal
+ * to the definition when the eigenvalue is simple. Option batch=b removes b
+ * parameters per decomposition, one per eigenvalue cluster from the top,
+ * with Sigma_jj updated after each removal (an approximation for large n;
+ * the order file records b). Proportions within a relative 1e-12 count as
+ * tied, and ties go to the lower parameter index.
  *
  * Options: estimator=laplace|laplace-exact|samples (how the host estimates
  * the posterior; default laplace), batch=B (default 1).
@@ -48,7 +53,8 @@ static int belsley_create(const pb_host *host, const char *options, void **state
         char *end;
         if (!strncmp(tok, "estimator=", 10) && strlen(tok + 10) < sizeof s->estimator) {
             strcpy(s->estimator, tok + 10);
-        } else if (!strncmp(tok, "batch=", 6) && (s->batch = strtoul(tok + 6, &end, 10)) > 0 && !*end) {
+        } else if (!strncmp(tok, "batch=", 6) && tok[6] >= '0' && tok[6] <= '9' &&
+                   (s->batch = strtoul(tok + 6, &end, 10)) > 0 && !*end) {
             /* parsed */
         } else {
             host->fail(host->ctx, "unknown option '%s' (known: estimator=laplace|laplace-exact|samples, batch=N>0)", tok);
@@ -94,6 +100,48 @@ static size_t compact(size_t m, double *S, size_t *idx, const unsigned char *ali
     return k;
 }
 
+/* Relative width of an eigenvalue cluster, and of a tie between proportions:
+ * values this close are treated as equal, so rounding cannot pick the answer. */
+#define CLUSTER_TOL 1e-9
+#define TIE_TOL 1e-12
+
+/* The ask largest eigenpairs of S (m x m) into mu (ascending) and Z
+ * (m x ask), growing ask until the top `want` eigenvalue clusters are complete
+ * (a cluster is complete when an eigenvalue below it, outside CLUSTER_TOL, has
+ * been seen, or all m are known). Returns the number of complete clusters found
+ * (<= want) and sets *ask; starts[c] is the column of the smallest eigenvalue of
+ * cluster c (clusters counted from the top; cluster c spans columns
+ * starts[c] .. starts[c-1]-1, with starts[-1] = ask). */
+static int top_clusters(const pb_host *host, size_t m, const double *S, double *work, size_t want, double *mu,
+                        double **Z, size_t *ask, size_t *starts, size_t *nclusters)
+{
+    /* one more than wanted, to see where the last cluster ends; at least the
+     * previous step's count (*ask on entry), since clusters shrink slowly */
+    size_t a = want + 1 > *ask ? want + 1 : *ask;
+    if (a > m) a = m;
+    for (;;) {
+        double *nz = realloc(*Z, m * a * sizeof **Z);
+        if (!nz) { host->fail(host->ctx, "out of memory"); return 1; }
+        *Z = nz;
+        memcpy(work, S, m * m * sizeof *work);
+        if (host->eigen_sym(host->ctx, m, work, m, m - a + 1, m, mu, *Z, a)) return 1;
+        size_t nc = 0, top = a;  /* walk down from the largest eigenvalue */
+        while (top > 0 && nc < want) {
+            size_t lo = top - 1;
+            while (lo > 0 && mu[lo - 1] >= mu[top - 1] * (1 - CLUSTER_TOL)) lo--;
+            if (lo == 0 && a < m) break;  /* may continue below what is computed */
+            starts[nc++] = lo;
+            top = lo;
+        }
+        if (nc >= want || nc == m || a == m || (nc > 0 && top == 0)) {
+            *ask = a;
+            *nclusters = nc;
+            return 0;
+        }
+        a = 2 * a < m ? 2 * a : m;
+    }
+}
+
 static int belsley_order(const pb_host *host, const pb_fit_view *fit, size_t *order, void *state)
 {
     belsley_state *s = state;
@@ -103,11 +151,15 @@ static int belsley_order(const pb_host *host, const pb_fit_view *fit, size_t *or
     }
     size_t m = fit->n_prunable, out = 0, b = s->batch;
     double *S = malloc(m * m * sizeof *S), *work = malloc(m * m * sizeof *work);
-    double *Z = malloc(m * (b < m ? b : m) * sizeof *Z), *mu = malloc(m * sizeof *mu), *col = malloc(m * sizeof *col);
-    size_t *idx = malloc(m * sizeof *idx);
+    double *Z = NULL, *mu = malloc(m * sizeof *mu), *col = malloc(m * sizeof *col);
+    size_t *idx = malloc(m * sizeof *idx), *starts = malloc(m * sizeof *starts);
     unsigned char *alive = malloc(m);
     int st = 0;
-    if (!S || !work || !Z || !mu || !col || !idx || !alive) { host->fail(host->ctx, "out of memory"); st = 1; goto done; }
+    if (!S || !work || !mu || !col || !idx || !starts || !alive) {
+        host->fail(host->ctx, "out of memory");
+        st = 1;
+        goto done;
+    }
     char info[256] = "";
     if (host->posterior_matrix(host->ctx, fit, s->estimator, PB_POSTERIOR_COVARIANCE, S, info, sizeof info)) {
         st = 1;  /* the host has recorded why */
@@ -116,33 +168,42 @@ static int belsley_order(const pb_host *host, const pb_fit_view *fit, size_t *or
     snprintf(s->settings, sizeof s->settings, "estimator=%s batch=%zu (%s)", s->estimator, s->batch, info);
     for (size_t j = 0, k = 0; j < fit->n_params; j++)
         if (fit->prunable[j]) idx[k++] = j;
+    size_t ask = 0, nc;
     while (m > 0) {
-        size_t nb = b < m ? b : m;
-        memcpy(work, S, m * m * sizeof *work);
-        if (host->eigen_sym(host->ctx, m, work, m, m - nb + 1, m, mu, Z, nb)) { st = 1; goto done; }
+        if ((st = top_clusters(host, m, S, work, b < m ? b : m, mu, &Z, &ask, starts, &nc))) goto done;
         memset(alive, 1, m);
-        for (size_t t = nb; t-- > 0;) {          /* largest covariance eigenvalue first */
+        /* one removal per cluster, largest first; within a cluster of equal
+         * eigenvalues the proportions are summed over its eigenvectors, which
+         * does not depend on the basis LAPACK returns for the eigenspace:
+         * pi_j = sum_{k in cluster} u_jk^2 mu_k / Sigma_jj */
+        for (size_t c = 0, hi = ask; c < nc; hi = starts[c], c++) {
             size_t zeta = m;
             double best = -1;
             for (size_t j = 0; j < m; j++) {
-                if (!alive[j]) continue;
-                double u = Z[j * nb + t];
-                double pi = S[j * m + j] > 0 ? u * u * mu[t] / S[j * m + j] : 0;
-                if (pi > best) best = pi, zeta = j;
+                if (!alive[j] || !(S[j * m + j] > 0)) continue;
+                double pi = 0;
+                for (size_t k = starts[c]; k < hi; k++) pi += Z[j * ask + k] * Z[j * ask + k] * mu[k];
+                pi /= S[j * m + j];
+                if (pi > best * (1 + TIE_TOL)) best = pi, zeta = j;  /* near-ties keep the lower index */
             }
             if (zeta == m) break;
             order[out++] = idx[zeta];
             alive[zeta] = 0;
             condition_zero(m, S, alive, zeta, col);
         }
+        size_t before = m;
         m = compact(m, S, idx, alive);
+        if (m == before) {  /* only non-positive variances left: remove them in index order */
+            for (size_t j = 0; j < m; j++) order[out++] = idx[j];
+            m = 0;
+        }
     }
     if (out != fit->n_prunable) {
         host->fail(host->ctx, "internal error: ordered %zu of %zu parameters", out, fit->n_prunable);
         st = 1;
     }
 done:
-    free(S); free(work); free(Z); free(mu); free(col); free(idx); free(alive);
+    free(S); free(work); free(Z); free(mu); free(col); free(idx); free(starts); free(alive);
     return st;
 }
 
