@@ -26,9 +26,10 @@ static int eigen_sym(size_t m, double *A, size_t lda, size_t il, size_t iu, doub
 int pb_eigen_sym(size_t m, double *A, size_t lda, size_t il, size_t iu, double *w, double *Z, size_t ldz)
 {
     if (iu - il + 1 == m) return eigen_sym(m, A, lda, il, iu, w, Z, ldz, 1);
-    double *copy = pb_calloc(m * lda, sizeof *copy);
+    size_t span = (m - 1) * lda + m;  /* the doubles A occupies */
+    double *copy = pb_calloc(span, sizeof *copy);
     if (!copy) return PB_ERR_NOMEM;
-    memcpy(copy, A, m * lda * sizeof *copy);
+    memcpy(copy, A, span * sizeof *copy);
     int st = eigen_sym(m, A, lda, il, iu, w, Z, ldz, 0);
     if (st == PB_ERR_NUMERIC) {
         size_t k = iu - il + 1;

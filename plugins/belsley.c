@@ -172,6 +172,23 @@ static int belsley_order(const pb_host *host, const pb_fit_view *fit, size_t *or
     while (m > 0) {
         if ((st = top_clusters(host, m, S, work, b < m ? b : m, mu, &Z, &ask, starts, &nc))) goto done;
         memset(alive, 1, m);
+        /* Fast exact path: a parameter whose variance equals the largest
+         * eigenvalue mu_1 is itself an eigenvector of it (Sigma <= mu_1 I), so its
+         * proportion is 1, the maximum, and it is uncorrelated with the rest:
+         * the procedure removes all such parameters next, lowest index first,
+         * and conditioning on each only drops its row and column. (On a network
+         * this is the set of weights the likelihood does not see.) */
+        size_t flat = 0;
+        for (size_t j = 0; j < m; j++)
+            if (S[j * m + j] >= mu[ask - 1] * (1 - CLUSTER_TOL)) {
+                order[out++] = idx[j];
+                alive[j] = 0;
+                flat++;
+            }
+        if (flat) {
+            m = compact(m, S, idx, alive);
+            continue;
+        }
         /* one removal per cluster, largest first; within a cluster of equal
          * eigenvalues the proportions are summed over its eigenvectors, which
          * does not depend on the basis LAPACK returns for the eigenspace:
