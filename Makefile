@@ -26,7 +26,7 @@ PKG_LDIRS  := $(shell pkg-config --libs-only-L $(PKGS) 2>/dev/null)
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow $(WERROR)
 CFLAGS_ALL := $(WARN) $(OPT) $(SAN) -Iplugins -Iharness -Imodels -Idatasets $(PKG_CFLAGS) $(CFLAGS)
-LDLIBS_ALL := $(SAN) $(PKG_LDIRS) -lopenblas -lgsl -ldl -lm $(LDLIBS)
+LDLIBS_ALL := $(SAN) $(PKG_LDIRS) -lopenblas -lgsl -lz -ldl -lm $(LDLIBS)
 
 # OpenBLAS 0.3.21 (Debian 12) does not recognize some newer x86-64 CPUs and
 # falls back to its slowest kernels ("Prescott"; 4x slower GEMM measured on an

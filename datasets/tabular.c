@@ -1,6 +1,7 @@
 /* tabular.c -- see tabular.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "tabular.h"
+#include "idx.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
@@ -216,7 +218,10 @@ int pb_dataset_load(const char *name, const char *dir, uint64_t seed, pb_data *o
         return pb_csv_load(path, 0, name, out);
     }
     if (!strcmp(name, "synthetic")) return pb_synthetic_make(10000, 100, seed, out);
-    return pb_error(PB_ERR_ARG, "unknown dataset '%s' (known: wine, boston, synthetic)", name);
+    memset(out, 0, sizeof *out);
+    if (!strcmp(name, "fashion-mnist") || !strcmp(name, "mnist"))
+        return pb_error(PB_ERR_ARG, "dataset '%s' has fixed train and test files; open it with pb_dataset_open", name);
+    return pb_error(PB_ERR_ARG, "unknown dataset '%s' (known: wine, boston, synthetic, fashion-mnist, mnist)", name);
 }
 
 static int copy_rows(const pb_data *all, const size_t *idx, size_t n, const char *suffix, pb_data *out)
@@ -327,4 +332,83 @@ int pb_standardize(pb_data *train, pb_data *test, int standardize_y, pb_scaling 
         apply_scaling(test->y, test->n, k, sc->y_mean, sc->y_sd);
     }
     return PB_OK;
+}
+
+const char *pb_dataset_mnist_dir(const char *name)
+{
+    if (!strcmp(name, "fashion-mnist")) {
+        const char *dir = getenv(PB_FASHION_MNIST_ENV);
+        return dir && *dir ? dir : PB_FASHION_MNIST_DEFAULT_DIR;
+    }
+    if (!strcmp(name, "mnist")) {
+        const char *dir = getenv(PB_MNIST_ENV);
+        if (dir && *dir) return dir;
+        pb_error(PB_ERR_ARG, "mnist: set %s to a directory holding train-images-idx3-ubyte, train-labels-idx1-ubyte, "
+                 "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each plain or .gz), e.g. "
+                 "export %s=$HOME/data/mnist", PB_MNIST_ENV, PB_MNIST_ENV);
+        return NULL;
+    }
+    pb_error(PB_ERR_ARG, "dataset '%s' is not an MNIST-format set (known: fashion-mnist, mnist)", name);
+    return NULL;
+}
+
+/* Identity scaling of d features and one target. */
+static int identity_scaling(size_t d, pb_scaling *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->d = d, sc->ydim = 1;
+    sc->x_mean = pb_calloc(d, sizeof(double));
+    sc->x_sd = pb_calloc(d, sizeof(double));
+    sc->y_mean = pb_calloc(1, sizeof(double));
+    sc->y_sd = pb_calloc(1, sizeof(double));
+    if (!sc->x_mean || !sc->x_sd || !sc->y_mean || !sc->y_sd) {
+        pb_scaling_free(sc);
+        return PB_ERR_NOMEM;
+    }
+    for (size_t j = 0; j < d; j++) sc->x_sd[j] = 1.0;
+    sc->y_sd[0] = 1.0;
+    return PB_OK;
+}
+
+static int open_mnist(const char *name, pb_data *train, pb_data *test, pb_scaling *sc)
+{
+    const char *dir = pb_dataset_mnist_dir(name);
+    if (!dir) return PB_ERR_ARG;
+    int fashion = !strcmp(name, "fashion-mnist");
+    const char *env = fashion ? PB_FASHION_MNIST_ENV : PB_MNIST_ENV;
+    int from_env = getenv(env) && *getenv(env);
+    struct stat s;
+    if (stat(dir, &s) != 0 || !S_ISDIR(s.st_mode)) {
+        if (!from_env)
+            return pb_error(PB_ERR_IO, "%s: %s: no such directory (install the Debian package dataset-fashion-mnist, "
+                            "or set %s to a directory of the four IDX files)", name, dir, env);
+        return pb_error(PB_ERR_IO, "%s: %s=%s: no such directory", name, env, dir);
+    }
+    int st = pb_mnist_load(dir, name, train, test, NULL);
+    if (st) return st;
+    if ((st = identity_scaling(train->d, sc))) {
+        pb_data_free(train);
+        pb_data_free(test);
+    }
+    return st;
+}
+
+int pb_dataset_open(const char *name, const char *data_dir, uint64_t split_seed, double test_fraction,
+                    int standardize_y, pb_data *train, pb_data *test, pb_scaling *sc)
+{
+    memset(train, 0, sizeof *train);
+    memset(test, 0, sizeof *test);
+    memset(sc, 0, sizeof *sc);
+    if (!strcmp(name, "fashion-mnist") || !strcmp(name, "mnist")) return open_mnist(name, train, test, sc);
+    pb_data all;
+    int st = pb_dataset_load(name, data_dir, split_seed, &all);
+    if (st) return st;
+    st = pb_split(&all, test_fraction, split_seed, train, test);
+    pb_data_free(&all);
+    if (st) return st;
+    if ((st = pb_standardize(train, test, standardize_y, sc))) {
+        pb_data_free(train);
+        pb_data_free(test);
+    }
+    return st;
 }

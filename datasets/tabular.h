@@ -1,5 +1,7 @@
 /* tabular.h -- tabular datasets: the shipped CSV files, the synthetic
- * multicollinear generator, seeded stratified splits and standardization.
+ * multicollinear generator, seeded stratified splits and standardization;
+ * and pb_dataset_open, the harness's one entry point for every dataset
+ * (including the MNIST-format image sets of idx.h).
  *
  * A pb_data owns X (n x d, row-major) and y (n x ydim). Classification sets
  * have ydim = 1 and labels 0..n_classes-1 stored as doubles; regression sets
@@ -35,7 +37,8 @@ int pb_synthetic_make(size_t n, size_t d, uint64_t seed, pb_data *out);
  * w has d entries (the weights), drawn via the Cholesky factor of A. */
 int pb_synthetic_init(size_t d, uint64_t seed, double *w);
 
-/* Load a dataset by name: "wine", "boston" (from dir), "synthetic". */
+/* Load a dataset by name: "wine", "boston" (from dir), "synthetic". The
+ * MNIST-format sets have fixed train/test files: use pb_dataset_open. */
 int pb_dataset_load(const char *name, const char *dir, uint64_t seed, pb_data *out);
 
 /* Seeded 80/20-style split: a test_fraction share of every class (or of all
@@ -51,5 +54,26 @@ typedef struct pb_scaling {
 } pb_scaling;
 int pb_standardize(pb_data *train, pb_data *test, int standardize_y, pb_scaling *sc);
 void pb_scaling_free(pb_scaling *sc);
+
+/* Where the MNIST-format sets are read from. */
+#define PB_FASHION_MNIST_DEFAULT_DIR "/usr/share/datasets/fashion-mnist"  /* Debian dataset-fashion-mnist */
+#define PB_FASHION_MNIST_ENV "PB_FASHION_MNIST_DIR"
+#define PB_MNIST_ENV "PB_MNIST_DIR"
+
+/* The directory an MNIST-format set is read from: for "fashion-mnist"
+ * $PB_FASHION_MNIST_DIR, else PB_FASHION_MNIST_DEFAULT_DIR; for "mnist"
+ * $PB_MNIST_DIR (an error saying how to set it when unset). NULL, with an
+ * error recorded, for other names. */
+const char *pb_dataset_mnist_dir(const char *name);
+
+/* The one way the harness gets a dataset's train and test parts.
+ * wine, boston, synthetic: pb_dataset_load(name, data_dir, split_seed), then
+ * pb_split(test_fraction, split_seed), then pb_standardize(standardize_y).
+ * fashion-mnist, mnist: the fixed train and test files of the directory
+ * above (data_dir and test_fraction are ignored); pixels are byte/255 in
+ * [0,1] and not standardized: sc is the identity (means 0, sds 1).
+ * On failure train, test and sc are left empty. */
+int pb_dataset_open(const char *name, const char *data_dir, uint64_t split_seed, double test_fraction,
+                    int standardize_y, pb_data *train, pb_data *test, pb_scaling *sc);
 
 #endif

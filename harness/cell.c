@@ -29,12 +29,9 @@ int pb_cell_open(pb_cell *c, const char *fit_path, const char *data_dir)
                       c->model->n_params, c->fit.n);
         goto fail;
     }
-    pb_data all;
-    if ((st = pb_dataset_load(c->fit.dataset, data_dir, c->fit.data_seed, &all))) goto fail;
-    st = pb_cell_prepare_data(&all, c->fit.test_fraction, c->fit.data_seed, c->fit.standardize_y, &c->train,
-                              &c->test, &c->scaling);
-    pb_data_free(&all);
-    if (st) goto fail;
+    if ((st = pb_dataset_open(c->fit.dataset, data_dir, c->fit.data_seed, c->fit.test_fraction, c->fit.standardize_y,
+                              &c->train, &c->test, &c->scaling)))
+        goto fail;
     return PB_OK;
 fail:
     pb_cell_close(c);

@@ -26,5 +26,8 @@ size_t get_count(opt *opts, const char *key, size_t dflt, size_t lo, size_t hi);
 int cmd_noise(int argc, char **argv);
 int cmd_noise_summary(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_evaluate(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_sparse_eval(int argc, char **argv);
 
 #endif

@@ -218,6 +218,12 @@ int pb_plugin_open(const char *path, pb_plugin *p)
         st = pb_error(PB_ERR_PLUGIN, "plugin %s (%s): neither the relevance nor the order hook is set", path, p->name);
         goto fail;
     }
+    const pb_training *tr = p->method.training;
+    if (tr && (tr->struct_size < sizeof(pb_training) || !tr->family || !tr->kl)) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s (%s): training facet needs struct_size >= %zu, a family name and a kl hook",
+                      path, p->name, sizeof(pb_training));
+        goto fail;
+    }
     if (!p->method.create != !p->method.destroy) {
         st = pb_error(PB_ERR_PLUGIN, "plugin %s (%s): create and destroy must be given together", path, p->name);
         goto fail;

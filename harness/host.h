@@ -5,6 +5,7 @@
 #ifndef PB_HOST_H
 #define PB_HOST_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "prunebench.h"
 #include "mlp.h"
@@ -34,8 +35,9 @@ typedef struct pb_plugin {
     pb_method method;
 } pb_plugin;
 
-/* The smallest struct_size a plugin of ABI 1.0 may declare. */
-#define PB_METHOD_MIN_SIZE ((uint32_t)sizeof(pb_method))
+/* The smallest struct_size a plugin may declare: the descriptor of ABI 1.0
+ * (fields after it were appended in later minor versions). */
+#define PB_METHOD_MIN_SIZE ((uint32_t)offsetof(pb_method, training))
 
 int pb_plugin_open(const char *path, pb_plugin *p);
 void pb_plugin_close(pb_plugin *p);

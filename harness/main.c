@@ -49,7 +49,8 @@ static void usage(FILE *f)
             "commands:\n"
             "  train --data NAME --model SPEC [--repeat R] [--family gauss-diag|point] [--epochs E]\n"
             "        [--batch B] [--lr LR] [--init-sd S] [--prior-mean eb|zero] [--noise eb|fixed] [--test-fraction F]\n"
-            "        [--init default|seed004-synthetic] [--experiment NAME] [--data-dir DIR] [--progress] -o FIT\n"
+            "        [--init default|seed004-synthetic] [--lr-decay none|linear] [--method NAME [--options STR]]\n"
+            "        [--experiment NAME] [--data-dir DIR] [--progress] -o FIT\n"
             "  rank --fit FIT --method NAME|PATH.so [--options STR] [--prunable weights|all]\n"
             "        [--plugin-dir DIR] [--data-dir DIR] -o ORDER.tsv\n"
             "  curve --fit FIT --order ORDER.tsv [--fractions LIST] [--compensate none|conditional]\n"
@@ -60,18 +61,30 @@ static void usage(FILE *f)
             "        [--compensate none|conditional] [--estimator laplace|laplace-exact|samples] [--data-dir DIR] -o NOISE.tsv\n"
             "  noise-summary --dataset NAME [--tex F] [--title T] --surface-prefix PREFIX --slices OUT.tsv --macros OUT.tex\n"
             "        [--at-fraction F] [--at-level S] NOISE.tsv...\n"
+            "  export --fit FIT --order ORDER.tsv (--fraction F | --score-below X) [--data-dir DIR] -o NET.csr\n"
+            "  sparse-eval --net NET.csr --fit FIT [--data-dir DIR]\n"
             "  plugins [--plugin-dir DIR]\n"
             "  check-plugin PATH.so\n"
+            "  evaluate --fit FIT [--data-dir DIR] -o OUT.tsv   test quality of a fit, nothing removed\n"
             "  provenance\n"
             "  bench [--plugin-dir DIR]       throughput of training steps and the Belsley order\n"
-            "Datasets: wine, boston, synthetic. Model specs: mlp:13-13-3:tanh, mlp:13-39-1:tanh:mse.\n");
+            "Datasets: wine, boston, synthetic (CSV files in --data-dir or generated), fashion-mnist (from\n"
+            "$PB_FASHION_MNIST_DIR or " PB_FASHION_MNIST_DEFAULT_DIR "), mnist (from $PB_MNIST_DIR).\n"
+            "Model specs: mlp:13-13-3:tanh, mlp:13-39-1:tanh:mse.\n");
+}
+
+static void plugin_path(const char *method, const char *dir, char *out, size_t len)
+{
+    size_t l = strlen(method);
+    if (strchr(method, '/') || (l > 3 && !strcmp(method + l - 3, ".so"))) snprintf(out, len, "%s", method);
+    else snprintf(out, len, "%s/%s.so", dir, method);
 }
 
 static int cmd_train(int argc, char **argv)
 {
     opt o[] = {O("data"), O("model"), O("repeat"), O("family"), O("epochs"), O("batch"), O("lr"), O("init-sd"),
                O("prior-mean"), O("test-fraction"), O("init"), O("noise"), O("experiment"), O("data-dir"), O("weight-decay"),
-               F("progress"), O("o"), END};
+               F("progress"), O("method"), O("options"), O("plugin-dir"), O("lr-decay"), O("o"), END};
     char *restv[64], **rest = restv;
     int nrest;
     if (argc > 64) die(pb_error(PB_ERR_ARG, "too many arguments"));
@@ -100,22 +113,25 @@ static int cmd_train(int argc, char **argv)
     if (!strcmp(noise, "fixed")) to.fixed_noise = 1;
     else if (strcmp(noise, "eb")) die(pb_error(PB_ERR_ARG, "--noise %s: expected eb or fixed", noise));
     double test_fraction = get_num(o, "test-fraction", 0.2, 0.01, 0.99);
+    const char *decay = get(o, "lr-decay", "none");
+    if (!strcmp(decay, "linear")) to.lr_decay = 1;
+    else if (strcmp(decay, "none")) die(pb_error(PB_ERR_ARG, "--lr-decay %s: expected none or linear", decay));
+    const char *method = get(o, "method", NULL);
 
     pb_mlp *m;
     if ((st = pb_mlp_parse(spec, &m))) die(st);
     uint64_t data_seed = pb_seed("split", data, "", "", repeat, "split");
-    uint64_t init_seed = pb_seed(experiment, data, spec, "base-fit", repeat, "init");
-    pb_data all, train, test;
+    uint64_t init_seed = pb_seed(experiment, data, spec, method ? method : "base-fit", repeat, "init");
+    pb_data train, test;
     pb_scaling sc;
-    if ((st = pb_dataset_load(data, dir, data_seed, &all))) die(st);
-    if (all.d != pb_mlp_in_dim(m))
-        die(pb_error(PB_ERR_ARG, "model %s takes %zu inputs but %s has %zu features", spec, pb_mlp_in_dim(m), data, all.d));
-    if ((all.n_classes > 0) != (m->head == PB_HEAD_CE))
+    if ((st = pb_dataset_open(data, dir, data_seed, test_fraction, 1, &train, &test, &sc))) die(st);
+    if (train.d != pb_mlp_in_dim(m))
+        die(pb_error(PB_ERR_ARG, "model %s takes %zu inputs but %s has %zu features", spec, pb_mlp_in_dim(m), data, train.d));
+    if ((train.n_classes > 0) != (m->head == PB_HEAD_CE))
         die(pb_error(PB_ERR_ARG, "model %s has a %s head but %s is a %s task", spec, m->head == PB_HEAD_CE ? "ce" : "mse",
-                     data, all.n_classes ? "classification" : "regression"));
-    if (all.n_classes && (size_t)all.n_classes != pb_mlp_out_dim(m))
-        die(pb_error(PB_ERR_ARG, "model %s has %zu outputs but %s has %d classes", spec, pb_mlp_out_dim(m), data, all.n_classes));
-    if ((st = pb_cell_prepare_data(&all, test_fraction, data_seed, 1, &train, &test, &sc))) die(st);
+                     data, train.n_classes ? "classification" : "regression"));
+    if (train.n_classes && (size_t)train.n_classes != pb_mlp_out_dim(m))
+        die(pb_error(PB_ERR_ARG, "model %s has %zu outputs but %s has %d classes", spec, pb_mlp_out_dim(m), data, train.n_classes));
     pb_fit fit;
     if ((st = pb_fit_alloc(&fit, m->n_params))) die(st);
     snprintf(fit.model, sizeof fit.model, "%s", spec);
@@ -140,10 +156,46 @@ static int cmd_train(int argc, char **argv)
     } else if (strcmp(init_name, "default")) {
         die(pb_error(PB_ERR_ARG, "--init %s: expected default or seed004-synthetic", init_name));
     }
+    /* A method that trains its own network: its family, prior and warm-up. */
+    pb_plugin plug;
+    pb_host host;
+    pb_host_ctx hctx;
+    void *state = NULL;
+    char msettings[512] = "";
+    if (method) {
+        char so[2048];
+        plugin_path(method, get(o, "plugin-dir", getenv("PB_PLUGIN_DIR") ? getenv("PB_PLUGIN_DIR") : PB_DEFAULT_PLUGIN_DIR),
+                    so, sizeof so);
+        if ((st = pb_plugin_open(so, &plug))) die(st);
+        if (!plug.method.training)
+            die(pb_error(PB_ERR_ARG, "method %s scores the shared base fit and does not train a network; train without "
+                                     "--method", plug.name));
+        if ((st = pb_host_init(&host, &hctx, m, &train, pb_seed(experiment, data, spec, plug.name, repeat, "train")))) die(st);
+        hctx.plugin_name = plug.name;
+        const char *opts = get(o, "options", "");
+        if (plug.method.create && plug.method.create(&host, opts, &state) != 0)
+            die(pb_error(PB_ERR_PLUGIN, "plugin %s: create failed: %s", plug.name, hctx.fail_msg[0] ? hctx.fail_msg : "no reason given"));
+        if (!plug.method.create && *opts) die(pb_error(PB_ERR_PLUGIN, "plugin %s takes no options, got '%s'", plug.name, opts));
+        if (plug.method.settings) snprintf(msettings, sizeof msettings, "%s", plug.method.settings(state));
+        to.family = PB_FAMILY_METHOD;
+        to.training = plug.method.training;
+        to.training_state = state;
+    } else if (get(o, "options", NULL)) {
+        die(pb_error(PB_ERR_ARG, "--options needs --method"));
+    }
     char label[512];
-    snprintf(label, sizeof label, "train %s %s repeat %u", data, spec, repeat);
+    snprintf(label, sizeof label, "train %s %s%s%s repeat %u", data, spec, method ? " method " : "", method ? method : "",
+             repeat);
     to.label = label;
     if ((st = pb_train(m, &train, &to, &fit))) die(st);
+    if (method) {
+        size_t len = strlen(fit.settings);
+        snprintf(fit.settings + len, sizeof fit.settings - len, " method=%s%s%s", plug.name, msettings[0] ? " " : "",
+                 msettings);
+        if (plug.method.destroy) plug.method.destroy(state);
+        pb_host_release(&hctx);
+        pb_plugin_close(&plug);
+    }
     if (init) {
         size_t len = strlen(fit.settings);
         snprintf(fit.settings + len, sizeof fit.settings - len, " init=%s", init_name);
@@ -151,7 +203,6 @@ static int cmd_train(int argc, char **argv)
     if ((st = pb_fit_save(&fit, path))) die(st);
     free(init);
     pb_fit_free(&fit);
-    pb_data_free(&all);
     pb_data_free(&train);
     pb_data_free(&test);
     pb_scaling_free(&sc);
@@ -159,12 +210,6 @@ static int cmd_train(int argc, char **argv)
     return 0;
 }
 
-static void plugin_path(const char *method, const char *dir, char *out, size_t len)
-{
-    size_t l = strlen(method);
-    if (strchr(method, '/') || (l > 3 && !strcmp(method + l - 3, ".so"))) snprintf(out, len, "%s", method);
-    else snprintf(out, len, "%s/%s.so", dir, method);
-}
 
 static int cmd_rank(int argc, char **argv)
 {
@@ -186,6 +231,10 @@ static int cmd_rank(int argc, char **argv)
     if ((st = pb_plugin_open(so, &p))) die(st);
     pb_cell c;
     if ((st = pb_cell_open(&c, fit_path, get(o, "data-dir", PB_DEFAULT_DATA_DIR)))) die(st);
+    if (p.method.training && strcmp(c.fit.family, p.method.training->family))
+        die(pb_error(PB_ERR_ARG, "method %s trains its own network (family %s) but %s is a %s fit: train it with "
+                                 "'prunebench train --method %s'", p.name, p.method.training->family, fit_path,
+                     c.fit.family, p.name));
     size_t n = c.model->n_params;
     unsigned char *mask = pb_calloc(n, 1);
     size_t *order = pb_calloc(n, sizeof *order);
@@ -324,6 +373,8 @@ static int cmd_plugins(int argc, char **argv)
         } else {
             printf("%-12s %u.%-3u %s\n%-18s %s\n", p.name, p.method.abi_major, p.method.abi_minor, p.method.summary, "",
                    p.method.citation);
+            if (p.method.training)
+                printf("%-18s trains its own network: family %s\n", "", p.method.training->family);
             pb_plugin_close(&p);
         }
         free(names[i]);
@@ -447,6 +498,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "noise")) return cmd_noise(argc, argv);
     if (!strcmp(cmd, "noise-summary")) return cmd_noise_summary(argc, argv);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc, argv);
+    if (!strcmp(cmd, "evaluate")) return cmd_evaluate(argc, argv);
+    if (!strcmp(cmd, "export")) return cmd_export(argc, argv);
+    if (!strcmp(cmd, "sparse-eval")) return cmd_sparse_eval(argc, argv);
     if (!strcmp(cmd, "plugins")) return cmd_plugins(argc, argv);
     if (!strcmp(cmd, "check-plugin")) return cmd_check_plugin(argc, argv);
     if (!strcmp(cmd, "provenance")) return cmd_provenance();

@@ -44,11 +44,14 @@ int pb_order_write(const char *path, const pb_order_meta *meta, const pb_mlp *m,
     return pb_out_commit(&o);
 }
 
-int pb_order_read(const char *path, size_t n_params, size_t **order, size_t *n_order, char *method,
-                  size_t method_len)
+/* Both readers: the index column always, the score column (4th; "NA" -> NaN)
+ * when score is not NULL. */
+static int order_read(const char *path, size_t n_params, size_t **order, double **score, size_t *n_order,
+                      char *method, size_t method_len)
 {
     *order = NULL;
     *n_order = 0;
+    if (score) *score = NULL;
     if (method && method_len) method[0] = '\0';
     FILE *f = fopen(path, "r");
     if (!f) return pb_error(PB_ERR_IO, "%s: cannot open order file: %s", path, strerror(errno));
@@ -57,7 +60,8 @@ int pb_order_read(const char *path, size_t n_params, size_t **order, size_t *n_o
     int st = PB_OK, header_seen = 0;
     size_t *ord = pb_calloc(n_params, sizeof *ord);
     unsigned char *seen = pb_calloc(n_params, 1);
-    if (!ord || !seen) { st = PB_ERR_NOMEM; goto done; }
+    double *sc = score ? pb_calloc(n_params, sizeof *sc) : NULL;
+    if (!ord || !seen || (score && !sc)) { st = PB_ERR_NOMEM; goto done; }
     while (getline(&line, &cap, f) >= 0) {
         lineno++;
         line[strcspn(line, "\r\n")] = '\0';
@@ -87,6 +91,24 @@ int pb_order_read(const char *path, size_t n_params, size_t **order, size_t *n_o
                           path, lineno, j, n_params);
             goto done;
         }
+        if (sc) {
+            /* rank, index, tensor, score */
+            char *t = *end ? strchr(end + 1, '\t') : NULL, *send;
+            if (!t) {
+                st = pb_error(PB_ERR_FORMAT, "%s:%zu:4: missing score column", path, lineno);
+                goto done;
+            }
+            t++;
+            if (!strcmp(t, "NA")) {
+                sc[n] = NAN;
+            } else {
+                sc[n] = strtod(t, &send);
+                if (send == t || (*send && *send != '\t')) {
+                    st = pb_error(PB_ERR_FORMAT, "%s:%zu:4: expected a score or NA", path, lineno);
+                    goto done;
+                }
+            }
+        }
         ord[n++] = (size_t)j;
     }
     if (!header_seen) st = pb_error(PB_ERR_FORMAT, "%s: no column header; not an order file", path);
@@ -94,7 +116,24 @@ done:
     free(line);
     free(seen);
     fclose(f);
-    if (st) free(ord);
-    else *order = ord, *n_order = n;
+    if (st) {
+        free(ord);
+        free(sc);
+    } else {
+        *order = ord, *n_order = n;
+        if (score) *score = sc;
+    }
     return st;
+}
+
+int pb_order_read(const char *path, size_t n_params, size_t **order, size_t *n_order, char *method,
+                  size_t method_len)
+{
+    return order_read(path, n_params, order, NULL, n_order, method, method_len);
+}
+
+int pb_order_read_scores(const char *path, size_t n_params, size_t **order, double **score, size_t *n_order,
+                         char *method, size_t method_len)
+{
+    return order_read(path, n_params, order, score, n_order, method, method_len);
 }

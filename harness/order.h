@@ -26,4 +26,9 @@ int pb_order_write(const char *path, const pb_order_meta *meta, const pb_mlp *m,
 int pb_order_read(const char *path, size_t n_params, size_t **order, size_t *n_order, char *method,
                   size_t method_len);
 
+/* The same, and score[k] (n_params capacity, malloc'd) receives the score
+ * column of row k, i.e. the score of parameter order[k] ("NA" reads as NaN). */
+int pb_order_read_scores(const char *path, size_t n_params, size_t **order, double **score, size_t *n_order,
+                         char *method, size_t method_len);
+
 #endif

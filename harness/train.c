@@ -1,5 +1,6 @@
 /* train.c -- see train.h. */
 #include "train.h"
+#include "mlp_lrt.h"
 #include "util.h"
 
 #include <math.h>
@@ -57,8 +58,149 @@ static void adam_step(size_t n, double *x, const double *g, double *m1, double *
     }
 }
 
+/* Step size at global step t of T (linear decay over the second half). */
+static double step_size(const pb_train_opts *o, size_t t, size_t T)
+{
+    if (!o->lr_decay || 2 * t <= T) return o->lr;
+    return o->lr * 2.0 * (double)(T - t) / (double)T;
+}
+
+/* Training with a method's own variational family (see train.h). theta is
+ * (n params | log sigma^2 of the np weight entries), Adam on all of it. */
+static int train_method(const pb_mlp *m0, const pb_data *train, const pb_train_opts *o, pb_fit *fit)
+{
+    const pb_training *tr = o->training;
+    size_t n = m0->n_params, N = train->n, d = train->d, ys = train->ydim;
+    size_t B = o->batch && o->batch < N ? o->batch : N;
+    pb_mlp mb = *m0;
+    int learn_beta = m0->head == PB_HEAD_MSE && !o->fixed_noise;
+    mb.noise_precision = 1.0;
+    const pb_mlp *m = &mb;
+    if (d != pb_mlp_in_dim(m))
+        return pb_error(PB_ERR_ARG, "%s: model %s takes %zu inputs, data %s has %zu", o->label, m->spec,
+                        pb_mlp_in_dim(m), train->name, d);
+    /* the trained (prunable) entries: every weight-matrix entry */
+    size_t np = 0;
+    for (size_t l = 0; l < m->n_layers; l++) np += m->dims[l] * m->dims[l + 1];
+    size_t *widx = pb_calloc(np, sizeof *widx);
+    double *theta = pb_calloc(n + np, sizeof(double)), *g = pb_calloc(n + np, sizeof(double));
+    double *m1 = pb_calloc(n + np, sizeof(double)), *m2 = pb_calloc(n + np, sizeof(double));
+    double *sigma2 = pb_calloc(n, sizeof(double)), *w = pb_calloc(n, sizeof(double));
+    double *gt = pb_calloc(n, sizeof(double)), *gs = pb_calloc(n, sizeof(double)), *eps = pb_calloc(n, sizeof(double));
+    double *tw = pb_calloc(np, sizeof(double)), *dkt = pb_calloc(np, sizeof(double)), *dkr = pb_calloc(np, sizeof(double));
+    double *Xb = pb_calloc(B * d, sizeof(double)), *yb = pb_calloc(B * ys, sizeof(double));
+    size_t *perm = pb_calloc(N, sizeof(size_t));
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    pb_lrt_ws *lws = tr->local_reparameterization ? pb_lrt_ws_alloc(m, B) : NULL;
+    pb_mlp_ws *ws = tr->local_reparameterization ? NULL : pb_mlp_ws_alloc(m, B);
+    int st = PB_OK;
+    if (!widx || !theta || !g || !m1 || !m2 || !sigma2 || !w || !gt || !gs || !eps || !tw || !dkt || !dkr || !Xb ||
+        !yb || !perm || !rng || (!lws && !ws)) {
+        st = pb_error(PB_ERR_NOMEM, "%s: out of memory", o->label);
+        goto done;
+    }
+    for (size_t l = 0, k = 0; l < m->n_layers; l++)
+        for (size_t e = 0; e < m->dims[l] * m->dims[l + 1]; e++) widx[k++] = m->w_off[l] + e;
+    pb_rng_seed(rng, o->seed);
+    pb_mlp_init(m, theta, rng);
+    if (o->init) memcpy(theta, o->init, n * sizeof *theta);
+    for (size_t k = 0; k < np; k++) theta[n + k] = tr->init_log_sigma2;
+    for (size_t i = 0; i < N; i++) perm[i] = i;
+    size_t nb = (N + B - 1) / B, T = o->epochs * nb, t = 0;
+    double obj = 0, kl = 0, beta_kl = 0;
+    for (size_t epoch = 1; epoch <= o->epochs; epoch++) {
+        gsl_ran_shuffle(rng, perm, N, sizeof *perm);
+        double epoch_nll = 0;
+        for (size_t bi = 0, start = 0; start < N; start += B, bi++) {
+            size_t b = N - start < B ? N - start : B;
+            for (size_t i = 0; i < b; i++) {
+                memcpy(Xb + i * d, train->X + perm[start + i] * d, d * sizeof *Xb);
+                memcpy(yb + i * ys, train->y + perm[start + i] * ys, ys * sizeof *yb);
+            }
+            for (size_t k = 0; k < np; k++) sigma2[widx[k]] = exp(theta[n + k]);
+            double loss;
+            if (lws) {
+                st = pb_lrt_loss_grad(m, lws, theta, sigma2, Xb, yb, b, rng, &loss, gt, gs);
+            } else {
+                memcpy(w, theta, n * sizeof *w);
+                for (size_t k = 0; k < np; k++) {
+                    size_t j = widx[k];
+                    eps[j] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+                    w[j] += sqrt(sigma2[j]) * eps[j];
+                }
+                st = pb_mlp_loss_grad(m, ws, w, Xb, yb, b, &loss, gt);
+                /* d/dsigma^2 of w = theta + sigma eps is eps / (2 sigma) */
+                for (size_t k = 0; k < np; k++) {
+                    size_t j = widx[k];
+                    gs[j] = gt[j] * eps[j] / (2 * sqrt(sigma2[j]));
+                }
+            }
+            if (st) goto done;
+            if (!isfinite(loss)) {
+                st = pb_error(PB_ERR_NUMERIC, "%s: training diverged at epoch %zu (minibatch loss %g); try a smaller --lr",
+                              o->label, epoch, loss);
+                goto done;
+            }
+            epoch_nll += loss;
+            for (size_t k = 0; k < np; k++) tw[k] = theta[widx[k]];
+            kl = tr->kl(o->training_state, np, tw, theta + n, dkt, dkr);
+            if (!isfinite(kl)) {
+                st = pb_error(PB_ERR_NUMERIC, "%s: the method's KL term is %g at epoch %zu", o->label, kl, epoch);
+                goto done;
+            }
+            double frac = ((double)(epoch - 1) + (double)bi / (double)nb) / (double)o->epochs;
+            beta_kl = tr->kl_weight ? tr->kl_weight(o->training_state, frac) : 1.0;
+            double scale = 1.0 / (double)b;
+            for (size_t j = 0; j < n; j++) g[j] = scale * gt[j];
+            for (size_t k = 0; k < np; k++) {
+                size_t j = widx[k];
+                g[j] += beta_kl * dkt[k] / (double)N;
+                g[n + k] = scale * gs[j] * sigma2[j] + beta_kl * dkr[k] / (double)N;  /* d/dlog s2 = s2 d/ds2 */
+            }
+            t++;
+            adam_step(n + np, theta, g, m1, m2, t, step_size(o, t, T));
+        }
+        obj = (epoch_nll + beta_kl * kl - (learn_beta ? 0.5 * (double)N * log(mb.noise_precision) : 0)) / (double)N;
+        if (learn_beta) {
+            double ss = 2 * epoch_nll / mb.noise_precision;
+            if (ss > 0) mb.noise_precision = (double)N / ss;
+        }
+        if (!isfinite(obj)) {
+            st = pb_error(PB_ERR_NUMERIC, "%s: training diverged at epoch %zu (objective %g)", o->label, epoch, obj);
+            goto done;
+        }
+        if (o->progress && (epoch == o->epochs || epoch % (o->epochs / 10 ? o->epochs / 10 : 1) == 0))
+            fprintf(stderr, "%s: epoch %zu/%zu objective/N %.5f (KL weight %.3f)\n", o->label, epoch, o->epochs, obj,
+                    beta_kl);
+    }
+    memcpy(fit->mean, theta, n * sizeof *theta);
+    memset(fit->sd, 0, n * sizeof *fit->sd);
+    for (size_t k = 0; k < np; k++) fit->sd[widx[k]] = exp(0.5 * theta[n + k]);
+    fit->prior_mean = 0;
+    fit->prior_sd = 0;  /* not a Gaussian prior: the Laplace services refuse this fit */
+    fit->final_objective = obj;
+    fit->noise_precision = mb.noise_precision;
+    snprintf(fit->family, sizeof fit->family, "%s", tr->family);
+    snprintf(fit->settings, sizeof fit->settings,
+             "family=%s epochs=%zu batch=%zu optimizer=adam lr=%g lr_decay=%s init_log_sigma2=%g local_reparam=%d noise=%s",
+             tr->family, o->epochs, B, o->lr, o->lr_decay ? "linear-second-half" : "none", tr->init_log_sigma2,
+             tr->local_reparameterization, m->head != PB_HEAD_MSE ? "none" : learn_beta ? "empirical-bayes" : "fixed1");
+done:
+    free(widx); free(theta); free(g); free(m1); free(m2); free(sigma2); free(w); free(gt); free(gs); free(eps);
+    free(tw); free(dkt); free(dkr); free(Xb); free(yb); free(perm);
+    gsl_rng_free(rng);
+    pb_lrt_ws_free(lws);
+    pb_mlp_ws_free(ws);
+    return st;
+}
+
 int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_fit *fit)
 {
+    if (o->family == PB_FAMILY_METHOD) {
+        if (!o->training || !o->training->kl)
+            return pb_error(PB_ERR_ARG, "%s: method family without a KL term", o->label);
+        return train_method(m, train, o, fit);
+    }
     size_t n = m->n_params, N = train->n, d = train->d, ys = train->ydim;
     size_t B = o->batch && o->batch < N ? o->batch : N;
     int var = o->family == PB_FAMILY_GAUSS_DIAG;
@@ -133,7 +275,8 @@ int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_f
             } else {
                 for (size_t j = 0; j < n; j++) g[j] = scale * gw[j] + o->weight_decay * theta[j];
             }
-            adam_step(np, theta, g, m1, m2, ++t, o->lr);
+            t++;
+            adam_step(np, theta, g, m1, m2, t, step_size(o, t, o->epochs * ((N + B - 1) / B)));
             if (var) {
                 for (size_t j = 0; j < n; j++) s[j] = exp(theta[n + j]);
                 pb_prior_update(n, theta, s, o->fix_prior_mean, &mu, &sp);
@@ -161,8 +304,8 @@ int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_f
     fit->noise_precision = mb.noise_precision;
     snprintf(fit->family, sizeof fit->family, "%s", var ? "gauss-diag" : "point");
     snprintf(fit->settings, sizeof fit->settings,
-             "family=%s epochs=%zu batch=%zu optimizer=adam lr=%g init_sd=%g prior_mean=%s weight_decay=%g noise=%s",
-             fit->family, o->epochs, B, o->lr, var ? o->init_sd : 0.0,
+             "family=%s epochs=%zu batch=%zu optimizer=adam lr=%g lr_decay=%s init_sd=%g prior_mean=%s weight_decay=%g noise=%s",
+             fit->family, o->epochs, B, o->lr, o->lr_decay ? "linear-second-half" : "none", var ? o->init_sd : 0.0,
              var ? (o->fix_prior_mean ? "fixed0" : "empirical-bayes") : "none", var ? 0.0 : o->weight_decay,
              m->head != PB_HEAD_MSE ? "none" : learn_beta ? "empirical-bayes" : "fixed1");
 done:

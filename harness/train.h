@@ -14,6 +14,10 @@
  * term is beta sum 0.5 r^2 - (N/2) log beta; after every epoch beta is set to
  * its empirical-Bayes optimum N / sum_i E_q r_i^2 (estimated by the epoch's
  * minibatch residuals), unless fixed_noise.
+ * Method family (PB_FAMILY_METHOD, plugins/prunebench.h pb_training): the
+ * weight entries get w = theta + sigma eps with the method's KL and warm-up,
+ * biases stay point estimates; dense layers use the local
+ * reparameterization trick when the method asks for it (models/mlp_lrt.h).
  * Adam steps use the objective divided by N, so lr is scale-free.
  */
 #ifndef PB_TRAIN_H
@@ -22,10 +26,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "fit.h"
+#include "prunebench.h"
 #include "mlp.h"
 #include "tabular.h"
 
-typedef enum pb_family { PB_FAMILY_POINT, PB_FAMILY_GAUSS_DIAG } pb_family;
+typedef enum pb_family {
+    PB_FAMILY_POINT,        /* point estimate */
+    PB_FAMILY_GAUSS_DIAG,   /* the shared Gaussian base fit (empirical-Bayes prior) */
+    PB_FAMILY_METHOD        /* a method's own family (pb_training of a plugin) */
+} pb_family;
 
 typedef struct pb_train_opts {
     pb_family family;
@@ -37,6 +46,9 @@ typedef struct pb_train_opts {
     int fixed_noise;            /* mse head: keep beta = 1 instead of its empirical-Bayes update */
     uint64_t seed;              /* initialization, shuffling and weight noise */
     const double *init;         /* initial means (n_params), or NULL for pb_mlp_init */
+    const pb_training *training;/* PB_FAMILY_METHOD: the method's family and its state */
+    void *training_state;
+    int lr_decay;               /* 1: lr decays linearly to 0 over the second half of the epochs */
     const char *label;          /* names the cell in progress and error lines */
     int progress;               /* print progress lines to stderr */
 } pb_train_opts;

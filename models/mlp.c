@@ -261,11 +261,11 @@ static void forward(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const doubl
 
 /* Loss of the outputs z = h_{L-1} (B x C) and dz = dl/dz into delta_{L-1};
  * for ce the softmax probabilities p are left in Rtmp (B x C). */
-static int head_loss(const pb_mlp *m, pb_mlp_ws *ws, const double *y, size_t B, double *loss)
+int pb_mlp_head_loss(const pb_mlp *m, const double *z, const double *y, size_t B, double *loss, double *dz,
+                     double *p)
 {
-    size_t L = m->n_layers, C = m->dims[L];
-    const double *z = ws->h[L - 1];
-    double *dz = ws->delta[L - 1], *p = ws->Rtmp, sum = 0;
+    size_t C = m->dims[m->n_layers];
+    double sum = 0;
     for (size_t i = 0; i < B; i++) {
         const double *zi = z + i * C;
         double *di = dz + i * C;
@@ -281,8 +281,9 @@ static int head_loss(const pb_mlp *m, pb_mlp_ws *ws, const double *y, size_t B, 
             double lse = mx + log(se);
             sum += lse - zi[c_true];
             for (size_t c = 0; c < C; c++) {
-                p[i * C + c] = exp(zi[c] - lse);
-                di[c] = p[i * C + c] - (c == c_true);
+                double pc = exp(zi[c] - lse);
+                if (p) p[i * C + c] = pc;
+                di[c] = pc - (c == c_true);
             }
         } else {
             double beta = m->noise_precision;
@@ -295,6 +296,13 @@ static int head_loss(const pb_mlp *m, pb_mlp_ws *ws, const double *y, size_t B, 
     }
     *loss += sum;
     return PB_OK;
+}
+
+/* The head on the workspace's last layer; probabilities (ce) left in Rtmp. */
+static int head_loss(const pb_mlp *m, pb_mlp_ws *ws, const double *y, size_t B, double *loss)
+{
+    size_t L = m->n_layers;
+    return pb_mlp_head_loss(m, ws->h[L - 1], y, B, loss, ws->delta[L - 1], ws->Rtmp);
 }
 
 /* Backward from delta_{L-1} (already set): grad += dL/dw.

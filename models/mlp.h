@@ -70,6 +70,11 @@ typedef struct pb_mlp_ws pb_mlp_ws;
 pb_mlp_ws *pb_mlp_ws_alloc(const pb_mlp *m, size_t batch);
 void pb_mlp_ws_free(pb_mlp_ws *ws);
 
+/* The head alone: loss += sum over B rows of l(z_i, y_i); dz = dl/dz
+ * (B x dL); p (may be NULL) receives the softmax probabilities (ce). */
+int pb_mlp_head_loss(const pb_mlp *m, const double *z, const double *y, size_t B, double *loss, double *dz,
+                     double *p);
+
 /* Network outputs for N samples into out (N x dL): class probabilities (ce)
  * or predictions (mse). */
 int pb_mlp_predict(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const double *X, size_t N,

@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #define PB_ABI_MAJOR 1u
-#define PB_ABI_MINOR 1u
+#define PB_ABI_MINOR 2u
 #define PB_METHOD_SYMBOL "pb_method_descriptor"
 
 #if defined(__GNUC__)
@@ -104,6 +104,36 @@ typedef struct pb_host {
                      size_t ldz);
 } pb_host;
 
+/* A variational family a method trains its own network with (ABI 1.2).
+ *
+ * The harness trains every weight-matrix entry w_j (the prunable set; biases
+ * stay point estimates) with the additive reparameterization
+ *   w_j = theta_j + sigma_j eps_j,  eps_j ~ N(0, 1),
+ * over (theta, log sigma^2), minimizing per minibatch of B samples
+ *   (N/B) sum_i -log p(y_i | x_i, w) + kl_weight(t) * KL(q || p)
+ * with Adam. The method supplies its prior through `kl`, the warm-up
+ * through `kl_weight`, and reads the trained posterior in its relevance
+ * hook (fit->mean = theta, fit->sd = sigma). */
+typedef struct pb_training {
+    uint32_t struct_size;           /* sizeof(pb_training) as compiled */
+    const char *family;             /* recorded in the fit, e.g. "log-uniform" */
+    double init_log_sigma2;         /* initial log sigma^2 of every trained weight */
+    /* 1: dense layers sample pre-activations instead of weights (local
+     * reparameterization: mean x theta, variance x^2 sigma^2); 0: one weight
+     * sample per minibatch. */
+    int local_reparameterization;
+    /* KL(q || p) summed over the n trained weights; writes dKL/dtheta and
+     * dKL/dlog sigma^2 (n each). Must be finite. */
+    double (*kl)(void *state, size_t n, const double *theta, const double *log_sigma2, double *dtheta,
+                 double *dlog_sigma2);
+    /* Weight of the KL term at training time t in [0, 1) (fraction of all
+     * epochs done). NULL: 1 throughout. */
+    double (*kl_weight)(void *state, double t);
+    /* Natural operating point: at test time, parameters whose relevance is
+     * below this are zero (e.g. -3 for -log alpha: log alpha > 3). NaN: none. */
+    double relevance_threshold;
+} pb_training;
+
 /* The descriptor a plugin exports. */
 typedef struct pb_method {
     uint32_t abi_major, abi_minor;  /* PB_ABI_MAJOR, PB_ABI_MINOR as compiled */
@@ -127,6 +157,11 @@ typedef struct pb_method {
      * removal order instead: n_prunable distinct prunable indices, least
      * relevant first. Used instead of relevance when present. */
     int (*order)(const pb_host *host, const pb_fit_view *fit, size_t *order, void *state);
+
+    /* ---- ABI 1.2 ---- */
+    /* Optional: the method trains its own network with this family (see
+     * pb_training). NULL: the method scores the shared base fit. */
+    const pb_training *training;
 } pb_method;
 
 /* Declare the descriptor in a plugin as:

@@ -1,0 +1,28 @@
+/* mlp_lrt.h -- the MLP under a factorized Gaussian over its weight-matrix
+ * entries, w = theta + sigma .* eps, with the local reparameterization trick
+ * (Kingma, Salimans, Welling 2015): instead of sampling weights, each dense
+ * layer samples its pre-activations, which are Gaussian given the input:
+ *   a = mu + sqrt(v) .* e,  mu = in theta^T + 1 b^T,  v = (in .* in)(sigma^2)^T,
+ *   e ~ N(0, 1) per sample and unit (B x d_out).
+ * Biases are deterministic. One forward/backward gives the loss summed over
+ * the batch and its gradients with respect to theta (weights and biases) and
+ * sigma^2 (weights; bias entries 0). */
+#ifndef PB_MLP_LRT_H
+#define PB_MLP_LRT_H
+
+#include <stddef.h>
+#include <gsl/gsl_rng.h>
+#include "mlp.h"
+
+typedef struct pb_lrt_ws pb_lrt_ws;
+pb_lrt_ws *pb_lrt_ws_alloc(const pb_mlp *m, size_t batch);
+void pb_lrt_ws_free(pb_lrt_ws *ws);
+
+/* loss = sum over the B samples of l(f(x_i), y_i) with the pre-activation
+ * noise drawn from rng (layer by layer, row-major); dtheta and dsigma2
+ * (n_params each) are overwritten. sigma2 holds sigma^2 for every parameter
+ * (bias entries are ignored). */
+int pb_lrt_loss_grad(const pb_mlp *m, pb_lrt_ws *ws, const double *theta, const double *sigma2, const double *X,
+                     const double *y, size_t B, gsl_rng *rng, double *loss, double *dtheta, double *dsigma2);
+
+#endif
