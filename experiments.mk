@@ -22,6 +22,7 @@ SYNTHETIC_EPOCHS ?= 20
 NOISE_DRAWS      ?= 20
 NOISE_LEVELS     ?= 0:0.25:1
 NOISE_FRACTIONS  ?= 0:0.1:0.9,0.95,0.99,1
+IMAGE_EPOCHS     ?= 1
 else ifeq ($(SCALE),full)
 REPEATS          ?= 5
 WINE_EPOCHS      ?= 1000
@@ -30,6 +31,7 @@ SYNTHETIC_EPOCHS ?= 100
 NOISE_DRAWS      ?= 100
 NOISE_LEVELS     ?= 0:0.1:1
 NOISE_FRACTIONS  ?= 0:0.05:0.95,0.98,0.99,1
+IMAGE_EPOCHS     ?= 200
 else
 $(error SCALE must be 'full' or 'quick', not '$(SCALE)')
 endif
@@ -37,6 +39,10 @@ endif
 R          := results/$(SCALE)
 DATASETS   := wine boston synthetic
 METHODS    ?= $(PLUGINS)
+# Methods that train their own network (their descriptor sets .training):
+# they get their own fit per repeat instead of scoring the shared base fit.
+TRAINERS   := $(sort $(basename $(notdir $(shell grep -l '\.training *= *&' plugins/*.c))))
+fit_of      = $(if $(filter $(1),$(TRAINERS)),$(1),base)
 FRACTIONS  ?= 0:0.05:0.95,0.98,0.99,1
 TRAIN_OPTS ?= --family gauss-diag --batch 32 --lr 0.01 --init-sd 0.5 --prior-mean eb --noise eb --test-fraction 0.2
 PRUNABLE   ?= weights
@@ -83,7 +89,7 @@ $(R)/$(1)/p1-summary.tsv: $(PB) report/reference.tsv $(foreach m,$(METHODS),$(fo
 	$(PB) summarize --dataset $(1) --title "$($(1)_TITLE)" --reference report/reference.tsv \
 	    --mean $(R)/$(1)/p1-mean.tsv --gp $(R)/$(1)/p1-methods.gp --tex $(R)/$(1)/p1-table.tex \
 	    --macros $(R)/$(1)/p1-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curve/%,$$^)
-$(R)/$(1)/p1c-summary.tsv: $(PB) report/reference.tsv $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/curvec/$(m)-r$(k).tsv))
+$(R)/$(1)/p1c-summary.tsv: $(PB) report/reference.tsv $(foreach m,$(filter-out $(TRAINERS),$(METHODS)),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/curvec/$(m)-r$(k).tsv))
 	$(PB) summarize --dataset $(1) --variant comp --title "$($(1)_TITLE), compensated" --reference report/reference.tsv \
 	    --mean $(R)/$(1)/p1c-mean.tsv --gp $(R)/$(1)/p1c-methods.gp --tex $(R)/$(1)/p1c-table.tex \
 	    --macros $(R)/$(1)/p1c-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curvec/%,$$^)
@@ -101,18 +107,26 @@ $(R)/$(1)/p2-slices.tsv: $(PB) $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),
 	    --macros $(R)/$(1)/p2-macros.tex --tex $(R)/$(1)/p2-table.tex --slices $$@ $$(filter $(R)/$(1)/noise/%,$$^)
 endef
 
+# $(1) dataset, $(2) a method that trains its own network
+define TRAINER_FIT_RULES
+$(R)/$(1)/fit/$(2)-r%.fit: $(PB) $(R)/$(1)/train-config.txt $(B)/datasets.verified $(B)/plugins/$(2).so
+	@mkdir -p $$(@D)
+	$(PB) train --data $(1) --model $($(1)_MODEL) --method $(2) --repeat $$* --epochs $($(1)_EPOCHS) \
+	    $(TRAIN_OPTS) $($(1)_TRAIN_EXTRA) -o $$@
+endef
+
 # $(1) dataset, $(2) method
 define METHOD_RULES
-$(R)/$(1)/order/$(2)-r%.tsv: $(R)/$(1)/fit/base-r%.fit $(B)/plugins/$(2).so $(PB) $(R)/$(1)/rank-config.txt
+$(R)/$(1)/order/$(2)-r%.tsv: $(R)/$(1)/fit/$(call fit_of,$(2))-r%.fit $(B)/plugins/$(2).so $(PB) $(R)/$(1)/rank-config.txt
 	@mkdir -p $$(@D)
 	$(PB) rank --fit $$< --method $(B)/plugins/$(2).so --prunable $(PRUNABLE) $(if $($(2)_OPTIONS),--options '$($(2)_OPTIONS)') -o $$@
-$(R)/$(1)/curve/$(2)-r%.tsv: $(R)/$(1)/fit/base-r%.fit $(R)/$(1)/order/$(2)-r%.tsv $(PB) $(R)/$(1)/curve-config.txt
+$(R)/$(1)/curve/$(2)-r%.tsv: $(R)/$(1)/fit/$(call fit_of,$(2))-r%.fit $(R)/$(1)/order/$(2)-r%.tsv $(PB) $(R)/$(1)/curve-config.txt
 	@mkdir -p $$(@D)
 	$(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r$$*.tsv --fractions '$(FRACTIONS)' -o $$@
-$(R)/$(1)/curvec/$(2)-r%.tsv: $(R)/$(1)/fit/base-r%.fit $(R)/$(1)/order/$(2)-r%.tsv $(PB) $(R)/$(1)/curve-config.txt
+$(R)/$(1)/curvec/$(2)-r%.tsv: $(R)/$(1)/fit/$(call fit_of,$(2))-r%.fit $(R)/$(1)/order/$(2)-r%.tsv $(PB) $(R)/$(1)/curve-config.txt
 	@mkdir -p $$(@D)
 	$(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r$$*.tsv --fractions '$(FRACTIONS)' --compensate conditional -o $$@
-$(R)/$(1)/noise/$(2)-r%.tsv: $(R)/$(1)/fit/base-r%.fit $(R)/$(1)/order/$(2)-r%.tsv $(PB) $(R)/$(1)/noise-config.txt
+$(R)/$(1)/noise/$(2)-r%.tsv: $(R)/$(1)/fit/$(call fit_of,$(2))-r%.fit $(R)/$(1)/order/$(2)-r%.tsv $(PB) $(R)/$(1)/noise-config.txt
 	@mkdir -p $$(@D)
 	$(PB) noise --fit $$< --order $(R)/$(1)/order/$(2)-r$$*.tsv --fractions '$(NOISE_FRACTIONS)' \
 	    --levels '$(NOISE_LEVELS)' --draws $(NOISE_DRAWS) -o $$@
@@ -120,6 +134,7 @@ endef
 
 $(foreach d,$(DATASETS),$(eval $(call DATASET_RULES,$(d))))
 $(foreach d,$(DATASETS),$(foreach m,$(METHODS),$(eval $(call METHOD_RULES,$(d),$(m)))))
+$(foreach d,$(DATASETS),$(foreach m,$(filter $(TRAINERS),$(METHODS)),$(eval $(call TRAINER_FIT_RULES,$(d),$(m)))))
 
 # Keep intermediate cells (Make would otherwise delete chained pattern targets).
 .SECONDARY:
@@ -127,6 +142,67 @@ $(foreach d,$(DATASETS),$(foreach m,$(METHODS),$(eval $(call METHOD_RULES,$(d),$
 $(B)/datasets.verified: datasets/SHA256SUMS datasets/wine_data.csv datasets/boston_house_prices.csv
 	cd datasets && sha256sum --quiet -c SHA256SUMS
 	touch $@
+
+# ---- images: methods that train their own network, on Fashion-MNIST ----
+# (seed 001 section 3.2; Molchanov et al. 2017: Adam, batch 100, lr 1e-3 decaying
+# linearly to 0 over the second half, 200 epochs; one repeat.) Beside each
+# method: the same network trained without sparsification (family point).
+IMAGE_EXPS       := fmnist_lenet fmnist_mlp100
+IMAGE_DATA       ?= fashion-mnist
+IMAGE_TRAIN_OPTS ?= --batch 100 --lr 0.001 --lr-decay linear
+IMAGE_METHODS    := $(filter $(TRAINERS),$(METHODS))
+fmnist_lenet_MODEL  := mlp:784-300-100-10:relu
+fmnist_lenet_TITLE  := LeNet-300-100
+fmnist_mlp100_MODEL := mlp:784-100-10:relu
+fmnist_mlp100_TITLE := 784-100-10
+
+define IMAGE_RULES
+$(R)/$(1)/train-config.txt: FORCE
+	$$(call write_if_changed,$$@,"data=$$(IMAGE_DATA)" "model=$$($(1)_MODEL)" "epochs=$$(IMAGE_EPOCHS)" "train=$$(IMAGE_TRAIN_OPTS)")
+$(R)/$(1)/fit/plain-r0.fit: $(PB) $(R)/$(1)/train-config.txt
+	@mkdir -p $$(@D)
+	$(PB) train --data $(IMAGE_DATA) --model $($(1)_MODEL) --family point --epochs $(IMAGE_EPOCHS) $(IMAGE_TRAIN_OPTS) --progress -o $$@
+$(R)/$(1)/plain-eval.tsv: $(R)/$(1)/fit/plain-r0.fit
+	$(PB) evaluate --fit $$< --tex $(R)/$(1)/plain-macros.tex --name $(1)-plain -o $$@
+$(R)/$(1)/p1-summary.tsv: $(PB) report/reference.tsv $(foreach m,$(IMAGE_METHODS),$(R)/$(1)/curve/$(m)-r0.tsv)
+	$(PB) summarize --dataset $(1) --title "$(IMAGE_DATA), $($(1)_TITLE)" --reference report/reference.tsv \
+	    --mean $(R)/$(1)/p1-mean.tsv --gp $(R)/$(1)/p1-methods.gp --tex $(R)/$(1)/p1-table.tex \
+	    --macros $(R)/$(1)/p1-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curve/%,$$^)
+$(R)/$(1)/p1.pdf: report/p1.gp $(R)/$(1)/p1-summary.tsv
+	gnuplot -e "data='$(R)/$(1)/p1-mean.tsv'; methods_gp='$(R)/$(1)/p1-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p1.gp
+	mv $$@.tmp $$@
+$(R)/$(1)/p1.png: report/p1.gp $(R)/$(1)/p1-summary.tsv
+	gnuplot -e "data='$(R)/$(1)/p1-mean.tsv'; methods_gp='$(R)/$(1)/p1-methods.gp'; out='$$@.tmp'; fmt='png'" report/p1.gp
+	mv $$@.tmp $$@
+report/gen/$(1)/stamp: $(R)/$(1)/plain-eval.tsv $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png \
+    $(foreach m,$(IMAGE_METHODS),$(R)/$(1)/$(m)-export.tex $(R)/$(1)/logalpha-$(m).pdf) results/report-scale.txt
+	rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
+	cp $(R)/$(1)/*.tex $(R)/$(1)/p1.pdf $(R)/$(1)/logalpha-*.pdf report/gen/$(1)/
+	touch $$@
+endef
+
+# $(1) image experiment, $(2) method that trains its own network
+define IMAGE_METHOD_RULES
+$(R)/$(1)/fit/$(2)-r0.fit: $(PB) $(R)/$(1)/train-config.txt $(B)/plugins/$(2).so
+	@mkdir -p $$(@D)
+	$(PB) train --data $(IMAGE_DATA) --model $($(1)_MODEL) --method $(2) --epochs $(IMAGE_EPOCHS) $(IMAGE_TRAIN_OPTS) --progress -o $$@
+$(R)/$(1)/order/$(2)-r0.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(B)/plugins/$(2).so
+	@mkdir -p $$(@D)
+	$(PB) rank --fit $$< --method $(B)/plugins/$(2).so -o $$@
+$(R)/$(1)/curve/$(2)-r0.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(R)/$(1)/curve-config.txt
+	@mkdir -p $$(@D)
+	$(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --fractions '$(FRACTIONS)' -o $$@
+$(R)/$(1)/$(2)-export.tex: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv
+	$(PB) export --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --operating-point --plugin-dir $(B)/plugins \
+	    --tex $$@ --name $(1)-$(2) -o $(R)/$(1)/$(2)-r0.csr
+$(R)/$(1)/logalpha-$(2).pdf: report/logalpha.gp $(R)/$(1)/order/$(2)-r0.tsv
+	gnuplot -e "data='$(R)/$(1)/order/$(2)-r0.tsv'; out='$$@.tmp'; fmt='pdf'; title='$($(1)_TITLE), $(2): log alpha of the weights'" report/logalpha.gp
+	mv $$@.tmp $$@
+endef
+
+$(foreach e,$(IMAGE_EXPS),$(eval $(call IMAGE_RULES,$(e))))
+$(foreach e,$(IMAGE_EXPS),$(foreach m,$(IMAGE_METHODS),$(eval $(call IMAGE_METHOD_RULES,$(e),$(m)))))
+$(foreach e,$(IMAGE_EXPS),$(eval $(R)/$(e)/curve-config.txt: FORCE ; $$(call write_if_changed,$$@,"fractions=$$(FRACTIONS)")))
 
 # ---- report ----
 # Everything the report shows of one dataset, copied from this scale's results
@@ -154,7 +230,7 @@ $(R)/$(1)/p2-slices.pdf: report/p2-slices.gp $(R)/$(1)/p2-slices.tsv
 endef
 $(foreach d,$(DATASETS),$(eval $(call REPORT_RULES,$(d))))
 
-FIGURES := $(foreach d,$(DATASETS),$(R)/$(d)/p1.png $(R)/$(d)/p1c.png)
+FIGURES := $(foreach d,$(DATASETS),$(R)/$(d)/p1.png $(R)/$(d)/p1c.png) $(foreach e,$(IMAGE_EXPS),$(R)/$(e)/p1.png)
 
 results/report-scale.txt: FORCE
 	$(call write_if_changed,$@,"$(SCALE)")
@@ -169,6 +245,9 @@ report/gen/settings.tex: results/report-scale.txt $(foreach d,$(DATASETS),$(R)/$
 	  echo '\newcommand{\pbNoiseFractions}{\texttt{\detokenize{$(NOISE_FRACTIONS)}}}'; \
 	  echo '\newcommand{\pbNoiseLevels}{\texttt{\detokenize{$(NOISE_LEVELS)}}}'; \
 	  echo '\newcommand{\pbNoiseDraws}{$(NOISE_DRAWS)}'; \
+	  echo '\newcommand{\pbImageEpochs}{$(IMAGE_EPOCHS)}'; \
+	  echo '\newcommand{\pbImageData}{$(IMAGE_DATA)}'; \
+	  echo '\newcommand{\pbImageTrainOpts}{\texttt{\detokenize{$(IMAGE_TRAIN_OPTS)}}}'; \
 	  echo '\newcommand{\pbPrunable}{$(PRUNABLE)}'; \
 	  echo '\newcommand{\pbMethods}{$(METHODS)}'; \
 	  echo '\newcommand{\pbObdOptions}{\texttt{\detokenize{$(if $(obd_OPTIONS),$(obd_OPTIONS),hessian=gn)}}}'; \
@@ -181,7 +260,7 @@ report/gen/provenance.tex: $(PB) results/report-scale.txt
 	@mkdir -p $(@D)
 	$(PB) provenance > $@.tmp && mv $@.tmp $@
 
-REPORT_GEN := report/gen/settings.tex report/gen/provenance.tex $(foreach d,$(DATASETS),report/gen/$(d)/stamp)
+REPORT_GEN := report/gen/settings.tex report/gen/provenance.tex $(foreach d,$(DATASETS) $(IMAGE_EXPS),report/gen/$(d)/stamp)
 
 report/report.pdf: report/report.tex $(REPORT_GEN) $(FIGURES)
 	cd report && pdflatex -interaction=nonstopmode -halt-on-error report.tex > report-build.log 2>&1 \

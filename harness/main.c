@@ -27,6 +27,7 @@
 #include "cell.h"
 #include "fit.h"
 #include "host.h"
+#include "idx.h"
 #include "order.h"
 #include "p1.h"
 #include "posterior.h"
@@ -61,11 +62,12 @@ static void usage(FILE *f)
             "        [--compensate none|conditional] [--estimator laplace|laplace-exact|samples] [--data-dir DIR] -o NOISE.tsv\n"
             "  noise-summary --dataset NAME [--tex F] [--title T] --surface-prefix PREFIX --slices OUT.tsv --macros OUT.tex\n"
             "        [--at-fraction F] [--at-level S] NOISE.tsv...\n"
-            "  export --fit FIT --order ORDER.tsv (--fraction F | --score-below X) [--data-dir DIR] -o NET.csr\n"
+            "  export --fit FIT --order ORDER.tsv (--fraction F | --score-below X) [--data-dir DIR]\n"
+            "        [--tex F --name NAME] -o NET.csr\n"
             "  sparse-eval --net NET.csr --fit FIT [--data-dir DIR]\n"
             "  plugins [--plugin-dir DIR]\n"
             "  check-plugin PATH.so\n"
-            "  evaluate --fit FIT [--data-dir DIR] -o OUT.tsv   test quality of a fit, nothing removed\n"
+            "  evaluate --fit FIT [--data-dir DIR] [--tex F --name NAME] -o OUT.tsv   test quality, nothing removed\n"
             "  provenance\n"
             "  bench [--plugin-dir DIR]       throughput of training steps and the Belsley order\n"
             "Datasets: wine, boston, synthetic (CSV files in --data-dir or generated), fashion-mnist (from\n"
@@ -481,6 +483,18 @@ static int cmd_provenance(void)
     printf(", %d thread(s) per cell; ", pb_blas_threads());
     tex_escape(stdout, pb_blas_config());
     printf("}\n\\newcommand{\\pbGsl}{GSL %s}\n", GSL_VERSION);
+    /* the image data actually read: directory, file sizes and hashes */
+    pb_mnist_info info;
+    char line[8192];
+    printf("\\newcommand{\\pbFashionMnistData}{");
+    if (pb_mnist_identify(pb_dataset_mnist_dir("fashion-mnist"), &info) == PB_OK) {
+        pb_mnist_describe(&info, line, sizeof line);
+        tex_escape(stdout, line);
+    } else {
+        printf("not available: ");
+        tex_escape(stdout, pb_last_error());
+    }
+    printf("}\n");
     return 0;
 }
 
