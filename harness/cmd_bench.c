@@ -54,21 +54,36 @@ static size_t weight_count(const pb_mlp *m)
     return w;
 }
 
-/* Time `epochs` epochs of training on the training split of `data`. */
-static void bench_train(const char *data, const char *spec, pb_family fam, size_t batch, size_t epochs, double peak)
+/* Time `epochs` epochs of training on the first `limit` rows (0: all) of the
+ * training split of `data`; method: a plugin that trains its own network, or NULL. */
+static void bench_train(const char *data, const char *spec, pb_family fam, const char *method, size_t batch,
+                        size_t epochs, size_t limit, double peak, const char *plugin_dir)
 {
-    pb_data all, tr, te;
+    pb_data tr, te;
     pb_scaling sc;
     pb_mlp *m;
     int st;
-    if ((st = pb_dataset_load(data, "datasets", 1, &all))) die(st);
-    if ((st = pb_cell_prepare_data(&all, 0.2, 1, 1, &tr, &te, &sc))) die(st);
+    if ((st = pb_dataset_open(data, "datasets", 1, 0.2, 1, &tr, &te, &sc))) die(st);
+    size_t n_all = tr.n;
+    if (limit && limit < tr.n) tr.n = limit;
     if ((st = pb_mlp_parse(spec, &m))) die(st);
     pb_fit fit;
     if ((st = pb_fit_alloc(&fit, m->n_params))) die(st);
     pb_train_opts o;
     pb_train_opts_default(&o);
     o.family = fam, o.batch = batch, o.epochs = epochs, o.seed = 1, o.label = "bench";
+    pb_plugin p;
+    if (method) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s.so", plugin_dir, method);
+        if ((st = pb_plugin_open(path, &p)) || !p.method.training) {
+            printf("%-9s %-22s %-10s skipped (%s)\n", data, spec, method, st ? pb_last_error() : "no training facet");
+            pb_fit_free(&fit); pb_mlp_free(m); pb_data_free(&tr); pb_data_free(&te); pb_scaling_free(&sc);
+            return;
+        }
+        o.family = PB_FAMILY_METHOD;
+        o.training = p.method.training;
+    }
     double t0 = now();
     if ((st = pb_train(m, &tr, &o, &fit))) die(st);
     double dt = now() - t0;
@@ -77,11 +92,13 @@ static void bench_train(const char *data, const char *spec, pb_family fam, size_
     double samples = (double)epochs * (double)tr.n;
     double gflops = 6.0 * (double)weight_count(m) * samples / dt / 1e9;
     printf("%-9s %-22s %-10s B=%-4zu %9.0f steps/s %8.1f us/step %11.0f samples/s %6.2f GFLOP/s %5.1f%% of peak\n",
-           data, spec, fam == PB_FAMILY_POINT ? "plain" : "gauss-diag", B, (double)steps / dt, 1e6 * dt / (double)steps,
+           data, spec, method ? method : fam == PB_FAMILY_POINT ? "plain" : "gauss-diag", B, (double)steps / dt, 1e6 * dt / (double)steps,
            samples / dt, gflops, 100 * gflops / peak);
+    if (method) pb_plugin_close(&p);
+    tr.n = n_all;
     pb_fit_free(&fit);
     pb_mlp_free(m);
-    pb_data_free(&all); pb_data_free(&tr); pb_data_free(&te);
+    pb_data_free(&tr); pb_data_free(&te);
     pb_scaling_free(&sc);
 }
 
@@ -144,12 +161,18 @@ int cmd_bench(int argc, char **argv)
     double peak = gemm_peak(1024);
     printf("GEMM peak (dgemm 1024^3, best of 3): %.2f GFLOP/s\n\n", peak);
     printf("training steps (epochs over the 80%% training split; 6 W B FLOP per step):\n");
-    bench_train("wine", "mlp:13-13-3:tanh", PB_FAMILY_POINT, 0, 2000, peak);
-    bench_train("wine", "mlp:13-13-3:tanh", PB_FAMILY_GAUSS_DIAG, 0, 2000, peak);
-    bench_train("wine", "mlp:13-13-3:tanh", PB_FAMILY_GAUSS_DIAG, 32, 500, peak);
-    bench_train("boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_POINT, 0, 1000, peak);
-    bench_train("boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_GAUSS_DIAG, 0, 1000, peak);
-    bench_train("boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_GAUSS_DIAG, 32, 200, peak);
+    bench_train("wine", "mlp:13-13-3:tanh", PB_FAMILY_POINT, NULL, 0, 2000, 0, peak, dir);
+    bench_train("wine", "mlp:13-13-3:tanh", PB_FAMILY_GAUSS_DIAG, NULL, 0, 2000, 0, peak, dir);
+    bench_train("wine", "mlp:13-13-3:tanh", PB_FAMILY_GAUSS_DIAG, NULL, 32, 500, 0, peak, dir);
+    bench_train("wine", "mlp:13-13-3:tanh", PB_FAMILY_METHOD, "svd", 0, 2000, 0, peak, dir);
+    bench_train("boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_POINT, NULL, 0, 1000, 0, peak, dir);
+    bench_train("boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_GAUSS_DIAG, NULL, 0, 1000, 0, peak, dir);
+    bench_train("boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_GAUSS_DIAG, NULL, 32, 200, 0, peak, dir);
+    bench_train("boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_METHOD, "svd", 0, 1000, 0, peak, dir);
+    /* LeNet-300-100, batch 100, on the first 10000 training images (100 steps) */
+    bench_train("fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_POINT, NULL, 100, 1, 10000, peak, dir);
+    bench_train("fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_GAUSS_DIAG, NULL, 100, 1, 10000, peak, dir);
+    bench_train("fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_METHOD, "svd", 100, 1, 10000, peak, dir);
     printf("\nBelsley removal order:\n");
     bench_belsley(dir, "");
     bench_belsley(dir, "batch=10");
