@@ -10,17 +10,15 @@
  * (the tests allow 1e-12 relative), not bitwise.
  */
 #include "csr.h"
+#include "binfile.h"
 #include "util.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const unsigned char MAGIC[8] = {'P', 'B', 'C', 'S', 'R', '\r', '\n', 032};
-#define ORDER_MARK 0x01020304u
-#define HEAD_LEN (sizeof MAGIC + 4 + 4 + 8)   /* magic, version, byte-order mark, payload length */
 
 static void layer_free(pb_csr_layer *ly)
 {
@@ -188,117 +186,43 @@ size_t pb_csr_dense_bytes(const pb_csr_net *net) { return pb_csr_n_params(net) *
 
 /* ---- file format ---- */
 
-/* Growable byte buffer for serialization (as harness/fit.c). */
-typedef struct buf { unsigned char *p; size_t len, cap; int oom; } buf;
-
-static void put(buf *b, const void *data, size_t len)
-{
-    if (b->oom || len == 0) return;
-    if (b->len + len > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + len) cap *= 2;
-        unsigned char *np = realloc(b->p, cap);
-        if (!np) { b->oom = 1; return; }
-        b->p = np, b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, len);
-    b->len += len;
-}
-static void put_u32(buf *b, uint32_t v) { put(b, &v, sizeof v); }
-static void put_u64(buf *b, uint64_t v) { put(b, &v, sizeof v); }
-
 int pb_csr_save(const pb_csr_net *net, const char *path)
 {
-    buf pl = {0}, all = {0};
+    pb_buf pl = {0};
     uint32_t slen = (uint32_t)strlen(net->spec);
-    put_u32(&pl, slen);
-    put(&pl, net->spec, slen);
-    put_u32(&pl, (uint32_t)net->n_layers);
+    pb_buf_u32(&pl, slen);
+    pb_buf_put(&pl, net->spec, slen);
+    pb_buf_u32(&pl, (uint32_t)net->n_layers);
     for (size_t l = 0; l < net->n_layers; l++) {
         const pb_csr_layer *ly = &net->layers[l];
-        put_u32(&pl, ly->rows);
-        put_u32(&pl, ly->cols);
-        put_u32(&pl, ly->nnz);
-        put(&pl, ly->row_ptr, ((size_t)ly->rows + 1) * sizeof *ly->row_ptr);
-        put(&pl, ly->col, (size_t)ly->nnz * sizeof *ly->col);
-        put(&pl, ly->val, (size_t)ly->nnz * sizeof *ly->val);
-        put(&pl, ly->bias, (size_t)ly->rows * sizeof *ly->bias);
+        pb_buf_u32(&pl, ly->rows);
+        pb_buf_u32(&pl, ly->cols);
+        pb_buf_u32(&pl, ly->nnz);
+        pb_buf_put(&pl, ly->row_ptr, ((size_t)ly->rows + 1) * sizeof *ly->row_ptr);
+        pb_buf_put(&pl, ly->col, (size_t)ly->nnz * sizeof *ly->col);
+        pb_buf_put(&pl, ly->val, (size_t)ly->nnz * sizeof *ly->val);
+        pb_buf_put(&pl, ly->bias, (size_t)ly->rows * sizeof *ly->bias);
     }
-    put(&all, MAGIC, sizeof MAGIC);
-    put_u32(&all, PB_CSR_VERSION);
-    put_u32(&all, ORDER_MARK);
-    put_u64(&all, pl.len);
-    put(&all, pl.p, pl.len);
-    put_u64(&all, all.oom ? 0 : pb_fnv1a(PB_FNV_OFFSET, all.p, all.len));
+    int st = pb_binfile_write(path, MAGIC, PB_CSR_VERSION, "sparse network file", &pl);
     free(pl.p);
-    if (pl.oom || all.oom) { free(all.p); return pb_error(PB_ERR_NOMEM, "out of memory writing %s", path); }
-    pb_outfile o;
-    int st = pb_out_open(&o, path);
-    if (!st) {
-        if (fwrite(all.p, 1, all.len, o.f) != all.len) {
-            pb_out_abort(&o);
-            st = pb_error(PB_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-        } else {
-            st = pb_out_commit(&o);
-        }
-    }
-    free(all.p);
     return st;
-}
-
-/* Reader over a byte range; a short read marks the reader bad. */
-typedef struct reader { const unsigned char *p; size_t len, pos; int bad; } reader;
-
-static void get(reader *r, void *out, size_t len)
-{
-    if (r->bad || len > r->len - r->pos) { r->bad = 1; if (len) memset(out, 0, len); return; }
-    if (len) memcpy(out, r->p + r->pos, len);
-    r->pos += len;
-}
-static uint32_t get_u32(reader *r) { uint32_t v; get(r, &v, sizeof v); return v; }
-static uint64_t get_u64(reader *r) { uint64_t v; get(r, &v, sizeof v); return v; }
-
-static int read_all(const char *path, unsigned char **data, size_t *len)
-{
-    *data = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open sparse network file: %s", path, strerror(errno));
-    unsigned char *d = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 65536;
-            unsigned char *nd = realloc(d, cap);
-            if (!nd) { free(d); fclose(f); return pb_error(PB_ERR_NOMEM, "out of memory reading %s", path); }
-            d = nd;
-        }
-        size_t got = fread(d + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) break;
-    }
-    int ioerr = ferror(f);
-    fclose(f);
-    if (ioerr) { free(d); return pb_error(PB_ERR_IO, "%s: read error", path); }
-    *data = d, *len = n;
-    return PB_OK;
 }
 
 /* The payload, checksum already verified: spec, then per layer dims, nnz and
  * the four arrays, each checked against the spec and the CSR invariants. */
-static int parse_payload(const char *path, reader *r, pb_csr_net *net)
+static int parse_payload(const char *path, pb_reader *r, pb_csr_net *net)
 {
-    uint32_t slen = get_u32(r);
+    uint32_t slen = pb_reader_u32(r);
     if (r->bad || slen >= sizeof net->spec || slen > r->len - r->pos)
         return pb_error(PB_ERR_FORMAT, "%s: inconsistent sparse network file (model spec length %u)", path, slen);
-    get(r, net->spec, slen);
+    pb_reader_get(r, net->spec, slen);
     net->spec[slen] = '\0';
     pb_mlp *m;
     if (pb_mlp_parse(net->spec, &m))
         return pb_error(PB_ERR_FORMAT, "%s: sparse network file holds an invalid model spec '%s'", path, net->spec);
     net->act = m->act, net->head = m->head, net->max_dim = m->max_dim;
     int st = PB_OK;
-    uint32_t L = get_u32(r);
+    uint32_t L = pb_reader_u32(r);
     if (r->bad || L != m->n_layers) {
         st = pb_error(PB_ERR_FORMAT, "%s: inconsistent sparse network file (%u layers, model %s has %zu)", path, L,
                       net->spec, m->n_layers);
@@ -307,7 +231,7 @@ static int parse_payload(const char *path, reader *r, pb_csr_net *net)
     if (!(net->layers = pb_calloc(L, sizeof *net->layers))) { st = PB_ERR_NOMEM; goto done; }
     net->n_layers = L;
     for (size_t l = 0; l < L; l++) {
-        uint32_t rows = get_u32(r), cols = get_u32(r), nnz = get_u32(r);
+        uint32_t rows = pb_reader_u32(r), cols = pb_reader_u32(r), nnz = pb_reader_u32(r);
         if (r->bad || rows != m->dims[l + 1] || cols != m->dims[l]) {
             st = pb_error(PB_ERR_FORMAT, "%s: inconsistent sparse network file (layer %zu is %u x %u, model %s needs %zu x %zu)",
                           path, l, rows, cols, net->spec, m->dims[l + 1], m->dims[l]);
@@ -321,10 +245,10 @@ static int parse_payload(const char *path, reader *r, pb_csr_net *net)
         }
         pb_csr_layer *ly = &net->layers[l];
         if ((st = layer_alloc(ly, rows, cols, nnz))) goto done;
-        get(r, ly->row_ptr, ((size_t)rows + 1) * sizeof *ly->row_ptr);
-        get(r, ly->col, (size_t)nnz * sizeof *ly->col);
-        get(r, ly->val, (size_t)nnz * sizeof *ly->val);
-        get(r, ly->bias, (size_t)rows * sizeof *ly->bias);
+        pb_reader_get(r, ly->row_ptr, ((size_t)rows + 1) * sizeof *ly->row_ptr);
+        pb_reader_get(r, ly->col, (size_t)nnz * sizeof *ly->col);
+        pb_reader_get(r, ly->val, (size_t)nnz * sizeof *ly->val);
+        pb_reader_get(r, ly->bias, (size_t)rows * sizeof *ly->bias);
         if (ly->row_ptr[0] != 0 || ly->row_ptr[rows] != nnz) {
             st = pb_error(PB_ERR_FORMAT, "%s: inconsistent sparse network file (layer %zu: row pointers run %u..%u, "
                           "expected 0..%u)", path, l, ly->row_ptr[0], ly->row_ptr[rows], nnz);
@@ -356,48 +280,10 @@ int pb_csr_load(const char *path, pb_csr_net *net)
 {
     memset(net, 0, sizeof *net);
     unsigned char *data;
-    size_t len;
-    int st = read_all(path, &data, &len);
+    pb_reader r;
+    int st = pb_binfile_read(path, MAGIC, PB_CSR_VERSION, "sparse network file", &data, &r);
     if (st) return st;
-    if (memcmp(data, MAGIC, len < sizeof MAGIC ? len : sizeof MAGIC) != 0) {
-        st = pb_error(PB_ERR_FORMAT, "%s: not a prunebench sparse network file (bad magic number)", path);
-        goto done;
-    }
-    if (len < HEAD_LEN + 8) {
-        st = pb_error(PB_ERR_FORMAT, "%s: truncated sparse network file (%zu bytes, shorter than the header)", path, len);
-        goto done;
-    }
-    reader r = {data, len, sizeof MAGIC, 0};
-    uint32_t version = get_u32(&r), mark = get_u32(&r);
-    uint64_t plen = get_u64(&r);
-    if (mark != ORDER_MARK) {
-        st = pb_error(PB_ERR_FORMAT, "%s: sparse network file written on a machine of another byte order", path);
-        goto done;
-    }
-    if (version != PB_CSR_VERSION) {
-        st = pb_error(PB_ERR_FORMAT, "%s: sparse network file version %u, this build reads version %u", path, version,
-                      PB_CSR_VERSION);
-        goto done;
-    }
-    size_t room = len - HEAD_LEN - 8;  /* payload bytes the file can hold */
-    if (plen > room) {
-        st = pb_error(PB_ERR_FORMAT, "%s: truncated sparse network file (%zu bytes, the header says %llu)", path, len,
-                      (unsigned long long)(plen + HEAD_LEN + 8));
-        goto done;
-    }
-    if (plen < room) {
-        st = pb_error(PB_ERR_FORMAT, "%s: trailing bytes after the sparse network (%zu)", path, room - (size_t)plen);
-        goto done;
-    }
-    uint64_t sum;
-    memcpy(&sum, data + len - 8, 8);
-    if (sum != pb_fnv1a(PB_FNV_OFFSET, data, len - 8)) {
-        st = pb_error(PB_ERR_FORMAT, "%s: sparse network file is corrupt (checksum mismatch)", path);
-        goto done;
-    }
-    r.len = len - 8;
     st = parse_payload(path, &r, net);
-done:
     free(data);
     if (st) pb_csr_free(net);
     return st;

@@ -334,7 +334,7 @@ int main(void)
     }
     memcpy(bad, fbuf, len);
     bad[len] = 0;
-    expect_load_error("trail.csr", bad, len + 1, "trailing bytes after the sparse network (1)", "one byte appended");
+    expect_load_error("trail.csr", bad, len + 1, "padded sparse network file: 1 trailing bytes", "one byte appended");
     memcpy(bad, fbuf, len);
     bad[len / 2] ^= 0x01;
     expect_load_error("flip.csr", bad, len, "corrupt (checksum mismatch)", "one payload bit flipped");
