@@ -1,5 +1,9 @@
 /* cli.c -- see cli.h. */
 #include "cli.h"
+#include "cell.h"
+#include "order.h"
+#include "posterior.h"
+#include "prune.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -72,3 +76,20 @@ size_t get_count(opt *opts, const char *key, size_t dflt, size_t lo, size_t hi)
     return (size_t)x;
 }
 
+
+void open_pruning(opt *o, const char *fit_path, const char *order_path, pb_cell *c, size_t **order, size_t *n_order,
+                  char *method, size_t method_len, pb_pruner *pr, char *info, size_t info_len)
+{
+    int st = pb_cell_open(c, fit_path, get(o, "data-dir", "datasets"));
+    if (st) die(st);
+    if ((st = pb_order_read(order_path, c->model->n_params, order, n_order, method, method_len))) die(st);
+    if (!method[0]) die(pb_error(PB_ERR_FORMAT, "%s: no '# method:' line", order_path));
+    const char *comp = get(o, "compensate", "none");
+    if (strcmp(comp, "none") && strcmp(comp, "conditional"))
+        die(pb_error(PB_ERR_ARG, "--compensate %s: expected none or conditional", comp));
+    pb_estimator est;
+    if ((st = pb_estimator_parse(get(o, "estimator", "laplace"), &est))) die(st);
+    uint64_t cseed = pb_seed("p1", c->fit.dataset, c->fit.model, method, c->fit.repeat, "compensate");
+    if ((st = pb_pruner_init(pr, c, *order, *n_order, !strcmp(comp, "conditional"), est, cseed, info, info_len)))
+        die(st);
+}

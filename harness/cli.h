@@ -22,6 +22,15 @@ const char *need(opt *opts, const char *key);                      /* dies if ab
 double get_num(opt *opts, const char *key, double dflt, double lo, double hi);
 size_t get_count(opt *opts, const char *key, size_t dflt, size_t lo, size_t hi);
 
+/* Open what protocols P1 and P2 walk: the cell of fit_path, the removal order
+ * (and its method name), and a pruner honouring --compensate none|conditional
+ * and --estimator. The compensation seed is protocol P1's for both protocols,
+ * so they see the same pruned networks. Dies on error. */
+struct pb_cell;
+struct pb_pruner;
+void open_pruning(opt *o, const char *fit_path, const char *order_path, struct pb_cell *c, size_t **order,
+                  size_t *n_order, char *method, size_t method_len, struct pb_pruner *pr, char *info, size_t info_len);
+
 /* Subcommands defined outside main.c. */
 int cmd_noise(int argc, char **argv);
 int cmd_noise_summary(int argc, char **argv);

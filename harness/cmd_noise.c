@@ -46,22 +46,10 @@ int cmd_noise(int argc, char **argv)
     if ((st = pb_fractions_parse(fspec, &fr, &nf))) die(st);
     if ((st = pb_levels_parse(lspec, &lv, &nl))) die(st);
     pb_cell c;
-    if ((st = pb_cell_open(&c, fit_path, get(o, "data-dir", PB_DEFAULT_DATA_DIR)))) die(st);
     size_t *order, n_order;
-    char method[64];
-    if ((st = pb_order_read(order_path, c.model->n_params, &order, &n_order, method, sizeof method))) die(st);
-    if (!method[0]) die(pb_error(PB_ERR_FORMAT, "%s: no '# method:' line", order_path));
-    const char *comp = get(o, "compensate", "none");
-    if (strcmp(comp, "none") && strcmp(comp, "conditional"))
-        die(pb_error(PB_ERR_ARG, "--compensate %s: expected none or conditional", comp));
-    pb_estimator est;
-    if ((st = pb_estimator_parse(get(o, "estimator", "laplace"), &est))) die(st);
+    char method[64], info[256];
     pb_pruner pr;
-    char info[256];
-    /* the compensation seed of protocol P1, so both protocols see the same pruned networks */
-    uint64_t cseed = pb_seed("p1", c.fit.dataset, c.fit.model, method, c.fit.repeat, "compensate");
-    if ((st = pb_pruner_init(&pr, &c, order, n_order, !strcmp(comp, "conditional"), est, cseed, info, sizeof info)))
-        die(st);
+    open_pruning(o, fit_path, order_path, &c, &order, &n_order, method, sizeof method, &pr, info, sizeof info);
     uint64_t nseed = pb_p2_seed(c.fit.dataset, c.fit.repeat);
     pb_outfile out;
     if ((st = pb_out_open(&out, path))) die(st);

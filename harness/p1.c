@@ -12,7 +12,7 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int pb_fractions_parse(const char *spec, double **out, size_t *n)
+int pb_grid_parse(const char *spec, const char *what, double hi, double **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
@@ -32,7 +32,7 @@ int pb_fractions_parse(const char *spec, double **out, size_t *n)
             b = strtod(end + 1, &end);
             if (!(step > 0)) goto bad;
         }
-        if (!(a >= 0 && b <= 1 && a <= b)) goto bad;
+        if (!(a >= 0 && b <= hi && a <= b)) goto bad;
         if (step > 0 && !((b - a) / step <= 1e6)) goto bad; /* the count below must fit a size_t */
         size_t count = step > 0 ? (size_t)floor((b - a) / step + 1e-9) + 1 : 1;
         for (size_t i = 0; i < count; i++) {
@@ -58,8 +58,10 @@ int pb_fractions_parse(const char *spec, double **out, size_t *n)
     return PB_OK;
 bad:
     free(v);
-    return pb_error(PB_ERR_ARG, "fractions '%s': expected values or ranges a:step:b in [0,1], comma separated", spec);
+    return pb_error(PB_ERR_ARG, "%s '%s': expected values or ranges a:step:b in [0,%g], comma separated", what, spec, hi);
 }
+
+int pb_fractions_parse(const char *spec, double **out, size_t *n) { return pb_grid_parse(spec, "fractions", 1, out, n); }
 
 const char *pb_quality_metric(const pb_cell *c) { return c->test.n_classes ? "accuracy" : "rmse"; }
 

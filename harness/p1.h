@@ -11,7 +11,10 @@
 #include "prune.h"
 
 /* Parse "a:step:b,c,d" (ranges and single values, comma separated) into a
- * sorted list in [0,1]. *out is malloc'd. */
+ * sorted list without repeats in [0, hi]; `what` names the list in errors.
+ * *out is malloc'd. */
+int pb_grid_parse(const char *spec, const char *what, double hi, double **out, size_t *n);
+/* The same for removed fractions, in [0, 1]. */
 int pb_fractions_parse(const char *spec, double **out, size_t *n);
 #define PB_DEFAULT_FRACTIONS "0:0.05:0.95,0.98,0.99,1"
 

@@ -1,5 +1,6 @@
 /* p2.c -- see p2.h. */
 #include "p2.h"
+#include "p1.h"
 #include "util.h"
 
 #include <math.h>
@@ -13,60 +14,7 @@ uint64_t pb_p2_seed(const char *dataset, unsigned repeat)
     return pb_seed("p2", dataset, "", "", repeat, "input-noise");
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-int pb_levels_parse(const char *spec, double **out, size_t *n)
-{
-    const double hi = 1000;
-    *out = NULL;
-    *n = 0;
-    size_t cap = 16, k = 0;
-    double *v = pb_calloc(cap, sizeof *v);
-    if (!v) return PB_ERR_NOMEM;
-    const char *p = spec;
-    while (*p) {
-        double a, step = 0, b;
-        char *end;
-        a = strtod(p, &end);
-        if (end == p) goto bad;
-        b = a;
-        if (*end == ':') {
-            step = strtod(end + 1, &end);
-            if (*end != ':') goto bad;
-            b = strtod(end + 1, &end);
-            if (!(step > 0)) goto bad;
-        }
-        if (!(a >= 0 && b <= hi && a <= b)) goto bad;
-        if (step > 0 && !((b - a) / step <= 1e6)) goto bad;
-        size_t count = step > 0 ? (size_t)floor((b - a) / step + 1e-9) + 1 : 1;
-        for (size_t i = 0; i < count; i++) {
-            if (k == cap) {
-                double *nv = realloc(v, 2 * cap * sizeof *nv);
-                if (!nv) { free(v); return pb_error(PB_ERR_NOMEM, "out of memory"); }
-                v = nv, cap *= 2;
-            }
-            v[k++] = round((a + (double)i * step) * 1e12) / 1e12;  /* 0.3 prints as 0.3 */
-        }
-        p = end;
-        if (*p == ',') p++;
-        else if (*p) goto bad;
-    }
-    if (k == 0) goto bad;
-    qsort(v, k, sizeof *v, cmp_double);
-    size_t u = 0;
-    for (size_t i = 0; i < k; i++)
-        if (u == 0 || v[i] != v[u - 1]) v[u++] = v[i];
-    *out = v;
-    *n = u;
-    return PB_OK;
-bad:
-    free(v);
-    return pb_error(PB_ERR_ARG, "levels '%s': expected values or ranges a:step:b in [0,%g], comma separated", spec, hi);
-}
+int pb_levels_parse(const char *spec, double **out, size_t *n) { return pb_grid_parse(spec, "levels", 1000, out, n); }
 
 void pb_p2_result_free(pb_p2_result *res)
 {
