@@ -73,10 +73,10 @@ $(B)/obj/harness $(B)/obj/models $(B)/obj/datasets $(B)/plugins $(B)/t $(B)/temp
 	mkdir -p $@
 
 # The plugin template (docs/) and a deliberately broken plugin, for the tests.
-TEST_PLUGINS := $(B)/template/plugin_template.so $(B)/template/nan_plugin.so
+TEST_PLUGINS := $(B)/template/plugin_template.so $(B)/template/nan_plugin.so $(B)/template/badkl_plugin.so
 $(B)/template/plugin_template.so: docs/plugin_template.c plugins/prunebench.h | $(B)/template
 	$(CC) $(WARN) $(OPT) $(SAN) -Iplugins -fPIC -shared -fvisibility=hidden -o $@ $< -lm
-$(B)/template/nan_plugin.so: t/nan_plugin.c.in plugins/prunebench.h | $(B)/template
+$(B)/template/%_plugin.so: t/%_plugin.c.in plugins/prunebench.h | $(B)/template
 	$(CC) $(WARN) $(OPT) $(SAN) -Iplugins -fPIC -shared -fvisibility=hidden -x c -o $@ $< -lm
 
 # check and reproduce first make sure the Debian packages are there (deps),
