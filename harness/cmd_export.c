@@ -176,30 +176,7 @@ static int sparse_evaluate(const pb_cell *c, const pb_csr_net *net, double *qual
     double *out = pb_calloc(t->n * C, sizeof *out);
     if (!out) return PB_ERR_NOMEM;
     int st = pb_csr_predict(net, t->X, t->n, out);
-    if (!st) {
-        double q = 0, a = 0;
-        for (size_t i = 0; i < t->n; i++) {
-            const double *o = out + i * C;
-            if (t->n_classes) {
-                size_t best = 0, y = (size_t)t->y[i];
-                for (size_t k = 1; k < C; k++) if (o[k] > o[best]) best = k;
-                q += best == y;
-                a += -log(o[y] > 1e-300 ? o[y] : 1e-300);
-            } else {
-                for (size_t k = 0; k < C; k++) {
-                    double r = (o[k] - t->y[i * C + k]) * c->scaling.y_sd[k];
-                    a += r * r;
-                }
-            }
-        }
-        if (t->n_classes) {
-            *quality = q / (double)t->n;
-            *aux = a / (double)t->n;
-        } else {
-            *aux = a / (double)(t->n * C);
-            *quality = sqrt(*aux);
-        }
-    }
+    if (!st) pb_score_outputs(c, out, quality, aux);
     free(out);
     return st;
 }

@@ -65,6 +65,34 @@ int pb_fractions_parse(const char *spec, double **out, size_t *n) { return pb_gr
 
 const char *pb_quality_metric(const pb_cell *c) { return c->test.n_classes ? "accuracy" : "rmse"; }
 
+void pb_score_outputs(const pb_cell *c, const double *out, double *quality, double *aux)
+{
+    const pb_data *t = &c->test;
+    size_t C = pb_mlp_out_dim(c->model);
+    double q = 0, a = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const double *o = out + i * C;
+        if (t->n_classes) {
+            size_t best = 0, y = (size_t)t->y[i];
+            for (size_t k = 1; k < C; k++) if (o[k] > o[best]) best = k;
+            q += best == y;
+            a += -log(o[y] > 1e-300 ? o[y] : 1e-300);
+        } else {
+            for (size_t k = 0; k < C; k++) {
+                double r = (o[k] - t->y[i * C + k]) * c->scaling.y_sd[k];
+                a += r * r;
+            }
+        }
+    }
+    if (t->n_classes) {
+        *quality = q / (double)t->n;
+        *aux = a / (double)t->n;
+    } else {
+        *aux = a / (double)(t->n * C);
+        *quality = sqrt(*aux);
+    }
+}
+
 int pb_evaluate(const pb_cell *c, const double *w, double *quality, double *aux)
 {
     const pb_mlp *m = c->model;
@@ -74,30 +102,7 @@ int pb_evaluate(const pb_cell *c, const double *w, double *quality, double *aux)
     pb_mlp_ws *ws = pb_mlp_ws_alloc(m, t->n < 512 ? t->n : 512);
     if (!out || !ws) { free(out); pb_mlp_ws_free(ws); return PB_ERR_NOMEM; }
     int st = pb_mlp_predict(m, ws, w, t->X, t->n, out);
-    if (!st) {
-        double q = 0, a = 0;
-        for (size_t i = 0; i < t->n; i++) {
-            const double *o = out + i * C;
-            if (t->n_classes) {
-                size_t best = 0, y = (size_t)t->y[i];
-                for (size_t k = 1; k < C; k++) if (o[k] > o[best]) best = k;
-                q += best == y;
-                a += -log(o[y] > 1e-300 ? o[y] : 1e-300);
-            } else {
-                for (size_t k = 0; k < C; k++) {
-                    double r = (o[k] - t->y[i * C + k]) * c->scaling.y_sd[k];
-                    a += r * r;
-                }
-            }
-        }
-        if (t->n_classes) {
-            *quality = q / (double)t->n;
-            *aux = a / (double)t->n;
-        } else {
-            *aux = a / (double)(t->n * C);
-            *quality = sqrt(*aux);
-        }
-    }
+    if (!st) pb_score_outputs(c, out, quality, aux);
     free(out);
     pb_mlp_ws_free(ws);
     return st;

@@ -22,6 +22,9 @@ int pb_fractions_parse(const char *spec, double **out, size_t *n);
  * original target units (regression); aux is the mean test NLL or the MSE. */
 int pb_evaluate(const pb_cell *c, const double *w, double *quality, double *aux);
 const char *pb_quality_metric(const pb_cell *c);  /* "accuracy" or "rmse" */
+/* The same scores for outputs already computed (test n x dL: class
+ * probabilities or predictions), whatever network produced them. */
+void pb_score_outputs(const pb_cell *c, const double *out, double *quality, double *aux);
 
 /* Write the curve rows (after a header the caller wrote), walking the
  * pruner through the fractions. */

@@ -23,26 +23,12 @@ void pb_p2_result_free(pb_p2_result *res)
     memset(res, 0, sizeof *res);
 }
 
-/* Quality of outputs `o` (n x C) on the test set, the same arithmetic as
- * pb_evaluate: accuracy, or RMSE in target units. */
-static double quality(const pb_cell *c, const double *o, size_t C)
+/* Quality of outputs o on the test set: accuracy, or RMSE in target units. */
+static double quality(const pb_cell *c, const double *o)
 {
-    const pb_data *t = &c->test;
-    double q = 0, a = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        const double *oi = o + i * C;
-        if (t->n_classes) {
-            size_t best = 0, y = (size_t)t->y[i];
-            for (size_t k = 1; k < C; k++) if (oi[k] > oi[best]) best = k;
-            q += best == y;
-        } else {
-            for (size_t k = 0; k < C; k++) {
-                double r = (oi[k] - t->y[i * C + k]) * c->scaling.y_sd[k];
-                a += r * r;
-            }
-        }
-    }
-    return t->n_classes ? q / (double)t->n : sqrt(a / (double)(t->n * C));
+    double q, aux;
+    pb_score_outputs(c, o, &q, &aux);
+    return q;
 }
 
 int pb_p2_run(const pb_cell *c, pb_pruner *pr, const double *fractions, size_t nf, const double *levels, size_t nl,
@@ -124,7 +110,7 @@ int pb_p2_run(const pb_cell *c, pb_pruner *pr, const double *fractions, size_t n
                         mu[i * C + o] += dv / kk;
                         sq[i * C + o] += dv * (v - mu[i * C + o]);
                     }
-                double q = quality(c, out, C);
+                double q = quality(c, out);
                 if (!isfinite(q)) {
                     st = pb_error(PB_ERR_NUMERIC, "P2: quality is %g at fraction %g, noise level %g, draw %zu", q,
                                   fractions[fi], s, k);
