@@ -66,7 +66,7 @@ $(PB): $(CLI_SRC) $(B)/libprunebench.a $(HDRS)
 $(B)/plugins/%.so: plugins/%.c plugins/prunebench.h | $(B)/plugins
 	$(CC) $(WARN) $(OPT) $(SAN) -Iplugins -fPIC -shared -fvisibility=hidden -o $@ $< -lm
 
-$(B)/t/%.t: t/%.c t/tap.h $(B)/libprunebench.a $(HDRS) | $(B)/t
+$(B)/t/%.t: t/%.c t/tap.h t/testutil.h $(B)/libprunebench.a $(HDRS) | $(B)/t
 	$(CC) $(CFLAGS_ALL) -It -o $@ $< $(B)/libprunebench.a $(LDLIBS_ALL)
 
 $(B)/obj/harness $(B)/obj/models $(B)/obj/datasets $(B)/plugins $(B)/t $(B)/template:

@@ -15,52 +15,10 @@
 #include <gsl/gsl_rng.h>
 
 #include "tap.h"
+#include "testutil.h"
 #include "mlp.h"
 #include "util.h"
 
-/* ---- an independent reference network ---------------------------------- */
-
-typedef struct ref_net {
-    size_t L, dims[8], w_off[8], b_off[8], n;
-    int act;   /* 0 tanh, 1 relu, 2 identity */
-    int mse;
-} ref_net;
-
-static void ref_layout(ref_net *r, size_t L, const size_t *dims, int act, int mse)
-{
-    r->L = L, r->act = act, r->mse = mse;
-    size_t off = 0;
-    for (size_t l = 0; l <= L; l++) r->dims[l] = dims[l];
-    for (size_t l = 0; l < L; l++) {
-        r->w_off[l] = off;
-        off += dims[l] * dims[l + 1];
-        r->b_off[l] = off;
-        off += dims[l + 1];
-    }
-    r->n = off;
-}
-
-/* Logits / predictions z of one input; amin collects the smallest
- * |hidden pre-activation|. */
-static void ref_forward(const ref_net *r, const double *w, const double *x, double *z, double *amin)
-{
-    double buf[2][64];
-    const double *in = x;
-    for (size_t l = 0; l < r->L; l++) {
-        size_t din = r->dims[l], dout = r->dims[l + 1];
-        double *out = l + 1 == r->L ? z : buf[l % 2];
-        for (size_t j = 0; j < dout; j++) {
-            double a = w[r->b_off[l] + j];
-            for (size_t i = 0; i < din; i++) a += w[r->w_off[l] + j * din + i] * in[i];
-            if (l + 1 < r->L) {
-                if (amin && fabs(a) < *amin) *amin = fabs(a);
-                a = r->act == 0 ? tanh(a) : r->act == 1 ? (a > 0 ? a : 0) : a;
-            }
-            out[j] = a;
-        }
-        in = out;
-    }
-}
 
 static void softmax(size_t C, const double *z, double *p)
 {
@@ -112,23 +70,7 @@ static void ref_gn_matrix(const ref_net *r, double *w, const double *X, size_t N
     free(J), free(HJ);
 }
 
-static double max_abs(size_t n, const double *a)
-{
-    double m = 0;
-    for (size_t j = 0; j < n; j++) m = fmax(m, fabs(a[j]));
-    return m;
-}
 
-/* max |a - b| (NaN counts as infinite) */
-static double max_diff(size_t n, const double *a, const double *b)
-{
-    double m = 0;
-    for (size_t j = 0; j < n; j++) {
-        double d = fabs(a[j] - b[j]);
-        if (!(d <= m)) m = isnan(d) ? INFINITY : d;
-    }
-    return m;
-}
 
 static double dot(size_t n, const double *a, const double *b)
 {

@@ -23,6 +23,7 @@
 #include <gsl/gsl_vector.h>
 
 #include "tap.h"
+#include "testutil.h"
 #include "cell.h"
 #include "fit.h"
 #include "linalg.h"
@@ -34,23 +35,7 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static double max_abs(size_t n, const double *a)
-{
-    double m = 0;
-    for (size_t j = 0; j < n; j++) m = fmax(m, fabs(a[j]));
-    return m;
-}
 
-/* max |a - b| (NaN counts as infinite) */
-static double max_diff(size_t n, const double *a, const double *b)
-{
-    double m = 0;
-    for (size_t j = 0; j < n; j++) {
-        double d = fabs(a[j] - b[j]);
-        if (!(d <= m)) m = isnan(d) ? INFINITY : d;
-    }
-    return m;
-}
 
 static double *dalloc(size_t n)
 {
@@ -356,49 +341,16 @@ static void test_eigen(gsl_rng *r)
 
 /* ---- (c) posterior covariance --------------------------------------------- */
 
-/* An independent forward pass (as in t/mlp_hessian.c). */
-typedef struct ref_net {
-    size_t L, dims[8], w_off[8], b_off[8], n;
-    int act, mse;  /* act: 0 tanh, 2 identity */
-    double beta;
-} ref_net;
-
-static void ref_layout(ref_net *r, const pb_mlp *m)
+/* The shared reference network (testutil.h) of a parsed spec: tanh or identity. */
+static void ref_of_model(ref_net *r, const pb_mlp *m)
 {
-    r->L = m->n_layers, r->act = m->act == PB_ACT_TANH ? 0 : 2, r->mse = m->head == PB_HEAD_MSE;
-    r->beta = m->noise_precision;
-    TAP_REQUIRE(m->act != PB_ACT_RELU && r->L < 8);
-    size_t off = 0;
-    for (size_t l = 0; l <= r->L; l++) r->dims[l] = m->dims[l];
-    for (size_t l = 0; l < r->L; l++) {
-        r->w_off[l] = off;
-        off += r->dims[l] * r->dims[l + 1];
-        r->b_off[l] = off;
-        off += r->dims[l + 1];
-    }
-    r->n = off;
-}
-
-static void ref_forward(const ref_net *r, const double *w, const double *x, double *z)
-{
-    double buf[2][64];
-    const double *in = x;
-    for (size_t l = 0; l < r->L; l++) {
-        size_t din = r->dims[l], dout = r->dims[l + 1];
-        double *out = l + 1 == r->L ? z : buf[l % 2];
-        for (size_t j = 0; j < dout; j++) {
-            double a = w[r->b_off[l] + j];
-            for (size_t i = 0; i < din; i++) a += w[r->w_off[l] + j * din + i] * in[i];
-            if (l + 1 < r->L && r->act == 0) a = tanh(a);
-            out[j] = a;
-        }
-        in = out;
-    }
+    TAP_REQUIRE(m->act != PB_ACT_RELU && m->n_layers < 8);
+    ref_layout(r, m->n_layers, m->dims, m->act == PB_ACT_TANH ? 0 : 2, m->head == PB_HEAD_MSE);
 }
 
 /* G (n x n) = sum_i J_i^T H_out,i J_i, J_i by central differences of the
  * outputs; H_out = diag(p) - p p^T (ce) or beta I (mse). */
-static void ref_gn_matrix(const ref_net *r, const double *w0, const double *X, size_t N, double *G)
+static void ref_gn_matrix(const ref_net *r, double beta, const double *w0, const double *X, size_t N, double *G)
 {
     size_t n = r->n, d0 = r->dims[0], C = r->dims[r->L];
     double *w = dalloc(n), *J = dalloc(C * n), *HJ = dalloc(C * n);
@@ -410,13 +362,13 @@ static void ref_gn_matrix(const ref_net *r, const double *w0, const double *X, s
         for (size_t j = 0; j < n; j++) {
             double wj = w[j];
             w[j] = wj + h;
-            ref_forward(r, w, x, zp);
+            ref_forward(r, w, x, zp, NULL);
             w[j] = wj - h;
-            ref_forward(r, w, x, zm);
+            ref_forward(r, w, x, zm, NULL);
             w[j] = wj;
             for (size_t c = 0; c < C; c++) J[c * n + j] = (zp[c] - zm[c]) / (2 * h);
         }
-        ref_forward(r, w, x, z);
+        ref_forward(r, w, x, z, NULL);
         double mx = z[0], se = 0;
         for (size_t c = 1; c < C; c++) mx = fmax(mx, z[c]);
         for (size_t c = 0; c < C; c++) se += (p[c] = exp(z[c] - mx));
@@ -424,7 +376,7 @@ static void ref_gn_matrix(const ref_net *r, const double *w0, const double *X, s
         for (size_t c = 0; c < C; c++)
             for (size_t j = 0; j < n; j++) {
                 double s;
-                if (r->mse) s = r->beta * J[c * n + j];
+                if (r->mse) s = beta * J[c * n + j];
                 else {
                     s = p[c] * J[c * n + j];
                     for (size_t k = 0; k < C; k++) s -= p[c] * p[k] * J[k * n + j];
@@ -502,9 +454,9 @@ static void test_laplace_net(const char *spec, double beta, gsl_rng *r)
     int st = pb_posterior_covariance(m, &d, w, 0.1, sp, PB_EST_LAPLACE, 1, S, info, sizeof info);
     if (st) diag("%s", pb_last_error());
     ref_net rn;
-    ref_layout(&rn, m);
+    ref_of_model(&rn, m);
     TAP_REQUIRE(rn.n == n);
-    ref_gn_matrix(&rn, w, d.X, d.n, G);
+    ref_gn_matrix(&rn, m->noise_precision, w, d.X, d.n, G);
     for (size_t j = 0; j < n; j++) G[j * n + j] += prec;      /* G is now the reference precision */
     memcpy(Sref, G, n * n * sizeof *Sref);
     TAP_REQUIRE(gsl_spd_inverse(n, Sref) == 0);
