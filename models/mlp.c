@@ -115,7 +115,7 @@ int pb_mlp_parse(const char *spec, pb_mlp **out)
         size_t din = m->dims[l], dout = m->dims[l + 1];
         for (size_t i = 0; i < din; i++, g++) {
             pb_group *G = &m->groups[g];
-            G->kind = PB_GROUP_INPUT_NEURON, G->layer = l, G->unit = i, G->n_members = dout;
+            G->kind = PB_GROUP_INPUT_NEURON, G->layer = l, G->unit = i, G->n_members = dout, G->variable = 1;
             if (!(G->members = pb_calloc(dout, sizeof *G->members))) goto nomem;
             for (size_t j = 0; j < dout; j++) G->members[j] = m->w_off[l] + j * din + i;
         }
@@ -261,15 +261,14 @@ static void forward(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const doubl
 
 /* Loss of the outputs z = h_{L-1} (B x C) and dz = dl/dz into delta_{L-1};
  * for ce the softmax probabilities p are left in Rtmp (B x C). */
-int pb_mlp_head_loss(const pb_mlp *m, const double *z, const double *y, size_t B, double *loss, double *dz,
-                     double *p)
+int pb_head_loss(pb_head head, double noise_precision, size_t C, const double *z, const double *y, size_t B,
+                 double *loss, double *dz, double *p)
 {
-    size_t C = m->dims[m->n_layers];
     double sum = 0;
     for (size_t i = 0; i < B; i++) {
         const double *zi = z + i * C;
         double *di = dz + i * C;
-        if (m->head == PB_HEAD_CE) {
+        if (head == PB_HEAD_CE) {
             double y_i = y[i];
             if (!(y_i >= 0 && y_i < (double)C) || y_i != floor(y_i))
                 return pb_error(PB_ERR_ARG, "class label %g out of range 0..%zu", y_i, C - 1);
@@ -286,16 +285,21 @@ int pb_mlp_head_loss(const pb_mlp *m, const double *z, const double *y, size_t B
                 di[c] = pc - (c == c_true);
             }
         } else {
-            double beta = m->noise_precision;
             for (size_t c = 0; c < C; c++) {
                 double r = zi[c] - y[i * C + c];
-                sum += 0.5 * beta * r * r;
-                di[c] = beta * r;
+                sum += 0.5 * noise_precision * r * r;
+                di[c] = noise_precision * r;
             }
         }
     }
     *loss += sum;
     return PB_OK;
+}
+
+int pb_mlp_head_loss(const pb_mlp *m, const double *z, const double *y, size_t B, double *loss, double *dz,
+                     double *p)
+{
+    return pb_head_loss(m->head, m->noise_precision, m->dims[m->n_layers], z, y, B, loss, dz, p);
 }
 
 /* The head on the workspace's last layer; probabilities (ce) left in Rtmp. */

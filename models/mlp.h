@@ -20,24 +20,9 @@
 
 #include <stddef.h>
 #include "blas.h"
+#include "layout.h"
 
 typedef enum pb_act { PB_ACT_TANH, PB_ACT_RELU, PB_ACT_IDENTITY } pb_act;
-typedef enum pb_head { PB_HEAD_CE, PB_HEAD_MSE } pb_head;
-
-typedef struct pb_tensor {
-    char name[32];          /* "W0", "b0", ... */
-    size_t offset, rows, cols;
-    int is_bias;
-} pb_tensor;
-
-typedef enum pb_group_kind { PB_GROUP_INPUT_NEURON, PB_GROUP_OUTPUT_NEURON } pb_group_kind;
-
-typedef struct pb_group {
-    pb_group_kind kind;
-    size_t layer, unit;
-    size_t n_members;
-    size_t *members;        /* indices into the parameter buffer */
-} pb_group;
 
 typedef struct pb_mlp {
     char spec[128];
@@ -69,6 +54,12 @@ void pb_mlp_init(const pb_mlp *m, double *w, const gsl_rng *rng);
 typedef struct pb_mlp_ws pb_mlp_ws;
 pb_mlp_ws *pb_mlp_ws_alloc(const pb_mlp *m, size_t batch);
 void pb_mlp_ws_free(pb_mlp_ws *ws);
+
+/* A head on its own, for any model: loss += sum over B rows of l(z_i, y_i)
+ * for outputs z (B x C); dz = dl/dz (B x C); p (may be NULL) receives the
+ * softmax probabilities (ce). mse uses noise precision beta. */
+int pb_head_loss(pb_head head, double noise_precision, size_t C, const double *z, const double *y, size_t B,
+                 double *loss, double *dz, double *p);
 
 /* The head alone: loss += sum over B rows of l(z_i, y_i); dz = dl/dz
  * (B x dL); p (may be NULL) receives the softmax probabilities (ce). */

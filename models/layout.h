@@ -1,0 +1,42 @@
+/* layout.h -- how a model names the views and groups of its flat parameter
+ * buffer. Every model (mlp.h, rnn.h) describes itself with these tables.
+ *
+ * Tensors: named row-major views (offset, rows x cols) of the buffer.
+ * Groups: sets of parameter indices that act as one structural unit. A group
+ * whose `variable` flag is set carries a multiplicative group variable in
+ * group-structured training (PROTOCOLS.md groupvd): the effective weights are
+ * w_j = w^_j * prod_{variable groups k containing j} z_k, and a model's
+ * forward pass with per-sample multipliers Z (N x n_variable_groups, in the
+ * order the variable groups appear in the table) computes exactly what the
+ * network with the members of group k scaled by Z[i,k] computes on sample i.
+ */
+#ifndef PB_LAYOUT_H
+#define PB_LAYOUT_H
+
+#include <stddef.h>
+
+typedef enum pb_head { PB_HEAD_CE, PB_HEAD_MSE } pb_head;
+
+typedef struct pb_tensor {
+    char name[32];          /* "W0", "b0", "Wx", ... */
+    size_t offset, rows, cols;
+    int is_bias;
+} pb_tensor;
+
+typedef enum pb_group_kind {
+    PB_GROUP_INPUT_NEURON,  /* a column of a layer's input weights (an input feature or embedding component) */
+    PB_GROUP_OUTPUT_NEURON, /* a row of a dense layer and its bias */
+    PB_GROUP_HIDDEN_NEURON, /* a recurrent hidden unit: its columns in the recurrent and output weights */
+    PB_GROUP_GATE,          /* one gate pre-activation of one hidden unit: its rows of the input and recurrent weights */
+    PB_GROUP_VOCABULARY     /* one vocabulary entry: its row of the embedding */
+} pb_group_kind;
+
+typedef struct pb_group {
+    pb_group_kind kind;
+    size_t layer, unit;     /* layer index; unit index (for gates: gate * H + hidden unit) */
+    size_t n_members;
+    size_t *members;        /* indices into the parameter buffer */
+    int variable;           /* 1: carries a group variable (see above) */
+} pb_group;
+
+#endif
