@@ -27,7 +27,27 @@ void pb_fit_free(pb_fit *fit)
     if (!fit) return;
     free(fit->mean);
     free(fit->sd);
-    fit->mean = fit->sd = NULL;
+    free(fit->group_mean);
+    free(fit->group_sd);
+    fit->mean = fit->sd = fit->group_mean = fit->group_sd = NULL;
+    fit->n_groups = 0;
+}
+
+int pb_fit_alloc_groups(pb_fit *fit, size_t n_groups)
+{
+    free(fit->group_mean);
+    free(fit->group_sd);
+    fit->n_groups = n_groups;
+    fit->group_mean = n_groups ? pb_calloc(n_groups, sizeof *fit->group_mean) : NULL;
+    fit->group_sd = n_groups ? pb_calloc(n_groups, sizeof *fit->group_sd) : NULL;
+    if (n_groups && (!fit->group_mean || !fit->group_sd)) {
+        free(fit->group_mean);
+        free(fit->group_sd);
+        fit->group_mean = fit->group_sd = NULL;
+        fit->n_groups = 0;
+        return PB_ERR_NOMEM;
+    }
+    return PB_OK;
 }
 
 int pb_fit_save(const pb_fit *fit, const char *path)
@@ -47,8 +67,13 @@ int pb_fit_save(const pb_fit *fit, const char *path)
     pb_buf_f64(&pl, fit->noise_precision);
     pb_buf_f64(&pl, fit->final_objective);
     pb_buf_str(&pl, fit->settings);
+    pb_buf_u64(&pl, fit->n_groups);
     pb_buf_put(&pl, fit->mean, fit->n * sizeof *fit->mean);
     pb_buf_put(&pl, fit->sd, fit->n * sizeof *fit->sd);
+    if (fit->n_groups) {
+        pb_buf_put(&pl, fit->group_mean, fit->n_groups * sizeof *fit->group_mean);
+        pb_buf_put(&pl, fit->group_sd, fit->n_groups * sizeof *fit->group_sd);
+    }
     int st = pb_binfile_write(path, MAGIC, PB_FIT_VERSION, "fit file", &pl);
     free(pl.p);
     return st;
@@ -75,7 +100,8 @@ int pb_fit_load(const char *path, pb_fit *fit)
     fit->noise_precision = pb_reader_f64(&r);
     fit->final_objective = pb_reader_f64(&r);
     pb_reader_str(&r, fit->settings, sizeof fit->settings);
-    if (r.bad || n == 0 || (r.len - r.pos) / 16 != n || (r.len - r.pos) % 16 != 0) {
+    uint64_t ng = pb_reader_u64(&r);
+    if (r.bad || n == 0 || ng > n || (r.len - r.pos) % 16 != 0 || (r.len - r.pos) / 16 != n + ng) {
         st = pb_error(PB_ERR_FORMAT, "%s: fit file payload is inconsistent", path);
         goto done;
     }
@@ -85,6 +111,11 @@ int pb_fit_load(const char *path, pb_fit *fit)
     if (!fit->mean || !fit->sd) { st = PB_ERR_NOMEM; goto done; }
     pb_reader_get(&r, fit->mean, fit->n * sizeof *fit->mean);
     pb_reader_get(&r, fit->sd, fit->n * sizeof *fit->sd);
+    if (ng) {
+        if ((st = pb_fit_alloc_groups(fit, (size_t)ng))) goto done;
+        pb_reader_get(&r, fit->group_mean, fit->n_groups * sizeof *fit->group_mean);
+        pb_reader_get(&r, fit->group_sd, fit->n_groups * sizeof *fit->group_sd);
+    }
 done:
     free(data);
     if (st) pb_fit_free(fit);

@@ -5,7 +5,8 @@
  *   8 bytes magic "PBFIT\r\n\032", u32 version (PB_FIT_VERSION), u32 order mark 0x01020304,
  *   u64 payload length, payload, u64 FNV-1a checksum of everything before it.
  * Payload: strings as u32 length + bytes; numbers as u64 / f64; then the
- * arrays mean[n] and sd[n]. A file with another magic, version, order mark,
+ * arrays mean[n] and sd[n], then u64 n_groups and group_mean[n_groups],
+ * group_sd[n_groups] (version 3). A file with another magic, version, order mark,
  * length or checksum is rejected with a message that says which.
  */
 #ifndef PB_FIT_H
@@ -14,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PB_FIT_VERSION 2u
+#define PB_FIT_VERSION 3u
 
 typedef struct pb_fit {
     char model[128];        /* model spec */
@@ -31,7 +32,16 @@ typedef struct pb_fit {
     double noise_precision; /* beta of a Gaussian likelihood (mse head); 1 for ce */
     double final_objective; /* training objective at the end (per sample) */
     char settings[512];     /* training settings, one line */
+    /* Group variables (a family with pb_training.group_variables): one
+     * z_k ~ N(group_mean[k], group_sd[k]^2) per variable group of the model,
+     * in the model's group-table order; mean and sd are then the effective
+     * weights (see pb_fit_view in prunebench.h). 0 and NULL otherwise. */
+    size_t n_groups;
+    double *group_mean, *group_sd;
 } pb_fit;
+
+/* Allocate the group arrays of a fit (zeroed). */
+int pb_fit_alloc_groups(pb_fit *fit, size_t n_groups);
 
 int pb_fit_alloc(pb_fit *fit, size_t n);
 void pb_fit_free(pb_fit *fit);

@@ -219,10 +219,15 @@ int pb_plugin_open(const char *path, pb_plugin *p)
         goto fail;
     }
     const pb_training *tr = p->method.training;
-    if (tr && (tr->struct_size < sizeof(pb_training) || !tr->family || !tr->kl)) {
-        st = pb_error(PB_ERR_PLUGIN, "plugin %s (%s): training facet needs struct_size >= %zu, a family name and a kl hook",
-                      path, p->name, sizeof(pb_training));
+    if (tr && (tr->struct_size < PB_TRAINING_MIN_SIZE || !tr->family || !tr->kl)) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s (%s): training facet needs struct_size >= %u, a family name and a kl hook",
+                      path, p->name, PB_TRAINING_MIN_SIZE);
         goto fail;
+    }
+    if (tr) {
+        memset(&p->training, 0, sizeof p->training);
+        memcpy(&p->training, tr, tr->struct_size < sizeof p->training ? tr->struct_size : sizeof p->training);
+        p->method.training = &p->training;
     }
     if (!p->method.create != !p->method.destroy) {
         st = pb_error(PB_ERR_PLUGIN, "plugin %s (%s): create and destroy must be given together", path, p->name);

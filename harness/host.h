@@ -33,7 +33,13 @@ typedef struct pb_plugin {
     char name[64];
     char path[1024];
     pb_method method;
+    pb_training training;   /* the plugin's training facet widened to this host's
+                               pb_training (fields it predates are 0);
+                               method.training points here when it has one */
 } pb_plugin;
+
+/* The smallest pb_training a plugin may declare: the facet of ABI 1.2. */
+#define PB_TRAINING_MIN_SIZE ((uint32_t)offsetof(pb_training, group_variables))
 
 /* The smallest struct_size a plugin may declare: the descriptor of ABI 1.0
  * (fields after it were appended in later minor versions). */

@@ -248,7 +248,7 @@ static int cmd_rank(int argc, char **argv)
     pb_host_ctx ctx;
     if ((st = pb_host_init(&host, &ctx, c.model, &c.train, seed))) die(st);
     pb_fit_view view = {n, c.fit.mean, !strcmp(c.fit.family, "point") ? NULL : c.fit.sd, mask, np,
-                        c.fit.prior_mean, c.fit.prior_sd, c.fit.model};
+                        c.fit.prior_mean, c.fit.prior_sd, c.fit.model, 0, NULL, NULL, NULL, NULL, NULL};
     char settings[512];
     if ((st = pb_plugin_rank(&p, &host, &view, get(o, "options", ""), order, score, settings, sizeof settings))) die(st);
     pb_order_meta meta = {p.name, settings, fit_path, prunable, seed, c.fit.repeat};
@@ -464,7 +464,7 @@ static int cmd_check_plugin(int argc, char **argv)
     /* a method's own family trains the weights only (biases are point estimates): weights only then */
     for (int biases = 0; biases <= (tr ? 0 : 1); biases++) {
         size_t np = pb_prunable_mask(m, biases, mask);
-        pb_fit_view view = {n, fit.mean, fit.sd, mask, np, fit.prior_mean, fit.prior_sd, m->spec};
+        pb_fit_view view = {n, fit.mean, fit.sd, mask, np, fit.prior_mean, fit.prior_sd, m->spec, 0, NULL, NULL, NULL, NULL, NULL};
         pb_host host;
         pb_host_ctx ctx;
         char set1[512], set2[512];

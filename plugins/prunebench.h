@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #define PB_ABI_MAJOR 1u
-#define PB_ABI_MINOR 2u
+#define PB_ABI_MINOR 3u
 #define PB_METHOD_SYMBOL "pb_method_descriptor"
 
 #if defined(__GNUC__)
@@ -59,6 +59,21 @@ typedef struct pb_fit_view {
     size_t n_prunable;              /* number of ones in prunable */
     double prior_mean, prior_sd;    /* Gaussian prior N(mu, sigma_p^2) of the fit */
     const char *model_spec;         /* e.g. "mlp:13-13-3:tanh" */
+
+    /* ---- ABI 1.3: group variables (hosts of ABI 1.3 and newer; read them
+     * only when host->abi_minor >= 3) ---- */
+    /* A fit trained with group variables (pb_training.group_variables) has
+     * one multiplicative variable z_k ~ N(group_mean[k], group_sd[k]^2) per
+     * variable group of the model; group k holds the parameter indices
+     * group_members[group_start[k] .. group_start[k+1]-1], and
+     * group_kind[k] is "input", "hidden", "gate" or "vocabulary". mean and sd
+     * above are then the effective weights: the weight's own posterior times
+     * the means of its groups (so sd/|mean| is still the weight's own
+     * sqrt(alpha)). n_groups is 0 for every other fit. */
+    size_t n_groups;
+    const double *group_mean, *group_sd;
+    const size_t *group_start, *group_members;
+    const char *const *group_kind;
 } pb_fit_view;
 
 /* Services the host offers a plugin. `ctx` is the first argument of each. */
@@ -132,6 +147,17 @@ typedef struct pb_training {
     /* Natural operating point: at test time, parameters whose relevance is
      * below this are zero (e.g. -3 for -log alpha: log alpha > 3). NaN: none. */
     double relevance_threshold;
+
+    /* ---- ABI 1.3 ---- */
+    /* 1: also train one multiplicative group variable z_k per variable group
+     * of the model (input neurons, hidden neurons, gate pre-activations,
+     * vocabulary entries: models/layout.h), w_j = w^_j prod_k z_k, with the
+     * same additive reparameterization z = theta_z + sigma_z eps, a fresh eps
+     * per sample (per sequence, shared in time), the same `kl` applied to the
+     * group variables (the harness calls it once for the weights and once for
+     * the groups) and the same warm-up; relevance then sees the groups in
+     * pb_fit_view. 0 or absent: no group variables. */
+    int group_variables;
 } pb_training;
 
 /* The descriptor a plugin exports. */

@@ -135,7 +135,7 @@ static void make_view(view_buf *b, size_t m)
     for (size_t j = 0; j < n; j++)
         if (j % 4 != 3 && k < m) b->mask[j] = 1, b->prm[k++] = j;
     TAP_REQUIRE(k == m);
-    b->v = (pb_fit_view){n, b->mean, NULL, b->mask, m, 0.0, 1.0, "fake"};
+    b->v = (pb_fit_view){n, b->mean, NULL, b->mask, m, 0.0, 1.0, "fake", 0, NULL, NULL, NULL, NULL, NULL};
 }
 
 static void free_view(view_buf *b) { free(b->mean), free(b->mask), free(b->prm); }
@@ -556,7 +556,7 @@ static void end_to_end_ce(const pb_plugin *p)
     double *score = calloc(n, sizeof *score);
     TAP_REQUIRE(mask && order && order2 && score);
     size_t np = pb_prunable_mask(m, 0, mask);
-    pb_fit_view v = {n, fit.mean, fit.sd, mask, np, fit.prior_mean, fit.prior_sd, m->spec};
+    pb_fit_view v = {n, fit.mean, fit.sd, mask, np, fit.prior_mean, fit.prior_sd, m->spec, 0, NULL, NULL, NULL, NULL, NULL};
     view_buf vb = {v, fit.mean, mask, NULL};
     pb_host host;
     pb_host_ctx ctx;
@@ -663,7 +663,7 @@ static void end_to_end_mse(const pb_plugin *p)
     double *score = calloc(n, sizeof *score);
     TAP_REQUIRE(mask && order && ref && cpt && score);
     size_t np = pb_prunable_mask(m, 0, mask);
-    pb_fit_view v = {n, fit.mean, fit.sd, mask, np, fit.prior_mean, fit.prior_sd, m->spec};
+    pb_fit_view v = {n, fit.mean, fit.sd, mask, np, fit.prior_mean, fit.prior_sd, m->spec, 0, NULL, NULL, NULL, NULL, NULL};
     view_buf vb = {v, fit.mean, mask, calloc(np, sizeof(size_t))};
     TAP_REQUIRE(vb.prm != NULL);
     for (size_t j = 0, k = 0; j < n; j++)

@@ -71,7 +71,7 @@ static size_t count_tmp_files(void)
 
 int main(void)
 {
-    plan(36);
+    plan(37);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     char path[512], bad[512];
     snprintf(path, sizeof path, "%s/a.fit", dir);
@@ -104,6 +104,8 @@ int main(void)
     f.mean[1] = DBL_TRUE_MIN;
     f.mean[2] = -DBL_MAX;
     f.sd[3] = NAN;
+    TAP_REQUIRE(pb_fit_alloc_groups(&f, 3) == 0);
+    for (size_t k = 0; k < 3; k++) f.group_mean[k] = 1.0 / (double)(k + 3), f.group_sd[k] = -(double)k - 0.25;
     int st = pb_fit_save(&f, path);
     if (st) diag("%s", pb_last_error());
     ok(st == 0, "pb_fit_save succeeds");
@@ -126,8 +128,10 @@ int main(void)
        "round trip: prior_sd, noise_precision, final_objective bitwise");
     ok(g.n == n && !memcmp(g.mean, f.mean, n * sizeof(double)), "round trip: mean[] bitwise equal");
     ok(!memcmp(g.sd, f.sd, n * sizeof(double)), "round trip: sd[] bitwise equal (NaN included)");
+    ok(g.n_groups == 3 && !memcmp(g.group_mean, f.group_mean, 3 * sizeof(double)) &&
+       !memcmp(g.group_sd, f.group_sd, 3 * sizeof(double)), "round trip: 3 group variables bitwise equal");
     pb_fit_free(&g);
-    ok(g.mean == NULL && g.sd == NULL, "pb_fit_free clears the arrays");
+    ok(g.mean == NULL && g.sd == NULL && g.group_mean == NULL && g.n_groups == 0, "pb_fit_free clears the arrays");
 
     /* layout per fit.h */
     size_t len;
@@ -141,9 +145,9 @@ int main(void)
     ok(!memcmp(data, "PBFIT\r\n\032", 8) && version == PB_FIT_VERSION && mark == 0x01020304u,
        "header: magic, version, order mark");
     /* payload: 4 strings, u32, 2 u64, f64, u32, u64, 4 f64 (prior mean, prior sd,
-     * noise precision, objective), then 2n f64 */
+     * noise precision, objective), string, u64 n_groups, then 2n + 2 n_groups f64 */
     size_t want_plen = (4 + strlen(f.model)) + (4 + strlen(f.dataset)) + (4 + strlen(f.family)) + 4 + 8 + 8 + 8 + 4 + 8 +
-                       4 * 8 + (4 + strlen(f.settings)) + 2 * n * 8;
+                       4 * 8 + (4 + strlen(f.settings)) + 8 + 2 * n * 8 + 2 * 3 * 8;
     ok(plen == want_plen && len == HEAD + plen + 8, "payload length %zu, file %zu bytes", want_plen, HEAD + want_plen + 8);
     ok(sum == pb_fnv1a(PB_FNV_OFFSET, data, len - 8), "trailer is the FNV-1a of everything before it");
 

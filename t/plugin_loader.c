@@ -216,7 +216,7 @@ int main(void)
     size_t np_all = pb_prunable_mask(m, 1, mask_all);
     static const unsigned char want_mask[NP] = {1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0};
     ok(np == 8 && !memcmp(mask, want_mask, NP) && np_all == NP, "prunable mask: the 8 weights (W0, W1), or all 12");
-    pb_fit_view view = {NP, MEAN, NULL, mask, np, 0.0, 1.0, m->spec};
+    pb_fit_view view = {NP, MEAN, NULL, mask, np, 0.0, 1.0, m->spec, 0, NULL, NULL, NULL, NULL, NULL};
     pb_host host;
     pb_host_ctx ctx;
     TAP_REQUIRE(pb_host_init(&host, &ctx, m, &data, 77) == 0);
@@ -348,7 +348,7 @@ int main(void)
         st = st ? st : pb_plugin_rank(&p, &host, &view, "", order, score, settings, sizeof settings);
         static const size_t rev[8] = {9, 8, 7, 6, 3, 2, 1, 0};
         ok(st == 0 && !memcmp(order, rev, sizeof rev), "NaN score of a non-prunable parameter is ignored");
-        st = pb_plugin_rank(&p, &host, &(pb_fit_view){NP, MEAN, NULL, mask_all, np_all, 0, 1, m->spec}, "", order,
+        st = pb_plugin_rank(&p, &host, &(pb_fit_view){NP, MEAN, NULL, mask_all, np_all, 0, 1, m->spec, 0, NULL, NULL, NULL, NULL, NULL}, "", order,
                             score, settings, sizeof settings);
         ok(st == PB_ERR_PLUGIN && has(pb_last_error(), "parameter 4"), "... but not once biases are prunable (%s)",
            pb_last_error());
@@ -408,7 +408,7 @@ int main(void)
         if (fabs(score[j] - s[j]) > worst || isnan(score[j])) worst = isnan(score[j]) ? INFINITY : fabs(score[j] - s[j]);
     ok(worst <= 1e-15, "obd: scores equal h_jj m_j^2 / 2 (worst difference %g)", worst);
     ok(!strcmp(settings, "hessian=gauss-newton"), "obd: settings '%s'", settings);
-    pb_fit_view view_all = {NP, MEAN, NULL, mask_all, np_all, 0, 1, m->spec};
+    pb_fit_view view_all = {NP, MEAN, NULL, mask_all, np_all, 0, 1, m->spec, 0, NULL, NULL, NULL, NULL, NULL};
     st = pb_plugin_rank(&po, &host, &view_all, "hessian=gn", order, score, settings, sizeof settings);
     expected_order(s, mask_all, NP, want);
     ok(st == 0 && !memcmp(order, want, NP * sizeof *order), "obd: order over weights and biases");

@@ -601,7 +601,7 @@ static void test_end_to_end(const pb_plugin *p)
     size_t *order = calloc(n, sizeof *order);
     TAP_REQUIRE(mask && score && order);
     size_t np = pb_prunable_mask(m, 0, mask);
-    pb_fit_view v = {n, f.mean, f.sd, mask, np, f.prior_mean, f.prior_sd, m->spec};
+    pb_fit_view v = {n, f.mean, f.sd, mask, np, f.prior_mean, f.prior_sd, m->spec, 0, NULL, NULL, NULL, NULL, NULL};
     pb_host host;
     pb_host_ctx ctx;
     TAP_REQUIRE(pb_host_init(&host, &ctx, m, &d, 5) == 0);

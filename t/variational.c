@@ -62,7 +62,7 @@ int main(void)
     char settings[128];
     for (size_t j = 0; j < NP; j++) ratio[j] = fabs(MEAN[j]) / SD[j];
 
-    pb_fit_view v = {NP, MEAN, SD, mask, np, 0.0, 1.0, m->spec};
+    pb_fit_view v = {NP, MEAN, SD, mask, np, 0.0, 1.0, m->spec, 0, NULL, NULL, NULL, NULL, NULL};
     st = pb_plugin_rank(&p, &host, &v, "", order, score, settings, sizeof settings);
     if (st) diag("%s", pb_last_error());
     int same = st == 0;
@@ -75,12 +75,12 @@ int main(void)
     static const size_t hand[8] = {2, 1, 9, 6, 7, 0, 8, 3};
     ok(st == 0 && !memcmp(order, hand, sizeof hand), "order by hand: 2 1 9 6 7 0 8 3 (ties 6/7 and 0/8 by index)");
 
-    pb_fit_view va = {NP, MEAN, SD, mask_all, np_all, 0.0, 1.0, m->spec};
+    pb_fit_view va = {NP, MEAN, SD, mask_all, np_all, 0.0, 1.0, m->spec, 0, NULL, NULL, NULL, NULL, NULL};
     st = pb_plugin_rank(&p, &host, &va, "", order, score, settings, sizeof settings);
     k = expected_order(ratio, mask_all, want);
     ok(st == 0 && k == NP && !memcmp(order, want, NP * sizeof *order), "order over weights and biases");
 
-    pb_fit_view vp = {NP, MEAN, NULL, mask, np, 0.0, 0.0, m->spec};
+    pb_fit_view vp = {NP, MEAN, NULL, mask, np, 0.0, 0.0, m->spec, 0, NULL, NULL, NULL, NULL, NULL};
     st = pb_plugin_rank(&p, &host, &vp, "", order, score, settings, sizeof settings);
     const char *msg = pb_last_error();
     ok(st == PB_ERR_PLUGIN && has(msg, "plugin variational") && has(msg, "point estimate") && !strchr(msg, '\n'),
@@ -88,7 +88,7 @@ int main(void)
     double sd0[NP];
     memcpy(sd0, SD, sizeof sd0);
     sd0[7] = 0;
-    pb_fit_view vz = {NP, MEAN, sd0, mask, np, 0.0, 1.0, m->spec};
+    pb_fit_view vz = {NP, MEAN, sd0, mask, np, 0.0, 1.0, m->spec, 0, NULL, NULL, NULL, NULL, NULL};
     st = pb_plugin_rank(&p, &host, &vz, "", order, score, settings, sizeof settings);
     msg = pb_last_error();
     ok(st == PB_ERR_PLUGIN && has(msg, "parameter 7"), "sd 0 refused, naming the parameter: %s", msg);
