@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tabular.h"
 #include "idx.h"
+#include "text.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
@@ -230,6 +232,7 @@ static int copy_rows(const pb_data *all, const size_t *idx, size_t n, const char
     snprintf(nm, sizeof nm, "%s%s", all->name, suffix);
     int st = pb_data_alloc(out, nm, n, all->d, all->ydim, all->n_classes);
     if (st) return st;
+    out->seq_len = all->seq_len, out->vocab = all->vocab;
     for (size_t i = 0; i < n; i++) {
         memcpy(out->X + i * all->d, all->X + idx[i] * all->d, all->d * sizeof *out->X);
         memcpy(out->y + i * all->ydim, all->y + idx[i] * all->ydim, all->ydim * sizeof *out->y);
@@ -322,9 +325,13 @@ int pb_standardize(pb_data *train, pb_data *test, int standardize_y, pb_scaling 
         pb_scaling_free(sc);
         return PB_ERR_NOMEM;
     }
-    for (size_t j = 0; j < d; j++) column_stats(train->X, train->n, d, j, &sc->x_mean[j], &sc->x_sd[j]);
-    apply_scaling(train->X, train->n, d, sc->x_mean, sc->x_sd);
-    apply_scaling(test->X, test->n, d, sc->x_mean, sc->x_sd);
+    if (train->vocab) {   /* token ids: identity */
+        for (size_t j = 0; j < d; j++) sc->x_mean[j] = 0, sc->x_sd[j] = 1;
+    } else {
+        for (size_t j = 0; j < d; j++) column_stats(train->X, train->n, d, j, &sc->x_mean[j], &sc->x_sd[j]);
+        apply_scaling(train->X, train->n, d, sc->x_mean, sc->x_sd);
+        apply_scaling(test->X, test->n, d, sc->x_mean, sc->x_sd);
+    }
     for (size_t j = 0; j < k; j++) sc->y_mean[j] = 0, sc->y_sd[j] = 1;
     if (train->n_classes == 0 && standardize_y) {
         for (size_t j = 0; j < k; j++) column_stats(train->y, train->n, k, j, &sc->y_mean[j], &sc->y_sd[j]);
@@ -370,11 +377,21 @@ static int identity_scaling(size_t d, pb_scaling *sc)
     return PB_OK;
 }
 
+/* "seq-fashion-mnist" -> "fashion-mnist"; other names unchanged. */
+static const char *mnist_base(const char *name) { return strncmp(name, "seq-", 4) ? name : name + 4; }
+
+static int is_mnist_name(const char *name)
+{
+    const char *base = mnist_base(name);
+    return !strcmp(base, "fashion-mnist") || !strcmp(base, "mnist");
+}
+
 static int open_mnist(const char *name, pb_data *train, pb_data *test, pb_scaling *sc)
 {
-    const char *dir = pb_dataset_mnist_dir(name);
+    const char *base = mnist_base(name);
+    const char *dir = pb_dataset_mnist_dir(base);
     if (!dir) return PB_ERR_ARG;
-    int fashion = !strcmp(name, "fashion-mnist");
+    int fashion = !strcmp(base, "fashion-mnist");
     const char *env = fashion ? PB_FASHION_MNIST_ENV : PB_MNIST_ENV;
     int from_env = getenv(env) && *getenv(env);
     struct stat s;
@@ -386,7 +403,14 @@ static int open_mnist(const char *name, pb_data *train, pb_data *test, pb_scalin
     }
     int st = pb_mnist_load(dir, name, train, test, NULL);
     if (st) return st;
-    if ((st = identity_scaling(train->d, sc))) {
+    if (base != name) {   /* a sequence of image rows */
+        size_t side = (size_t)floor(sqrt((double)train->d) + 0.5);
+        if (side * side != train->d)
+            st = pb_error(PB_ERR_FORMAT, "%s: %s: images of %zu pixels are not square, so their rows are not known",
+                          name, dir, train->d);
+        train->seq_len = test->seq_len = side;
+    }
+    if (st || (st = identity_scaling(train->d, sc))) {
         pb_data_free(train);
         pb_data_free(test);
     }
@@ -399,16 +423,78 @@ int pb_dataset_open(const char *name, const char *data_dir, uint64_t split_seed,
     memset(train, 0, sizeof *train);
     memset(test, 0, sizeof *test);
     memset(sc, 0, sizeof *sc);
-    if (!strcmp(name, "fashion-mnist") || !strcmp(name, "mnist")) return open_mnist(name, train, test, sc);
-    pb_data all;
-    int st = pb_dataset_load(name, data_dir, split_seed, &all);
-    if (st) return st;
-    st = pb_split(&all, test_fraction, split_seed, train, test);
-    pb_data_free(&all);
-    if (st) return st;
+    if (is_mnist_name(name)) return open_mnist(name, train, test, sc);
+    int st;
+    if (pb_text_is_dataset(name)) {
+        if ((st = pb_text_dataset_open(name, data_dir, split_seed, test_fraction, NULL, train, test))) return st;
+    } else if (!strcmp(name, "wine") || !strcmp(name, "boston") || !strcmp(name, "synthetic")) {
+        pb_data all;
+        if ((st = pb_dataset_load(name, data_dir, split_seed, &all))) return st;
+        st = pb_split(&all, test_fraction, split_seed, train, test);
+        pb_data_free(&all);
+        if (st) return st;
+    } else {
+        return pb_error(PB_ERR_ARG, "unknown dataset '%s' (known: wine, boston, synthetic, imdb, movie-reviews, "
+                        "fashion-mnist, mnist, seq-fashion-mnist, seq-mnist)", name);
+    }
     if ((st = pb_standardize(train, test, standardize_y, sc))) {
         pb_data_free(train);
         pb_data_free(test);
     }
     return st;
+}
+
+static int is_regular_file(const char *path)
+{
+    struct stat s;
+    return stat(path, &s) == 0 && S_ISREG(s.st_mode);
+}
+
+int pb_dataset_available(const char *name, const char *data_dir)
+{
+    char path[4300];
+    if (!strcmp(name, "synthetic")) return 1;
+    if (!strcmp(name, "wine") || !strcmp(name, "boston")) {
+        snprintf(path, sizeof path, "%s/%s", data_dir ? data_dir : ".",
+                 !strcmp(name, "wine") ? "wine_data.csv" : "boston_house_prices.csv");
+        if (is_regular_file(path) && access(path, R_OK) == 0) return 1;
+        pb_error(PB_ERR_IO, "%s: %s: no readable file", name, path);
+        return 0;
+    }
+    if (is_mnist_name(name)) {
+        static const char *const files[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+        const char *dir = pb_dataset_mnist_dir(mnist_base(name));
+        if (!dir) return 0;
+        for (int i = 0; i < 4; i++) {
+            snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+            if (is_regular_file(path)) continue;
+            snprintf(path, sizeof path, "%s/%s.gz", dir, files[i]);
+            if (is_regular_file(path)) continue;
+            pb_error(PB_ERR_IO, "%s: %s: no %s or %s.gz", name, dir, files[i], files[i]);
+            return 0;
+        }
+        return 1;
+    }
+    if (pb_text_is_dataset(name)) {
+        const char *src = pb_text_source(name, data_dir);
+        if (!src) return 0;
+        if (strcmp(name, "imdb")) {
+            if (is_regular_file(src) && access(src, R_OK) == 0) return 1;
+            pb_error(PB_ERR_IO, "%s: %s: no readable file", name, src);
+            return 0;
+        }
+        static const char *const sub[4] = {"train/pos", "train/neg", "test/pos", "test/neg"};
+        for (int i = 0; i < 4; i++) {
+            struct stat s;
+            snprintf(path, sizeof path, "%s/%s", src, sub[i]);
+            if (stat(path, &s) != 0 || !S_ISDIR(s.st_mode)) {
+                pb_error(PB_ERR_IO, "%s: %s: no such directory", name, path);
+                return 0;
+            }
+        }
+        return 1;
+    }
+    pb_error(PB_ERR_ARG, "unknown dataset '%s'", name);
+    return 0;
 }
