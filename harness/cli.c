@@ -82,7 +82,7 @@ void open_pruning(opt *o, const char *fit_path, const char *order_path, pb_cell 
 {
     int st = pb_cell_open(c, fit_path, get(o, "data-dir", "datasets"));
     if (st) die(st);
-    if ((st = pb_order_read(order_path, c->model->n_params, order, n_order, method, method_len))) die(st);
+    if ((st = pb_order_read(order_path, c->net->n_params, order, n_order, method, method_len))) die(st);
     if (!method[0]) die(pb_error(PB_ERR_FORMAT, "%s: no '# method:' line", order_path));
     const char *comp = get(o, "compensate", "none");
     if (strcmp(comp, "none") && strcmp(comp, "conditional"))
