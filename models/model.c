@@ -134,8 +134,7 @@ int pb_model_lrt_loss_grad(const pb_model *m, pb_model_ws *ws, const double *the
     if (!m->mlp) return pb_error(PB_ERR_ARG, "model %s: no local reparameterization for recurrent layers", m->spec);
     if (!ws->lrt && !(ws->lrt = pb_lrt_ws_alloc(m->mlp, ws->batch))) return PB_ERR_NOMEM;
     if (N > ws->batch) return pb_error(PB_ERR_ARG, "model %s: %zu samples exceed the workspace's %zu", m->spec, N, ws->batch);
-    if (Z || dZ) return pb_error(PB_ERR_ARG, "model %s: group variables not yet supported here", m->spec);
-    return pb_lrt_loss_grad(m->mlp, ws->lrt, theta, sigma2, X, y, N, rng, loss, dtheta, dsigma2);
+    return pb_lrt_loss_grad(m->mlp, ws->lrt, theta, sigma2, X, y, N, Z, dZ, rng, loss, dtheta, dsigma2);
 }
 
 int pb_model_predict(const pb_model *m, pb_model_ws *ws, const double *w, const double *X, size_t N, double *out)
