@@ -68,10 +68,8 @@ size_t pb_prunable_mask(const pb_mlp *m, int include_biases, unsigned char *mask
     return count;
 }
 
-int pb_cell_view(const pb_cell *c, const unsigned char *mask, size_t n_prunable, pb_fit_view *view)
+int pb_fit_view_of(const pb_fit *f, const pb_model *m, const unsigned char *mask, size_t n_prunable, pb_fit_view *view)
 {
-    const pb_fit *f = &c->fit;
-    const pb_model *m = c->net;
     memset(view, 0, sizeof *view);
     view->n_params = f->n;
     view->mean = f->mean;
@@ -107,7 +105,7 @@ int pb_cell_view(const pb_cell *c, const unsigned char *mask, size_t n_prunable,
     return PB_OK;
 }
 
-void pb_cell_view_free(pb_fit_view *view)
+void pb_fit_view_free(pb_fit_view *view)
 {
     free((void *)view->group_start);
     free((void *)view->group_members);

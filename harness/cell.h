@@ -30,9 +30,10 @@ void pb_cell_close(pb_cell *c);
 /* The prunable set: weight-matrix entries, plus biases when include_biases. */
 size_t pb_prunable_mask(const pb_mlp *m, int include_biases, unsigned char *mask);
 
-/* The plugin's view of a cell's fit (prunable mask given), including its
- * group variables and the model's variable groups. Free with pb_cell_view_free. */
-int pb_cell_view(const pb_cell *c, const unsigned char *mask, size_t n_prunable, pb_fit_view *view);
-void pb_cell_view_free(pb_fit_view *view);
+/* The plugin's view of fit f of model m (prunable mask given), including
+ * its group variables and the model's variable groups. Free with
+ * pb_fit_view_free. */
+int pb_fit_view_of(const pb_fit *f, const pb_model *m, const unsigned char *mask, size_t n_prunable, pb_fit_view *view);
+void pb_fit_view_free(pb_fit_view *view);
 
 #endif

@@ -253,12 +253,12 @@ static int cmd_rank(int argc, char **argv)
     pb_host_ctx ctx;
     if ((st = pb_host_init_model(&host, &ctx, c.net, &c.train, seed))) die(st);
     pb_fit_view view;
-    if ((st = pb_cell_view(&c, mask, np, &view))) die(st);
+    if ((st = pb_fit_view_of(&c.fit, c.net, mask, np, &view))) die(st);
     char settings[512];
     if ((st = pb_plugin_rank(&p, &host, &view, get(o, "options", ""), order, score, settings, sizeof settings))) die(st);
     pb_order_meta meta = {p.name, settings, fit_path, prunable, seed, c.fit.repeat};
     if ((st = pb_order_write(path, &meta, c.net, order, score, np))) die(st);
-    pb_cell_view_free(&view);
+    pb_fit_view_free(&view);
     pb_host_release(&ctx);
     pb_plugin_close(&p);
     free(mask);
@@ -407,8 +407,8 @@ static int cmd_check_plugin(int argc, char **argv)
     }
     gsl_rng_free(r);
     if ((st = pb_cell_prepare_data(&all, 0.2, 7, 1, &train, &test, &sc))) die(st);
-    pb_mlp *m;
-    if ((st = pb_mlp_parse("mlp:4-5-3:tanh", &m))) die(st);
+    pb_model *m;
+    if ((st = pb_model_parse("mlp:4-5-3:tanh", &m))) die(st);
     pb_fit fit;
     if ((st = pb_fit_alloc(&fit, m->n_params))) die(st);
     pb_train_opts to;
@@ -420,7 +420,7 @@ static int cmd_check_plugin(int argc, char **argv)
     pb_host_ctx tctx;
     if (tr) {
         /* a method that trains its own network: check its family, then train with it */
-        if ((st = pb_host_init(&thost, &tctx, m, &train, 2025))) die(st);
+        if ((st = pb_host_init_model(&thost, &tctx, m, &train, 2025))) die(st);
         tctx.plugin_name = p.name;
         if (p.method.create && p.method.create(&thost, "", &tstate) != 0)
             die(pb_error(PB_ERR_PLUGIN, "plugin %s: create failed: %s", p.name, tctx.fail_msg));
@@ -455,7 +455,7 @@ static int cmd_check_plugin(int argc, char **argv)
         CHECK(weights_ok, "training facet: KL weight in [0, 1] over training");
         to.family = PB_FAMILY_METHOD, to.training = tr, to.training_state = tstate;
     }
-    st = pb_train(m, &train, &to, &fit);
+    st = pb_train_model(m, &train, &to, &fit);
     if (tr) {
         CHECK(!st, "trains its own network (mlp:4-5-3:tanh, 40 epochs)%s%s", st ? ": " : "", st ? pb_last_error() : "");
         if (p.method.destroy) p.method.destroy(tstate);
@@ -469,32 +469,34 @@ static int cmd_check_plugin(int argc, char **argv)
     if (!mask || !o1 || !o2 || !s1 || !s2) die(PB_ERR_NOMEM);
     /* a method's own family trains the weights only (biases are point estimates): weights only then */
     for (int biases = 0; biases <= (tr ? 0 : 1); biases++) {
-        size_t np = pb_prunable_mask(m, biases, mask);
-        pb_fit_view view = {n, fit.mean, fit.sd, mask, np, fit.prior_mean, fit.prior_sd, m->spec, 0, NULL, NULL, NULL, NULL, NULL};
+        size_t np = pb_model_prunable(m, biases, mask);
+        pb_fit_view view;
+        if ((st = pb_fit_view_of(&fit, m, mask, np, &view))) die(st);
         pb_host host;
         pb_host_ctx ctx;
         char set1[512], set2[512];
         const char *what = biases ? "weights and biases" : "weights";
-        if ((st = pb_host_init(&host, &ctx, m, &train, 2024))) die(st);
+        if ((st = pb_host_init_model(&host, &ctx, m, &train, 2024))) die(st);
         st = pb_plugin_rank(&p, &host, &view, "", o1, s1, set1, sizeof set1);
         CHECK(!st, "ranks %zu %s: scores finite, order a permutation of the prunable set%s%s", np, what,
               st ? ": " : "", st ? pb_last_error() : "");
         pb_host_release(&ctx);
-        if (st) continue;
-        if ((st = pb_host_init(&host, &ctx, m, &train, 2024))) die(st);
+        if (st) { pb_fit_view_free(&view); continue; }
+        if ((st = pb_host_init_model(&host, &ctx, m, &train, 2024))) die(st);
         st = pb_plugin_rank(&p, &host, &view, "", o2, s2, set2, sizeof set2);
         pb_host_release(&ctx);
         int same = !st && !memcmp(o1, o2, np * sizeof *o1) && !strcmp(set1, set2);
         for (size_t j = 0; same && j < n; j++)
             if (!(s1[j] == s2[j] || (isnan(s1[j]) && isnan(s2[j])))) same = 0;
         CHECK(same, "two runs with the same seed give identical orders and scores (%s)", what);
+        pb_fit_view_free(&view);
     }
     printf("1..%d\n", ntest);
     if (failed) printf("%s: FAILED conformance\n", p.name);
     else printf("%s: conforms to ABI %u.%u\n", p.name, p.method.abi_major, p.method.abi_minor);
     free(mask); free(o1); free(o2); free(s1); free(s2);
     pb_fit_free(&fit);
-    pb_mlp_free(m);
+    pb_model_free(m);
     pb_data_free(&all); pb_data_free(&train); pb_data_free(&test);
     pb_scaling_free(&sc);
     pb_plugin_close(&p);
