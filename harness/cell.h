@@ -5,12 +5,15 @@
 #define PB_CELL_H
 
 #include "fit.h"
+#include "prunebench.h"
 #include "mlp.h"
+#include "model.h"
 #include "tabular.h"
 
 typedef struct pb_cell {
     pb_fit fit;
-    pb_mlp *model;
+    pb_model *net;          /* the fit's model */
+    pb_mlp *model;          /* net->mlp: NULL for a recurrent model (MLP-only services check it) */
     pb_data train, test;
     pb_scaling scaling;
 } pb_cell;
@@ -26,5 +29,11 @@ void pb_cell_close(pb_cell *c);
 
 /* The prunable set: weight-matrix entries, plus biases when include_biases. */
 size_t pb_prunable_mask(const pb_mlp *m, int include_biases, unsigned char *mask);
+
+/* The plugin's view of fit f of model m (prunable mask given), including
+ * its group variables and the model's variable groups. Free with
+ * pb_fit_view_free. */
+int pb_fit_view_of(const pb_fit *f, const pb_model *m, const unsigned char *mask, size_t n_prunable, pb_fit_view *view);
+void pb_fit_view_free(pb_fit_view *view);
 
 #endif

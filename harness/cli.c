@@ -1,11 +1,13 @@
 /* cli.c -- see cli.h. */
 #include "cli.h"
 #include "cell.h"
+#include "host.h"
 #include "order.h"
 #include "posterior.h"
 #include "prune.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,7 +84,7 @@ void open_pruning(opt *o, const char *fit_path, const char *order_path, pb_cell 
 {
     int st = pb_cell_open(c, fit_path, get(o, "data-dir", "datasets"));
     if (st) die(st);
-    if ((st = pb_order_read(order_path, c->model->n_params, order, n_order, method, method_len))) die(st);
+    if ((st = pb_order_read(order_path, c->net->n_params, order, n_order, method, method_len))) die(st);
     if (!method[0]) die(pb_error(PB_ERR_FORMAT, "%s: no '# method:' line", order_path));
     const char *comp = get(o, "compensate", "none");
     if (strcmp(comp, "none") && strcmp(comp, "conditional"))
@@ -92,4 +94,28 @@ void open_pruning(opt *o, const char *fit_path, const char *order_path, pb_cell 
     uint64_t cseed = pb_seed("p1", c->fit.dataset, c->fit.model, method, c->fit.repeat, "compensate");
     if ((st = pb_pruner_init(pr, c, *order, *n_order, !strcmp(comp, "conditional"), est, cseed, info, info_len)))
         die(st);
+}
+
+double method_operating_point(const char *order_path, const char *plugin_dir)
+{
+    char mname[256] = "", line[256];
+    FILE *of = fopen(order_path, "r");
+    if (!of) die(pb_error(PB_ERR_IO, "%s: cannot open order file", order_path));
+    while (fgets(line, sizeof line, of) && line[0] == '#')
+        if (!strncmp(line, "# method: ", 10)) {
+            line[strcspn(line, "\r\n")] = '\0';
+            snprintf(mname, sizeof mname, "%s", line + 10);
+        }
+    fclose(of);
+    if (!mname[0]) die(pb_error(PB_ERR_FORMAT, "%s: no '# method:' line", order_path));
+    char so[2048];
+    snprintf(so, sizeof so, "%s/%s.so", plugin_dir, mname);
+    pb_plugin p;
+    int st = pb_plugin_open(so, &p);
+    if (st) die(st);
+    if (!p.method.training || isnan(p.method.training->relevance_threshold))
+        die(pb_error(PB_ERR_ARG, "method %s declares no operating point (relevance threshold)", p.name));
+    double x = p.method.training->relevance_threshold;
+    pb_plugin_close(&p);
+    return x;
 }

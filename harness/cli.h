@@ -31,6 +31,11 @@ struct pb_pruner;
 void open_pruning(opt *o, const char *fit_path, const char *order_path, struct pb_cell *c, size_t **order,
                   size_t *n_order, char *method, size_t method_len, struct pb_pruner *pr, char *info, size_t info_len);
 
+/* A method's natural operating point: the relevance threshold of the
+ * training facet of the method an order file names ('# method:'), its
+ * plugin looked up in plugin_dir. Dies if the method declares none. */
+double method_operating_point(const char *order_path, const char *plugin_dir);
+
 /* Subcommands defined outside main.c. */
 int cmd_noise(int argc, char **argv);
 int cmd_noise_summary(int argc, char **argv);
@@ -38,5 +43,6 @@ int cmd_bench(int argc, char **argv);
 int cmd_evaluate(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_sparse_eval(int argc, char **argv);
+int cmd_structure(int argc, char **argv);
 
 #endif

@@ -47,26 +47,9 @@ int cmd_export(int argc, char **argv)
     if (get(o, "operating-point", NULL)) {
         /* the method's natural operating point: its training facet's relevance threshold */
         if (fspec || xspec) die(pb_error(PB_ERR_ARG, "export: --operating-point excludes --fraction and --score-below"));
-        char mname[256] = "", line[256];
-        FILE *of = fopen(order_path, "r");
-        if (!of) die(pb_error(PB_ERR_IO, "%s: cannot open order file", order_path));
-        while (fgets(line, sizeof line, of) && line[0] == '#')
-            if (!strncmp(line, "# method: ", 10)) {
-                line[strcspn(line, "\r\n")] = '\0';
-                snprintf(mname, sizeof mname, "%s", line + 10);
-            }
-        fclose(of);
-        if (!mname[0]) die(pb_error(PB_ERR_FORMAT, "%s: no '# method:' line", order_path));
-        char so[2048];
         const char *pdir = get(o, "plugin-dir", getenv("PB_PLUGIN_DIR") ? getenv("PB_PLUGIN_DIR") : "build/plugins");
-        snprintf(so, sizeof so, "%s/%s.so", pdir, mname);
-        pb_plugin p;
-        if ((st = pb_plugin_open(so, &p))) die(st);
-        if (!p.method.training || isnan(p.method.training->relevance_threshold))
-            die(pb_error(PB_ERR_ARG, "method %s declares no operating point (relevance threshold)", p.name));
-        snprintf(xbuf, sizeof xbuf, "%.17g", p.method.training->relevance_threshold);
+        snprintf(xbuf, sizeof xbuf, "%.17g", method_operating_point(order_path, pdir));
         xspec = xbuf;
-        pb_plugin_close(&p);
     }
     if (!fspec == !xspec)
         die(pb_error(PB_ERR_ARG, "export: give exactly one of --fraction F, --score-below X, --operating-point"));
@@ -80,11 +63,17 @@ int cmd_export(int argc, char **argv)
         fraction = fr[0];
         free(fr);
     } else {
-        below = get_num(o, "score-below", 0, -HUGE_VAL, HUGE_VAL);
+        /* --score-below X, or the operating point's threshold written into xspec above */
+        char *end;
+        below = strtod(xspec, &end);
+        if (end == xspec || *end || isnan(below))
+            die(pb_error(PB_ERR_ARG, "--score-below %s: expected a number", xspec));
     }
     pb_cell c;
     if ((st = pb_cell_open(&c, fit_path, get(o, "data-dir", PB_DEFAULT_DATA_DIR)))) die(st);
     const pb_mlp *m = c.model;
+    if (!m) die(pb_error(PB_ERR_ARG, "export writes MLPs in CSR form; %s is a %s (see 'prunebench structure')", fit_path,
+                         c.fit.model));
     size_t *order, n_order, removed = 0;
     double *score = NULL, *w = NULL;
     char method[64];

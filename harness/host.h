@@ -9,13 +9,16 @@
 #include <stdint.h>
 #include "prunebench.h"
 #include "mlp.h"
+#include "model.h"
 #include "tabular.h"
 
 #include <gsl/gsl_rng.h>
 
 typedef struct pb_host_ctx {
-    const pb_mlp *model;
+    const pb_mlp *model;        /* NULL for a recurrent model: the Hessian services refuse */
     pb_mlp_ws *ws;
+    const pb_model *net;        /* set by pb_host_init_model for a recurrent model */
+    pb_model_ws *net_ws;
     const pb_data *train;
     gsl_rng *rng;
     const char *plugin_name;
@@ -24,6 +27,9 @@ typedef struct pb_host_ctx {
 
 /* Fill `host` with services over ctx (ctx must outlive host). Returns status. */
 int pb_host_init(pb_host *host, pb_host_ctx *ctx, const pb_mlp *model, const pb_data *train, uint64_t seed);
+/* The same for any model: an MLP gets every service; other models get all
+ * but the Hessian and posterior services, which fail saying they need an MLP. */
+int pb_host_init_model(pb_host *host, pb_host_ctx *ctx, const pb_model *model, const pb_data *train, uint64_t seed);
 void pb_host_release(pb_host_ctx *ctx);
 
 /* A loaded, validated plugin. `method` is the descriptor copied into a full

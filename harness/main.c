@@ -85,7 +85,7 @@ static void plugin_path(const char *method, const char *dir, char *out, size_t l
 static int cmd_train(int argc, char **argv)
 {
     opt o[] = {O("data"), O("model"), O("repeat"), O("family"), O("epochs"), O("batch"), O("lr"), O("init-sd"),
-               O("prior-mean"), O("test-fraction"), O("init"), O("noise"), O("experiment"), O("data-dir"), O("weight-decay"),
+               O("prior-mean"), O("test-fraction"), O("init"), O("noise"), O("experiment"), O("data-dir"), O("weight-decay"), O("dropout"),
                F("progress"), O("method"), O("options"), O("plugin-dir"), O("lr-decay"), O("o"), END};
     char *restv[64], **rest = restv;
     int nrest;
@@ -107,6 +107,7 @@ static int cmd_train(int argc, char **argv)
     to.lr = get_num(o, "lr", to.lr, 1e-9, 10);
     to.init_sd = get_num(o, "init-sd", to.init_sd, 1e-6, 100);
     to.weight_decay = get_num(o, "weight-decay", 0, 0, 1e6);
+    to.dropout = get_num(o, "dropout", 0, 0, 0.99);
     const char *pm = get(o, "prior-mean", "eb");
     if (!strcmp(pm, "zero")) to.fix_prior_mean = 1;
     else if (strcmp(pm, "eb")) die(pb_error(PB_ERR_ARG, "--prior-mean %s: expected eb or zero", pm));
@@ -120,20 +121,23 @@ static int cmd_train(int argc, char **argv)
     else if (strcmp(decay, "none")) die(pb_error(PB_ERR_ARG, "--lr-decay %s: expected none or linear", decay));
     const char *method = get(o, "method", NULL);
 
-    pb_mlp *m;
-    if ((st = pb_mlp_parse(spec, &m))) die(st);
+    pb_model *m;
+    if ((st = pb_model_parse(spec, &m))) die(st);
     uint64_t data_seed = pb_seed("split", data, "", "", repeat, "split");
     uint64_t init_seed = pb_seed(experiment, data, spec, method ? method : "base-fit", repeat, "init");
     pb_data train, test;
     pb_scaling sc;
     if ((st = pb_dataset_open(data, dir, data_seed, test_fraction, 1, &train, &test, &sc))) die(st);
-    if (train.d != pb_mlp_in_dim(m))
-        die(pb_error(PB_ERR_ARG, "model %s takes %zu inputs but %s has %zu features", spec, pb_mlp_in_dim(m), data, train.d));
+    if (train.d != m->in_dim)
+        die(pb_error(PB_ERR_ARG, "model %s takes %zu inputs per sample but %s has %zu", spec, m->in_dim, data, train.d));
+    if (m->kind == PB_MODEL_RNN && train.vocab != (m->rnn->tokens ? m->rnn->V : 0))
+        die(pb_error(PB_ERR_ARG, "model %s takes %s but %s has %s", spec,
+                     m->rnn->tokens ? "token ids" : "real-valued steps", data, train.vocab ? "token ids" : "real values"));
     if ((train.n_classes > 0) != (m->head == PB_HEAD_CE))
         die(pb_error(PB_ERR_ARG, "model %s has a %s head but %s is a %s task", spec, m->head == PB_HEAD_CE ? "ce" : "mse",
                      data, train.n_classes ? "classification" : "regression"));
-    if (train.n_classes && (size_t)train.n_classes != pb_mlp_out_dim(m))
-        die(pb_error(PB_ERR_ARG, "model %s has %zu outputs but %s has %d classes", spec, pb_mlp_out_dim(m), data, train.n_classes));
+    if (train.n_classes && (size_t)train.n_classes != m->out_dim)
+        die(pb_error(PB_ERR_ARG, "model %s has %zu outputs but %s has %d classes", spec, m->out_dim, data, train.n_classes));
     pb_fit fit;
     if ((st = pb_fit_alloc(&fit, m->n_params))) die(st);
     snprintf(fit.model, sizeof fit.model, "%s", spec);
@@ -148,10 +152,10 @@ static int cmd_train(int argc, char **argv)
     const char *init_name = get(o, "init", "default");
     if (!strcmp(init_name, "seed004-synthetic")) {
         /* 100-1 network: weights from seed 004 eq. 5.1, bias 0 */
-        if (m->n_layers != 1 || pb_mlp_out_dim(m) != 1)
+        if (!m->mlp || m->mlp->n_layers != 1 || m->out_dim != 1)
             die(pb_error(PB_ERR_ARG, "--init seed004-synthetic needs a one-layer network with one output, not %s", spec));
         if (!(init = pb_calloc(m->n_params, sizeof *init))) die(PB_ERR_NOMEM);
-        if ((st = pb_synthetic_init(pb_mlp_in_dim(m), pb_seed(experiment, data, spec, "base-fit", repeat, "init-synthetic"),
+        if ((st = pb_synthetic_init(m->in_dim, pb_seed(experiment, data, spec, "base-fit", repeat, "init-synthetic"),
                                     init)))
             die(st);
         to.init = init;
@@ -172,7 +176,8 @@ static int cmd_train(int argc, char **argv)
         if (!plug.method.training)
             die(pb_error(PB_ERR_ARG, "method %s scores the shared base fit and does not train a network; train without "
                                      "--method", plug.name));
-        if ((st = pb_host_init(&host, &hctx, m, &train, pb_seed(experiment, data, spec, plug.name, repeat, "train")))) die(st);
+        if ((st = pb_host_init_model(&host, &hctx, m, &train, pb_seed(experiment, data, spec, plug.name, repeat, "train"))))
+            die(st);
         hctx.plugin_name = plug.name;
         const char *opts = get(o, "options", "");
         if (plug.method.create && plug.method.create(&host, opts, &state) != 0)
@@ -189,7 +194,7 @@ static int cmd_train(int argc, char **argv)
     snprintf(label, sizeof label, "train %s %s%s%s repeat %u", data, spec, method ? " method " : "", method ? method : "",
              repeat);
     to.label = label;
-    if ((st = pb_train(m, &train, &to, &fit))) die(st);
+    if ((st = pb_train_model(m, &train, &to, &fit))) die(st);
     if (method) {
         size_t len = strlen(fit.settings);
         snprintf(fit.settings + len, sizeof fit.settings - len, " method=%s%s%s", plug.name, msettings[0] ? " " : "",
@@ -208,7 +213,7 @@ static int cmd_train(int argc, char **argv)
     pb_data_free(&train);
     pb_data_free(&test);
     pb_scaling_free(&sc);
-    pb_mlp_free(m);
+    pb_model_free(m);
     return 0;
 }
 
@@ -237,22 +242,23 @@ static int cmd_rank(int argc, char **argv)
         die(pb_error(PB_ERR_ARG, "method %s trains its own network (family %s) but %s is a %s fit: train it with "
                                  "'prunebench train --method %s'", p.name, p.method.training->family, fit_path,
                      c.fit.family, p.name));
-    size_t n = c.model->n_params;
+    size_t n = c.net->n_params;
     unsigned char *mask = pb_calloc(n, 1);
     size_t *order = pb_calloc(n, sizeof *order);
     double *score = pb_calloc(n, sizeof *score);
     if (!mask || !order || !score) die(PB_ERR_NOMEM);
-    size_t np = pb_prunable_mask(c.model, !strcmp(prunable, "all"), mask);
+    size_t np = pb_model_prunable(c.net, !strcmp(prunable, "all"), mask);
     uint64_t seed = pb_seed(get(o, "experiment", "p1"), c.fit.dataset, c.fit.model, p.name, c.fit.repeat, "rank");
     pb_host host;
     pb_host_ctx ctx;
-    if ((st = pb_host_init(&host, &ctx, c.model, &c.train, seed))) die(st);
-    pb_fit_view view = {n, c.fit.mean, !strcmp(c.fit.family, "point") ? NULL : c.fit.sd, mask, np,
-                        c.fit.prior_mean, c.fit.prior_sd, c.fit.model, 0, NULL, NULL, NULL, NULL, NULL};
+    if ((st = pb_host_init_model(&host, &ctx, c.net, &c.train, seed))) die(st);
+    pb_fit_view view;
+    if ((st = pb_fit_view_of(&c.fit, c.net, mask, np, &view))) die(st);
     char settings[512];
     if ((st = pb_plugin_rank(&p, &host, &view, get(o, "options", ""), order, score, settings, sizeof settings))) die(st);
     pb_order_meta meta = {p.name, settings, fit_path, prunable, seed, c.fit.repeat};
-    if ((st = pb_order_write(path, &meta, c.model, order, score, np))) die(st);
+    if ((st = pb_order_write(path, &meta, c.net, order, score, np))) die(st);
+    pb_fit_view_free(&view);
     pb_host_release(&ctx);
     pb_plugin_close(&p);
     free(mask);
@@ -401,8 +407,8 @@ static int cmd_check_plugin(int argc, char **argv)
     }
     gsl_rng_free(r);
     if ((st = pb_cell_prepare_data(&all, 0.2, 7, 1, &train, &test, &sc))) die(st);
-    pb_mlp *m;
-    if ((st = pb_mlp_parse("mlp:4-5-3:tanh", &m))) die(st);
+    pb_model *m;
+    if ((st = pb_model_parse("mlp:4-5-3:tanh", &m))) die(st);
     pb_fit fit;
     if ((st = pb_fit_alloc(&fit, m->n_params))) die(st);
     pb_train_opts to;
@@ -414,7 +420,7 @@ static int cmd_check_plugin(int argc, char **argv)
     pb_host_ctx tctx;
     if (tr) {
         /* a method that trains its own network: check its family, then train with it */
-        if ((st = pb_host_init(&thost, &tctx, m, &train, 2025))) die(st);
+        if ((st = pb_host_init_model(&thost, &tctx, m, &train, 2025))) die(st);
         tctx.plugin_name = p.name;
         if (p.method.create && p.method.create(&thost, "", &tstate) != 0)
             die(pb_error(PB_ERR_PLUGIN, "plugin %s: create failed: %s", p.name, tctx.fail_msg));
@@ -449,7 +455,7 @@ static int cmd_check_plugin(int argc, char **argv)
         CHECK(weights_ok, "training facet: KL weight in [0, 1] over training");
         to.family = PB_FAMILY_METHOD, to.training = tr, to.training_state = tstate;
     }
-    st = pb_train(m, &train, &to, &fit);
+    st = pb_train_model(m, &train, &to, &fit);
     if (tr) {
         CHECK(!st, "trains its own network (mlp:4-5-3:tanh, 40 epochs)%s%s", st ? ": " : "", st ? pb_last_error() : "");
         if (p.method.destroy) p.method.destroy(tstate);
@@ -463,32 +469,34 @@ static int cmd_check_plugin(int argc, char **argv)
     if (!mask || !o1 || !o2 || !s1 || !s2) die(PB_ERR_NOMEM);
     /* a method's own family trains the weights only (biases are point estimates): weights only then */
     for (int biases = 0; biases <= (tr ? 0 : 1); biases++) {
-        size_t np = pb_prunable_mask(m, biases, mask);
-        pb_fit_view view = {n, fit.mean, fit.sd, mask, np, fit.prior_mean, fit.prior_sd, m->spec, 0, NULL, NULL, NULL, NULL, NULL};
+        size_t np = pb_model_prunable(m, biases, mask);
+        pb_fit_view view;
+        if ((st = pb_fit_view_of(&fit, m, mask, np, &view))) die(st);
         pb_host host;
         pb_host_ctx ctx;
         char set1[512], set2[512];
         const char *what = biases ? "weights and biases" : "weights";
-        if ((st = pb_host_init(&host, &ctx, m, &train, 2024))) die(st);
+        if ((st = pb_host_init_model(&host, &ctx, m, &train, 2024))) die(st);
         st = pb_plugin_rank(&p, &host, &view, "", o1, s1, set1, sizeof set1);
         CHECK(!st, "ranks %zu %s: scores finite, order a permutation of the prunable set%s%s", np, what,
               st ? ": " : "", st ? pb_last_error() : "");
         pb_host_release(&ctx);
-        if (st) continue;
-        if ((st = pb_host_init(&host, &ctx, m, &train, 2024))) die(st);
+        if (st) { pb_fit_view_free(&view); continue; }
+        if ((st = pb_host_init_model(&host, &ctx, m, &train, 2024))) die(st);
         st = pb_plugin_rank(&p, &host, &view, "", o2, s2, set2, sizeof set2);
         pb_host_release(&ctx);
         int same = !st && !memcmp(o1, o2, np * sizeof *o1) && !strcmp(set1, set2);
         for (size_t j = 0; same && j < n; j++)
             if (!(s1[j] == s2[j] || (isnan(s1[j]) && isnan(s2[j])))) same = 0;
         CHECK(same, "two runs with the same seed give identical orders and scores (%s)", what);
+        pb_fit_view_free(&view);
     }
     printf("1..%d\n", ntest);
     if (failed) printf("%s: FAILED conformance\n", p.name);
     else printf("%s: conforms to ABI %u.%u\n", p.name, p.method.abi_major, p.method.abi_minor);
     free(mask); free(o1); free(o2); free(s1); free(s2);
     pb_fit_free(&fit);
-    pb_mlp_free(m);
+    pb_model_free(m);
     pb_data_free(&all); pb_data_free(&train); pb_data_free(&test);
     pb_scaling_free(&sc);
     pb_plugin_close(&p);

@@ -10,15 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *tensor_of(const pb_mlp *m, size_t j)
-{
-    for (size_t t = 0; t < m->n_tensors; t++)
-        if (j >= m->tensors[t].offset && j < m->tensors[t].offset + m->tensors[t].rows * m->tensors[t].cols)
-            return m->tensors[t].name;
-    return "?";
-}
-
-int pb_order_write(const char *path, const pb_order_meta *meta, const pb_mlp *m, const size_t *order,
+int pb_order_write(const char *path, const pb_order_meta *meta, const pb_model *m, const size_t *order,
                    const double *score, size_t n_prunable)
 {
     pb_outfile o;
@@ -38,8 +30,8 @@ int pb_order_write(const char *path, const pb_order_meta *meta, const pb_mlp *m,
     fprintf(f, "rank\tindex\ttensor\tscore\n");
     for (size_t k = 0; k < n_prunable; k++) {
         double s = score[order[k]];
-        if (isnan(s)) fprintf(f, "%zu\t%zu\t%s\tNA\n", k, order[k], tensor_of(m, order[k]));
-        else fprintf(f, "%zu\t%zu\t%s\t%.17g\n", k, order[k], tensor_of(m, order[k]), s);
+        if (isnan(s)) fprintf(f, "%zu\t%zu\t%s\tNA\n", k, order[k], pb_model_tensor_of(m, order[k]));
+        else fprintf(f, "%zu\t%zu\t%s\t%.17g\n", k, order[k], pb_model_tensor_of(m, order[k]), s);
     }
     return pb_out_commit(&o);
 }

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "mlp.h"
+#include "model.h"
 
 typedef struct pb_order_meta {
     const char *method, *settings, *fit_path, *prunable;
@@ -18,7 +18,7 @@ typedef struct pb_order_meta {
     unsigned repeat;
 } pb_order_meta;
 
-int pb_order_write(const char *path, const pb_order_meta *meta, const pb_mlp *m, const size_t *order,
+int pb_order_write(const char *path, const pb_order_meta *meta, const pb_model *m, const size_t *order,
                    const double *score, size_t n_prunable);
 
 /* Read the order (indices < n_params, no repeats). *order is malloc'd.

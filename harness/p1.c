@@ -68,7 +68,7 @@ const char *pb_quality_metric(const pb_cell *c) { return c->test.n_classes ? "ac
 void pb_score_outputs(const pb_cell *c, const double *out, double *quality, double *aux)
 {
     const pb_data *t = &c->test;
-    size_t C = pb_mlp_out_dim(c->model);
+    size_t C = c->net->out_dim;
     double q = 0, a = 0;
     for (size_t i = 0; i < t->n; i++) {
         const double *o = out + i * C;
@@ -95,16 +95,16 @@ void pb_score_outputs(const pb_cell *c, const double *out, double *quality, doub
 
 int pb_evaluate(const pb_cell *c, const double *w, double *quality, double *aux)
 {
-    const pb_mlp *m = c->model;
+    const pb_model *m = c->net;
     const pb_data *t = &c->test;
-    size_t C = pb_mlp_out_dim(m);
+    size_t C = m->out_dim;
     double *out = pb_calloc(t->n * C, sizeof *out);
-    pb_mlp_ws *ws = pb_mlp_ws_alloc(m, t->n < 512 ? t->n : 512);
-    if (!out || !ws) { free(out); pb_mlp_ws_free(ws); return PB_ERR_NOMEM; }
-    int st = pb_mlp_predict(m, ws, w, t->X, t->n, out);
+    pb_model_ws *ws = pb_model_ws_alloc(m, t->n < 512 ? t->n : 512);
+    if (!out || !ws) { free(out); pb_model_ws_free(ws); return PB_ERR_NOMEM; }
+    int st = pb_model_predict(m, ws, w, t->X, t->n, out);
     if (!st) pb_score_outputs(c, out, quality, aux);
     free(out);
-    pb_mlp_ws_free(ws);
+    pb_model_ws_free(ws);
     return st;
 }
 

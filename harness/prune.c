@@ -13,12 +13,17 @@ int pb_pruner_init(pb_pruner *p, const pb_cell *c, const size_t *order, size_t n
                    pb_estimator est, uint64_t seed, char *info, size_t info_len)
 {
     memset(p, 0, sizeof *p);
-    size_t n = c->model->n_params;
+    size_t n = c->net->n_params;
     p->n = n, p->order = order, p->n_order = n_order, p->compensate = compensate;
     if (info_len) info[0] = '\0';
     if (!(p->w = pb_calloc(n, sizeof *p->w))) return PB_ERR_NOMEM;
     memcpy(p->w, c->fit.mean, n * sizeof *p->w);
     if (!compensate) return PB_OK;
+    if (!c->model) {
+        pb_pruner_free(p);
+        return pb_error(PB_ERR_ARG, "compensation needs a Laplace posterior, available for MLPs only (model %s)",
+                        c->net->spec);
+    }
     if (n > PB_COMPENSATE_MAX_PARAMS) {
         pb_pruner_free(p);
         return pb_error(PB_ERR_ARG, "compensation needs the %zu x %zu posterior covariance; limited to %d parameters",

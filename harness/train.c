@@ -1,6 +1,5 @@
 /* train.c -- see train.h. */
 #include "train.h"
-#include "mlp_lrt.h"
 #include "util.h"
 
 #include <math.h>
@@ -65,46 +64,81 @@ static double step_size(const pb_train_opts *o, size_t t, size_t T)
     return o->lr * 2.0 * (double)(T - t) / (double)T;
 }
 
-/* Training with a method's own variational family (see train.h). theta is
- * (n params | log sigma^2 of the np weight entries), Adam on all of it. */
-static int train_method(const pb_mlp *m0, const pb_data *train, const pb_train_opts *o, pb_fit *fit)
+/* Per-sample group multipliers Z (b x nv): dropout masks of the input and
+ * hidden groups (Bernoulli(1 - p) / (1 - p)), 1 for every other group. */
+static void dropout_masks(const pb_model *m, double p, size_t b, gsl_rng *rng, double *Z)
+{
+    size_t nv = m->n_variable_groups;
+    for (size_t i = 0; i < b; i++)
+        for (size_t k = 0; k < nv; k++) {
+            pb_group_kind kind = m->groups[m->variable_group[k]].kind;
+            int drops = kind == PB_GROUP_INPUT_NEURON || kind == PB_GROUP_HIDDEN_NEURON;
+            Z[i * nv + k] = !drops ? 1.0 : gsl_rng_uniform(rng) < p ? 0.0 : 1.0 / (1.0 - p);
+        }
+}
+
+/* Copy the samples perm[start .. start+b) into the minibatch buffers. */
+static void gather(const pb_data *d, const size_t *perm, size_t start, size_t b, double *Xb, double *yb)
+{
+    for (size_t i = 0; i < b; i++) {
+        memcpy(Xb + i * d->d, d->X + perm[start + i] * d->d, d->d * sizeof *Xb);
+        memcpy(yb + i * d->ydim, d->y + perm[start + i] * d->ydim, d->ydim * sizeof *yb);
+    }
+}
+
+static int check_dims(const pb_model *m, const pb_data *train, const pb_train_opts *o)
+{
+    if (train->d != m->in_dim)
+        return pb_error(PB_ERR_ARG, "%s: model %s takes %zu inputs per sample, data %s has %zu", o->label, m->spec,
+                        m->in_dim, train->name, train->d);
+    return PB_OK;
+}
+
+/* Training with a method's own variational family (see train.h). The
+ * optimized vector is (all n parameters | log sigma^2 of the np weight
+ * entries | theta_z of the nv group variables | their log sigma^2), Adam on
+ * all of it. */
+static int train_method(const pb_model *m, const pb_data *train, const pb_train_opts *o, pb_fit *fit)
 {
     const pb_training *tr = o->training;
-    size_t n = m0->n_params, N = train->n, d = train->d, ys = train->ydim;
+    size_t n = m->n_params, N = train->n, d = train->d, ys = train->ydim;
     size_t B = o->batch && o->batch < N ? o->batch : N;
-    pb_mlp mb = *m0;
-    int learn_beta = m0->head == PB_HEAD_MSE && !o->fixed_noise;
-    mb.noise_precision = 1.0;
-    const pb_mlp *m = &mb;
-    if (d != pb_mlp_in_dim(m))
-        return pb_error(PB_ERR_ARG, "%s: model %s takes %zu inputs, data %s has %zu", o->label, m->spec,
-                        pb_mlp_in_dim(m), train->name, d);
-    /* the trained (prunable) entries: every weight-matrix entry */
-    size_t np = 0;
-    for (size_t l = 0; l < m->n_layers; l++) np += m->dims[l] * m->dims[l + 1];
+    int learn_beta = m->head == PB_HEAD_MSE && !o->fixed_noise, lrt = tr->local_reparameterization && pb_model_has_lrt(m);
+    double beta = 1.0;  /* noise precision of an mse head */
+    size_t nv = tr->group_variables ? m->n_variable_groups : 0;
+    if (tr->group_variables && !nv)
+        return pb_error(PB_ERR_ARG, "%s: the method trains group variables but model %s has no variable groups", o->label,
+                        m->spec);
+    int st = check_dims(m, train, o);
+    if (st) return st;
+    unsigned char *mask = pb_calloc(n, 1);
+    if (!mask) return pb_error(PB_ERR_NOMEM, "%s: out of memory", o->label);
+    size_t np = pb_model_prunable(m, 0, mask), nt = n + np + 2 * nv;
     size_t *widx = pb_calloc(np, sizeof *widx);
-    double *theta = pb_calloc(n + np, sizeof(double)), *g = pb_calloc(n + np, sizeof(double));
-    double *m1 = pb_calloc(n + np, sizeof(double)), *m2 = pb_calloc(n + np, sizeof(double));
+    double *theta = pb_calloc(nt, sizeof(double)), *g = pb_calloc(nt, sizeof(double));
+    double *m1 = pb_calloc(nt, sizeof(double)), *m2 = pb_calloc(nt, sizeof(double));
     double *sigma2 = pb_calloc(n, sizeof(double)), *w = pb_calloc(n, sizeof(double));
     double *gt = pb_calloc(n, sizeof(double)), *gs = pb_calloc(n, sizeof(double)), *eps = pb_calloc(n, sizeof(double));
-    double *tw = pb_calloc(np, sizeof(double)), *dkt = pb_calloc(np, sizeof(double)), *dkr = pb_calloc(np, sizeof(double));
+    double *tw = pb_calloc(np, sizeof(double)), *dkt = pb_calloc(np + nv, sizeof(double)), *dkr = pb_calloc(np + nv, sizeof(double));
+    double *Z = nv ? pb_calloc(B * nv, sizeof(double)) : NULL, *dZ = nv ? pb_calloc(B * nv, sizeof(double)) : NULL;
+    double *ez = nv ? pb_calloc(B * nv, sizeof(double)) : NULL;
     double *Xb = pb_calloc(B * d, sizeof(double)), *yb = pb_calloc(B * ys, sizeof(double));
     size_t *perm = pb_calloc(N, sizeof(size_t));
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    pb_lrt_ws *lws = tr->local_reparameterization ? pb_lrt_ws_alloc(m, B) : NULL;
-    pb_mlp_ws *ws = tr->local_reparameterization ? NULL : pb_mlp_ws_alloc(m, B);
-    int st = PB_OK;
+    pb_model_ws *ws = pb_model_ws_alloc(m, B);
     if (!widx || !theta || !g || !m1 || !m2 || !sigma2 || !w || !gt || !gs || !eps || !tw || !dkt || !dkr || !Xb ||
-        !yb || !perm || !rng || (!lws && !ws)) {
+        !yb || !perm || !rng || !ws || (nv && (!Z || !dZ || !ez))) {
         st = pb_error(PB_ERR_NOMEM, "%s: out of memory", o->label);
         goto done;
     }
-    for (size_t l = 0, k = 0; l < m->n_layers; l++)
-        for (size_t e = 0; e < m->dims[l] * m->dims[l + 1]; e++) widx[k++] = m->w_off[l] + e;
+    for (size_t j = 0, k = 0; j < n; j++)
+        if (mask[j]) widx[k++] = j;
+    double *lz = theta + n, *tz = theta + n + np, *lsz = tz + nv;  /* log sigma^2 of weights; group theta, log sigma^2 */
     pb_rng_seed(rng, o->seed);
-    pb_mlp_init(m, theta, rng);
+    pb_model_init(m, theta, rng);
     if (o->init) memcpy(theta, o->init, n * sizeof *theta);
-    for (size_t k = 0; k < np; k++) theta[n + k] = tr->init_log_sigma2;
+    for (size_t k = 0; k < np; k++) lz[k] = tr->init_log_sigma2;
+    for (size_t k = 0; k < nv; k++) tz[k] = 1.0, lsz[k] = tr->init_log_sigma2;
     for (size_t i = 0; i < N; i++) perm[i] = i;
     size_t nb = (N + B - 1) / B, T = o->epochs * nb, t = 0;
     double obj = 0, kl = 0, beta_kl = 0;
@@ -113,22 +147,25 @@ static int train_method(const pb_mlp *m0, const pb_data *train, const pb_train_o
         double epoch_nll = 0;
         for (size_t bi = 0, start = 0; start < N; start += B, bi++) {
             size_t b = N - start < B ? N - start : B;
-            for (size_t i = 0; i < b; i++) {
-                memcpy(Xb + i * d, train->X + perm[start + i] * d, d * sizeof *Xb);
-                memcpy(yb + i * ys, train->y + perm[start + i] * ys, ys * sizeof *yb);
+            gather(train, perm, start, b, Xb, yb);
+            for (size_t k = 0; k < np; k++) sigma2[widx[k]] = exp(lz[k]);
+            for (size_t i = 0; i < b * nv; i++) {  /* z = theta_z + sigma_z eps, eps per sample */
+                size_t k = i % nv;
+                ez[i] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+                Z[i] = tz[k] + exp(0.5 * lsz[k]) * ez[i];
             }
-            for (size_t k = 0; k < np; k++) sigma2[widx[k]] = exp(theta[n + k]);
-            double loss;
-            if (lws) {
-                st = pb_lrt_loss_grad(m, lws, theta, sigma2, Xb, yb, b, rng, &loss, gt, gs);
+            double loss = 0;
+            if (lrt) {
+                st = pb_model_lrt_loss_grad(m, ws, theta, sigma2, Xb, yb, b, Z, dZ, rng, &loss, gt, gs);
             } else {
+                /* one weight sample shared by the minibatch (and every time step) */
                 memcpy(w, theta, n * sizeof *w);
                 for (size_t k = 0; k < np; k++) {
                     size_t j = widx[k];
                     eps[j] = gsl_ran_gaussian_ziggurat(rng, 1.0);
                     w[j] += sqrt(sigma2[j]) * eps[j];
                 }
-                st = pb_mlp_loss_grad(m, ws, w, Xb, yb, b, &loss, gt);
+                st = pb_model_loss_grad(m, ws, w, Xb, yb, b, Z, dZ, &loss, gt);
                 /* d/dsigma^2 of w = theta + sigma eps is eps / (2 sigma) */
                 for (size_t k = 0; k < np; k++) {
                     size_t j = widx[k];
@@ -136,6 +173,7 @@ static int train_method(const pb_mlp *m0, const pb_data *train, const pb_train_o
                 }
             }
             if (st) goto done;
+            loss *= beta;
             if (!isfinite(loss)) {
                 st = pb_error(PB_ERR_NUMERIC, "%s: training diverged at epoch %zu (minibatch loss %g); try a smaller --lr",
                               o->label, epoch, loss);
@@ -143,27 +181,35 @@ static int train_method(const pb_mlp *m0, const pb_data *train, const pb_train_o
             }
             epoch_nll += loss;
             for (size_t k = 0; k < np; k++) tw[k] = theta[widx[k]];
-            kl = tr->kl(o->training_state, np, tw, theta + n, dkt, dkr);
+            kl = tr->kl(o->training_state, np, tw, lz, dkt, dkr);
+            if (nv) kl += tr->kl(o->training_state, nv, tz, lsz, dkt + np, dkr + np);
             if (!isfinite(kl)) {
                 st = pb_error(PB_ERR_NUMERIC, "%s: the method's KL term is %g at epoch %zu", o->label, kl, epoch);
                 goto done;
             }
             double frac = ((double)(epoch - 1) + (double)bi / (double)nb) / (double)o->epochs;
             beta_kl = tr->kl_weight ? tr->kl_weight(o->training_state, frac) : 1.0;
-            double scale = 1.0 / (double)b;
+            double scale = beta / (double)b, kscale = beta_kl / (double)N;
             for (size_t j = 0; j < n; j++) g[j] = scale * gt[j];
             for (size_t k = 0; k < np; k++) {
                 size_t j = widx[k];
-                g[j] += beta_kl * dkt[k] / (double)N;
-                g[n + k] = scale * gs[j] * sigma2[j] + beta_kl * dkr[k] / (double)N;  /* d/dlog s2 = s2 d/ds2 */
+                g[j] += kscale * dkt[k];
+                g[n + k] = scale * gs[j] * sigma2[j] + kscale * dkr[k];  /* d/dlog s2 = s2 d/ds2 */
+            }
+            for (size_t k = 0; k < nv; k++) {
+                /* dz/dtheta_z = 1, dz/dlog sigma_z^2 = sigma_z eps / 2, summed over the samples */
+                double a = 0, c = 0, sz = exp(0.5 * lsz[k]);
+                for (size_t i = 0; i < b; i++) a += dZ[i * nv + k], c += dZ[i * nv + k] * ez[i * nv + k];
+                g[n + np + k] = scale * a + kscale * dkt[np + k];
+                g[n + np + nv + k] = scale * c * 0.5 * sz + kscale * dkr[np + k];
             }
             t++;
-            adam_step(n + np, theta, g, m1, m2, t, step_size(o, t, T));
+            adam_step(nt, theta, g, m1, m2, t, step_size(o, t, T));
         }
-        obj = (epoch_nll + beta_kl * kl - (learn_beta ? 0.5 * (double)N * log(mb.noise_precision) : 0)) / (double)N;
+        obj = (epoch_nll + beta_kl * kl - (learn_beta ? 0.5 * (double)N * log(beta) : 0)) / (double)N;
         if (learn_beta) {
-            double ss = 2 * epoch_nll / mb.noise_precision;
-            if (ss > 0) mb.noise_precision = (double)N / ss;
+            double ss = 2 * epoch_nll / beta;
+            if (ss > 0) beta = (double)N / ss;
         }
         if (!isfinite(obj)) {
             st = pb_error(PB_ERR_NUMERIC, "%s: training diverged at epoch %zu (objective %g)", o->label, epoch, obj);
@@ -175,26 +221,39 @@ static int train_method(const pb_mlp *m0, const pb_data *train, const pb_train_o
     }
     memcpy(fit->mean, theta, n * sizeof *theta);
     memset(fit->sd, 0, n * sizeof *fit->sd);
-    for (size_t k = 0; k < np; k++) fit->sd[widx[k]] = exp(0.5 * theta[n + k]);
+    for (size_t k = 0; k < np; k++) fit->sd[widx[k]] = exp(0.5 * lz[k]);
+    if (nv) {
+        /* effective weights: each member times its groups' theta_z (sd likewise, so sd/|mean| is unchanged) */
+        if ((st = pb_fit_alloc_groups(fit, nv))) goto done;
+        for (size_t k = 0; k < nv; k++) {
+            const pb_group *G = &m->groups[m->variable_group[k]];
+            for (size_t q = 0; q < G->n_members; q++) {
+                fit->mean[G->members[q]] *= tz[k];
+                fit->sd[G->members[q]] *= fabs(tz[k]);
+            }
+            fit->group_mean[k] = tz[k];
+            fit->group_sd[k] = exp(0.5 * lsz[k]);
+        }
+    }
     fit->prior_mean = 0;
     fit->prior_sd = 0;  /* not a Gaussian prior: the Laplace services refuse this fit */
     fit->final_objective = obj;
-    fit->noise_precision = mb.noise_precision;
+    fit->noise_precision = beta;
     snprintf(fit->family, sizeof fit->family, "%s", tr->family);
     snprintf(fit->settings, sizeof fit->settings,
-             "family=%s epochs=%zu batch=%zu optimizer=adam lr=%g lr_decay=%s init_log_sigma2=%g local_reparam=%d noise=%s",
-             tr->family, o->epochs, B, o->lr, o->lr_decay ? "linear-second-half" : "none", tr->init_log_sigma2,
-             tr->local_reparameterization, m->head != PB_HEAD_MSE ? "none" : learn_beta ? "empirical-bayes" : "fixed1");
+             "family=%s epochs=%zu batch=%zu optimizer=adam lr=%g lr_decay=%s init_log_sigma2=%g local_reparam=%d "
+             "group_variables=%zu noise=%s",
+             tr->family, o->epochs, B, o->lr, o->lr_decay ? "linear-second-half" : "none", tr->init_log_sigma2, lrt, nv,
+             m->head != PB_HEAD_MSE ? "none" : learn_beta ? "empirical-bayes" : "fixed1");
 done:
-    free(widx); free(theta); free(g); free(m1); free(m2); free(sigma2); free(w); free(gt); free(gs); free(eps);
-    free(tw); free(dkt); free(dkr); free(Xb); free(yb); free(perm);
+    free(mask); free(widx); free(theta); free(g); free(m1); free(m2); free(sigma2); free(w); free(gt); free(gs);
+    free(eps); free(tw); free(dkt); free(dkr); free(Z); free(dZ); free(ez); free(Xb); free(yb); free(perm);
     gsl_rng_free(rng);
-    pb_lrt_ws_free(lws);
-    pb_mlp_ws_free(ws);
+    pb_model_ws_free(ws);
     return st;
 }
 
-int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_fit *fit)
+int pb_train_model(const pb_model *m, const pb_data *train, const pb_train_opts *o, pb_fit *fit)
 {
     if (o->family == PB_FAMILY_METHOD) {
         if (!o->training || !o->training->kl)
@@ -204,16 +263,16 @@ int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_f
     size_t n = m->n_params, N = train->n, d = train->d, ys = train->ydim;
     size_t B = o->batch && o->batch < N ? o->batch : N;
     int var = o->family == PB_FAMILY_GAUSS_DIAG;
-    pb_mlp mb = *m;  /* shallow copy whose noise precision training may update */
     int learn_beta = m->head == PB_HEAD_MSE && !o->fixed_noise;
-    mb.noise_precision = 1.0;
-    m = &mb;
-    if (d != pb_mlp_in_dim(m))
-        return pb_error(PB_ERR_ARG, "%s: model %s takes %zu inputs, data %s has %zu", o->label, m->spec,
-                        pb_mlp_in_dim(m), train->name, d);
-    int st = PB_OK;
+    double beta = 1.0;  /* noise precision of an mse head */
+    size_t nv = o->dropout > 0 ? m->n_variable_groups : 0;
+    if (o->dropout > 0 && (var || m->kind != PB_MODEL_RNN || !(o->dropout < 1)))
+        return pb_error(PB_ERR_ARG, "%s: dropout (%g) needs point training of a recurrent model and p < 1", o->label,
+                        o->dropout);
+    int st = check_dims(m, train, o);
+    if (st) return st;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    pb_mlp_ws *ws = pb_mlp_ws_alloc(m, B);
+    pb_model_ws *ws = pb_model_ws_alloc(m, B);
     /* theta = (m, r): 2n for variational, n for point */
     size_t np = var ? 2 * n : n;
     double *theta = pb_calloc(np, sizeof(double)), *g = pb_calloc(np, sizeof(double));
@@ -222,13 +281,15 @@ int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_f
     double *eps = pb_calloc(n, sizeof(double)), *s = pb_calloc(n, sizeof(double));
     double *dkm = pb_calloc(n, sizeof(double)), *dkr = pb_calloc(n, sizeof(double));
     double *Xb = pb_calloc(B * d, sizeof(double)), *yb = pb_calloc(B * ys, sizeof(double));
+    double *Z = nv ? pb_calloc(B * nv, sizeof(double)) : NULL;
     size_t *perm = pb_calloc(N, sizeof(size_t));
-    if (!rng || !ws || !theta || !g || !m1 || !m2 || !w || !gw || !eps || !s || !dkm || !dkr || !Xb || !yb || !perm) {
+    if (!rng || !ws || !theta || !g || !m1 || !m2 || !w || !gw || !eps || !s || !dkm || !dkr || !Xb || !yb || !perm ||
+        (nv && !Z)) {
         st = pb_error(PB_ERR_NOMEM, "%s: out of memory", o->label);
         goto done;
     }
     pb_rng_seed(rng, o->seed);
-    pb_mlp_init(m, theta, rng);  /* drawn even when replaced, so the later stream does not depend on init */
+    pb_model_init(m, theta, rng);  /* drawn even when replaced, so the later stream does not depend on init */
     if (o->init) memcpy(theta, o->init, n * sizeof *theta);
     double mu = 0, sp = 1, r0 = log(o->init_sd > 0 ? o->init_sd : 0.5);
     if (var) {
@@ -243,10 +304,7 @@ int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_f
         double epoch_nll = 0, kl = 0;
         for (size_t start = 0; start < N; start += B) {
             size_t b = N - start < B ? N - start : B;
-            for (size_t i = 0; i < b; i++) {
-                memcpy(Xb + i * d, train->X + perm[start + i] * d, d * sizeof *Xb);
-                memcpy(yb + i * ys, train->y + perm[start + i] * ys, ys * sizeof *yb);
-            }
+            gather(train, perm, start, b, Xb, yb);
             double loss;
             if (var) {
                 for (size_t j = 0; j < n; j++) {
@@ -257,7 +315,9 @@ int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_f
             } else {
                 memcpy(w, theta, n * sizeof *w);
             }
-            if ((st = pb_mlp_loss_grad(m, ws, w, Xb, yb, b, &loss, gw))) goto done;
+            if (nv) dropout_masks(m, o->dropout, b, rng, Z);
+            if ((st = pb_model_loss_grad(m, ws, w, Xb, yb, b, Z, NULL, &loss, gw))) goto done;
+            loss *= beta;
             if (!isfinite(loss)) {
                 st = pb_error(PB_ERR_NUMERIC, "%s: training diverged at epoch %zu (minibatch loss %g); "
                               "try a smaller --lr", o->label, epoch, loss);
@@ -265,7 +325,7 @@ int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_f
             }
             epoch_nll += loss;
             /* gradients of F / N */
-            double scale = 1.0 / (double)b;
+            double scale = beta / (double)b;
             if (var) {
                 kl = pb_kl_gauss_diag(n, theta, s, mu, sp, dkm, dkr);
                 for (size_t j = 0; j < n; j++) {
@@ -282,11 +342,11 @@ int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_f
                 pb_prior_update(n, theta, s, o->fix_prior_mean, &mu, &sp);
             }
         }
-        obj = (epoch_nll + kl - (learn_beta ? 0.5 * (double)N * log(mb.noise_precision) : 0)) / (double)N;
+        obj = (epoch_nll + kl - (learn_beta ? 0.5 * (double)N * log(beta) : 0)) / (double)N;
         if (learn_beta) {
             /* epoch_nll = beta * sum 0.5 r^2 over the epoch */
-            double ss = 2 * epoch_nll / mb.noise_precision;
-            if (ss > 0) mb.noise_precision = (double)N / ss;
+            double ss = 2 * epoch_nll / beta;
+            if (ss > 0) beta = (double)N / ss;
         }
         if (!isfinite(obj)) {
             st = pb_error(PB_ERR_NUMERIC, "%s: training diverged at epoch %zu (objective %g)", o->label, epoch, obj);
@@ -301,17 +361,28 @@ int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_f
     fit->prior_mean = var ? mu : 0;
     fit->prior_sd = var ? sp : 0;
     fit->final_objective = obj;
-    fit->noise_precision = mb.noise_precision;
+    fit->noise_precision = beta;
     snprintf(fit->family, sizeof fit->family, "%s", var ? "gauss-diag" : "point");
     snprintf(fit->settings, sizeof fit->settings,
-             "family=%s epochs=%zu batch=%zu optimizer=adam lr=%g lr_decay=%s init_sd=%g prior_mean=%s weight_decay=%g noise=%s",
+             "family=%s epochs=%zu batch=%zu optimizer=adam lr=%g lr_decay=%s init_sd=%g prior_mean=%s weight_decay=%g "
+             "dropout=%g noise=%s",
              fit->family, o->epochs, B, o->lr, o->lr_decay ? "linear-second-half" : "none", var ? o->init_sd : 0.0,
              var ? (o->fix_prior_mean ? "fixed0" : "empirical-bayes") : "none", var ? 0.0 : o->weight_decay,
-             m->head != PB_HEAD_MSE ? "none" : learn_beta ? "empirical-bayes" : "fixed1");
+             o->dropout, m->head != PB_HEAD_MSE ? "none" : learn_beta ? "empirical-bayes" : "fixed1");
 done:
     gsl_rng_free(rng);
-    pb_mlp_ws_free(ws);
+    pb_model_ws_free(ws);
     free(theta); free(g); free(m1); free(m2); free(w); free(gw); free(eps); free(s);
-    free(dkm); free(dkr); free(Xb); free(yb); free(perm);
+    free(dkm); free(dkr); free(Xb); free(yb); free(Z); free(perm);
+    return st;
+}
+
+int pb_train(const pb_mlp *mlp, const pb_data *train, const pb_train_opts *o, pb_fit *fit)
+{
+    pb_model *m;
+    int st = pb_model_parse(mlp->spec, &m);
+    if (st) return st;
+    st = pb_train_model(m, train, o, fit);
+    pb_model_free(m);
     return st;
 }

@@ -1,5 +1,5 @@
-/* train.h -- point-estimate and Gaussian variational training of an MLP with
- * Adam (Kingma & Ba 2015).
+/* train.h -- point-estimate and variational training of a model (model.h:
+ * MLP or recurrent network) with Adam (Kingma & Ba 2015).
  *
  * Point estimate: minimize (1/N) L(w) + (wd/2) |w|^2 over minibatches.
  * Gaussian variational base fit (PROTOCOLS.md "Base fit"): q(w) = N(m, diag s^2),
@@ -17,7 +17,18 @@
  * Method family (PB_FAMILY_METHOD, plugins/prunebench.h pb_training): the
  * weight entries get w = theta + sigma eps with the method's KL and warm-up,
  * biases stay point estimates; dense layers use the local
- * reparameterization trick when the method asks for it (models/mlp_lrt.h).
+ * reparameterization trick when the method asks for it (models/mlp_lrt.h);
+ * recurrent models cannot (seed 001 §4.1): they draw one weight sample per
+ * minibatch, shared by every sequence and time step. When the method asks for
+ * group variables (pb_training.group_variables), every variable group k of
+ * the model (layout.h) gets z_k = theta_z + sigma_z eps with eps drawn per
+ * sample (per sequence, shared in time), initialized at theta_z = 1 and the
+ * method's init log sigma^2, under the same KL and warm-up; the fit stores
+ * the effective weights (the weights times their groups' theta_z) and the
+ * group variables.
+ * Point estimates may use binary dropout (dropout > 0): every sample's input
+ * and hidden groups are multiplied by Bernoulli(1 - p) / (1 - p), one draw per
+ * sequence shared in time (recurrent models only).
  * Adam steps use the objective divided by N, so lr is scale-free.
  */
 #ifndef PB_TRAIN_H
@@ -28,6 +39,7 @@
 #include "fit.h"
 #include "prunebench.h"
 #include "mlp.h"
+#include "model.h"
 #include "tabular.h"
 
 typedef enum pb_family {
@@ -41,6 +53,7 @@ typedef struct pb_train_opts {
     size_t epochs, batch;       /* batch 0: full batch */
     double lr;                  /* Adam step size */
     double weight_decay;        /* point estimate only */
+    double dropout;             /* point estimate of a recurrent model: drop probability of inputs and hidden units */
     double init_sd;             /* initial posterior sd (variational) */
     int fix_prior_mean;         /* hold mu = 0 (sigma_p still updated) */
     int fixed_noise;            /* mse head: keep beta = 1 instead of its empirical-Bayes update */
@@ -58,6 +71,8 @@ void pb_train_opts_default(pb_train_opts *o);
 /* Train m on `train`; fills fit->mean, fit->sd, prior and final objective
  * (fit must be allocated with m->n_params). A non-finite loss stops training
  * with an error naming the cell and the epoch. */
+int pb_train_model(const pb_model *m, const pb_data *train, const pb_train_opts *o, pb_fit *fit);
+/* The same for an MLP description. */
 int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_fit *fit);
 
 /* Closed-form KL(N(m, diag s^2) || N(mu, sp^2 I)) and its gradients with

@@ -21,8 +21,14 @@ void pb_lrt_ws_free(pb_lrt_ws *ws);
 /* loss = sum over the B samples of l(f(x_i), y_i) with the pre-activation
  * noise drawn from rng (layer by layer, row-major); dtheta and dsigma2
  * (n_params each) are overwritten. sigma2 holds sigma^2 for every parameter
- * (bias entries are ignored). */
+ * (bias entries are ignored).
+ * Group multipliers (layout.h): Z (B x (d_0 + ... + d_{L-1})), if not NULL,
+ * scales each sample's input neurons of every layer, layer 0's first (the
+ * MLP's variable groups in table order): the input of layer l is x .* z_l.
+ * Under w_ij = w^_ij z_j the pre-activation is still Gaussian given z, so
+ * the trick applies unchanged. dZ (same shape, needs Z) receives dL/dZ. */
 int pb_lrt_loss_grad(const pb_mlp *m, pb_lrt_ws *ws, const double *theta, const double *sigma2, const double *X,
-                     const double *y, size_t B, gsl_rng *rng, double *loss, double *dtheta, double *dsigma2);
+                     const double *y, size_t B, const double *Z, double *dZ, gsl_rng *rng, double *loss,
+                     double *dtheta, double *dsigma2);
 
 #endif

@@ -244,7 +244,7 @@ static int curve_row(const char *path, double f, char *q, char *aux)
 
 int main(void)
 {
-    plan(149);
+    plan(150);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 20240);
@@ -506,6 +506,39 @@ int main(void)
         ok(run(args) == 0 && has(outbuf, "removed 0 of 208") && has(outbuf, "total nnz 208/208") &&
                has(outbuf, "compression 224/224 = 1x"),
            "--score-below -1e300: nothing removed, compression 1x");
+        {
+            /* --operating-point: the threshold of the method the order names (svd: -3), the same network as
+             * --score-below -3 (the obd order relabelled as svd's: only its scores are read) */
+            char p_sv[700], line[4096];
+            path_of("svd.tsv", p_sv, sizeof p_sv);
+            FILE *in = fopen(p_obd, "r"), *out = fopen(p_sv, "w");
+            TAP_REQUIRE(in && out);
+            /* scores rewritten to (rank - 104) / 20, so -3 removes ranks 0..43 and 0 would remove 104 */
+            while (fgets(line, sizeof line, in)) {
+                size_t rk, ix;
+                char tn[64];
+                if (!strncmp(line, "# method: ", 10)) fputs("# method: svd\n", out);
+                else if (sscanf(line, "%zu\t%zu\t%63s", &rk, &ix, tn) == 3)
+                    fprintf(out, "%zu\t%zu\t%s\t%.17g\n", rk, ix, tn, ((double)rk - 104.0) / 20.0);
+                else fputs(line, out);
+            }
+            fclose(in), fclose(out);
+            snprintf(args, sizeof args, "export --fit '%s/w.fit' --order '%s/svd.tsv' --score-below -3 -o '%s/m3.csr'", dir,
+                     dir, dir);
+            int r1 = run(args);
+            char first[512];
+            snprintf(first, sizeof first, "%.*s", (int)strcspn(outbuf, ";"), outbuf);
+            snprintf(args, sizeof args, "export --fit '%s/w.fit' --order '%s/svd.tsv' --operating-point --plugin-dir '%s/plugins' "
+                     "-o '%s/op.csr'", dir, dir, bdir, dir);
+            int r2 = run(args);
+            char p_m3[700], p_op[700];
+            path_of("m3.csr", p_m3, sizeof p_m3);
+            path_of("op.csr", p_op, sizeof p_op);
+            size_t l1 = read_bytes(p_m3, fbuf, sizeof fbuf), l2 = read_bytes(p_op, buf2, sizeof buf2);
+            ok(r1 == 0 && r2 == 0 && l1 == l2 && !memcmp(fbuf, buf2, l1) && has(first, "removed 44 of 208") &&
+                   has(outbuf, "removed 44 of 208"),
+               "--operating-point of svd's order removes what --score-below -3 removes (%s)", first);
+        }
         snprintf(args, sizeof args, "export --fit '%s/w.fit' --order '%s/obd.tsv' --fraction 1 -o '%s/f1.csr'", dir, dir, dir);
         ok(run(args) == 0 && has(outbuf, "W0 nnz 0/169 (100.0% sparse), W1 nnz 0/39 (100.0% sparse)") &&
                has(outbuf, "sparse 200 bytes vs dense 1792 bytes"),

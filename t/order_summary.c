@@ -61,8 +61,8 @@ int main(void)
     TAP_REQUIRE(mkdtemp(dir) != NULL);
 
     /* ---- order files ---- */
-    pb_mlp *m;
-    TAP_REQUIRE(pb_mlp_parse("mlp:2-2-2:tanh", &m) == 0); /* W0 0..3, b0 4..5, W1 6..9, b1 10..11 */
+    pb_model *m;
+    TAP_REQUIRE(pb_model_parse("mlp:2-2-2:tanh", &m) == 0); /* W0 0..3, b0 4..5, W1 6..9, b1 10..11 */
     size_t order[8] = {8, 1, 3, 6, 2, 7, 9, 0};
     double score[12];
     for (size_t j = 0; j < 12; j++) score[j] = 1.0 / 3.0 + (double)j * 1e-17;
@@ -151,7 +151,7 @@ int main(void)
     st = pb_order_read(path, 12, &got, &n, NULL, 0);
     ok(st == 0 && n == 2 && got[0] == 3 && got[1] == 0, "two rows with a blank line between: read as 3, 0");
     free(got);
-    pb_mlp_free(m);
+    pb_model_free(m);
 
     /* ---- Wilcoxon signed-rank, exact ---- */
     double d5[5] = {0.5, 1.5, 2.5, 3.5, 4.5};

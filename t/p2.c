@@ -28,7 +28,8 @@ static void make_cell(pb_cell *c, const char *spec, const char *dataset, unsigne
                       double y_sd, unsigned long seed)
 {
     memset(c, 0, sizeof *c);
-    TAP_REQUIRE(pb_mlp_parse(spec, &c->model) == 0);
+    TAP_REQUIRE(pb_model_parse(spec, &c->net) == 0);
+    c->model = c->net->mlp;
     const pb_mlp *m = c->model;
     size_t d = pb_mlp_in_dim(m), C = pb_mlp_out_dim(m);
     int ce = m->head == PB_HEAD_CE;

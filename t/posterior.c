@@ -682,7 +682,8 @@ static void test_pruner(gsl_rng *r)
 {
     pb_cell c;
     memset(&c, 0, sizeof c);
-    TAP_REQUIRE(pb_mlp_parse("mlp:3-4-3:tanh", &c.model) == 0);
+    TAP_REQUIRE(pb_model_parse("mlp:3-4-3:tanh", &c.net) == 0);
+    c.model = c.net->mlp;
     size_t n = c.model->n_params;
     make_data(c.model, 30, 1.0, r, &c.train);
     TAP_REQUIRE(pb_fit_alloc(&c.fit, n) == 0);
@@ -701,8 +702,9 @@ static void test_pruner(gsl_rng *r)
     /* a regression cell, biases prunable, the sample covariance */
     pb_data_free(&c.train);
     pb_fit_free(&c.fit);
-    pb_mlp_free(c.model);
-    TAP_REQUIRE(pb_mlp_parse("mlp:2-3-1:tanh:mse", &c.model) == 0);
+    pb_model_free(c.net);
+    TAP_REQUIRE(pb_model_parse("mlp:2-3-1:tanh:mse", &c.net) == 0);
+    c.model = c.net->mlp;
     c.model->noise_precision = 1.7;
     n = c.model->n_params;
     make_data(c.model, 25, 0.5, r, &c.train);
@@ -715,7 +717,7 @@ static void test_pruner(gsl_rng *r)
     free(mask), free(order);
     pb_data_free(&c.train);
     pb_fit_free(&c.fit);
-    pb_mlp_free(c.model);
+    pb_model_free(c.net);
 }
 
 int main(void)

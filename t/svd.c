@@ -267,7 +267,7 @@ static void lrt_draw(const pb_mlp *m, pb_lrt_ws *ws, const double *theta, const 
 {
     size_t C = pb_mlp_out_dim(m);
     double y[8] = {0}, loss;
-    TAP_REQUIRE(pb_lrt_loss_grad(m, ws, theta, sigma2, x, y, 1, rng, &loss, dth, ds2) == 0);
+    TAP_REQUIRE(pb_lrt_loss_grad(m, ws, theta, sigma2, x, y, 1, NULL, NULL, rng, &loss, dth, ds2) == 0);
     const double *db = dth + m->b_off[m->n_layers - 1];
     for (size_t c = 0; c < C; c++) out[c] = db[c] + (m->head == PB_HEAD_CE && c == 0);
 }
@@ -432,7 +432,7 @@ static double lib_loss(const pb_mlp *m, pb_lrt_ws *ws, const double *theta, cons
 {
     double loss;
     gsl_rng_set(g, seed);
-    TAP_REQUIRE(pb_lrt_loss_grad(m, ws, theta, sigma2, X, y, B, g, &loss, dth, ds2) == 0);
+    TAP_REQUIRE(pb_lrt_loss_grad(m, ws, theta, sigma2, X, y, B, NULL, NULL, g, &loss, dth, ds2) == 0);
     return loss;
 }
 

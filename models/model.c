@@ -1,0 +1,164 @@
+/* model.c -- see model.h. */
+#include "model.h"
+#include "mlp_lrt.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct pb_model_ws {
+    pb_mlp_ws *mlp;
+    pb_lrt_ws *lrt;
+    pb_rnn_ws *rnn;
+    size_t batch;
+};
+
+static int finish(pb_model *m)
+{
+    size_t nv = 0;
+    for (size_t g = 0; g < m->n_groups; g++) nv += m->groups[g].variable != 0;
+    m->n_variable_groups = nv;
+    m->variable_group = pb_calloc(nv ? nv : 1, sizeof *m->variable_group);
+    if (!m->variable_group) return pb_error(PB_ERR_NOMEM, "out of memory");
+    for (size_t g = 0, k = 0; g < m->n_groups; g++)
+        if (m->groups[g].variable) m->variable_group[k++] = g;
+    return PB_OK;
+}
+
+int pb_model_parse(const char *spec, pb_model **out)
+{
+    *out = NULL;
+    pb_model *m = pb_calloc(1, sizeof *m);
+    if (!m) return pb_error(PB_ERR_NOMEM, "out of memory");
+    snprintf(m->spec, sizeof m->spec, "%s", spec);
+    int st;
+    if (!strncmp(spec, "mlp:", 4)) {
+        if ((st = pb_mlp_parse(spec, &m->mlp))) goto fail;
+        m->kind = PB_MODEL_MLP;
+        m->head = m->mlp->head;
+        m->n_params = m->mlp->n_params;
+        m->in_dim = pb_mlp_in_dim(m->mlp);
+        m->out_dim = pb_mlp_out_dim(m->mlp);
+        m->n_tensors = m->mlp->n_tensors, m->tensors = m->mlp->tensors;
+        m->n_groups = m->mlp->n_groups, m->groups = m->mlp->groups;
+    } else if (!strncmp(spec, "lstm:", 5) || !strncmp(spec, "rnn:", 4)) {
+        if ((st = pb_rnn_parse(spec, &m->rnn))) goto fail;
+        m->kind = PB_MODEL_RNN;
+        m->head = m->rnn->head;
+        m->n_params = m->rnn->n_params;
+        m->in_dim = pb_rnn_in_dim(m->rnn);
+        m->out_dim = pb_rnn_out_dim(m->rnn);
+        m->n_tensors = m->rnn->n_tensors, m->tensors = m->rnn->tensors;
+        m->n_groups = m->rnn->n_groups, m->groups = m->rnn->groups;
+    } else {
+        st = pb_error(PB_ERR_ARG, "model '%s': expected mlp:..., lstm:... or rnn:...", spec);
+        goto fail;
+    }
+    if ((st = finish(m))) goto fail;
+    *out = m;
+    return PB_OK;
+fail:
+    pb_model_free(m);
+    return st;
+}
+
+void pb_model_free(pb_model *m)
+{
+    if (!m) return;
+    pb_mlp_free(m->mlp);
+    pb_rnn_free(m->rnn);
+    free(m->variable_group);
+    free(m);
+}
+
+void pb_model_init(const pb_model *m, double *w, const gsl_rng *rng)
+{
+    if (m->mlp) pb_mlp_init(m->mlp, w, rng);
+    else pb_rnn_init(m->rnn, w, rng);
+}
+
+void pb_model_set_noise_precision(pb_model *m, double beta)
+{
+    if (m->mlp) m->mlp->noise_precision = beta;
+    else m->rnn->noise_precision = beta;
+}
+
+size_t pb_model_prunable(const pb_model *m, int include_biases, unsigned char *mask)
+{
+    size_t count = 0;
+    memset(mask, 0, m->n_params);
+    for (size_t t = 0; t < m->n_tensors; t++) {
+        const pb_tensor *T = &m->tensors[t];
+        if (T->is_bias && !include_biases) continue;
+        memset(mask + T->offset, 1, T->rows * T->cols);
+        count += T->rows * T->cols;
+    }
+    return count;
+}
+
+pb_model_ws *pb_model_ws_alloc(const pb_model *m, size_t batch)
+{
+    pb_model_ws *ws = pb_calloc(1, sizeof *ws);
+    if (!ws) return NULL;
+    ws->batch = batch;
+    if (m->mlp ? !(ws->mlp = pb_mlp_ws_alloc(m->mlp, batch)) : !(ws->rnn = pb_rnn_ws_alloc(m->rnn, batch))) {
+        pb_model_ws_free(ws);
+        return NULL;
+    }
+    return ws;
+}
+
+void pb_model_ws_free(pb_model_ws *ws)
+{
+    if (!ws) return;
+    pb_mlp_ws_free(ws->mlp);
+    pb_lrt_ws_free(ws->lrt);
+    pb_rnn_ws_free(ws->rnn);
+    free(ws);
+}
+
+int pb_model_loss_grad(const pb_model *m, pb_model_ws *ws, const double *w, const double *X, const double *y,
+                       size_t N, const double *Z, double *dZ, double *loss, double *grad)
+{
+    if (m->rnn) return pb_rnn_loss_grad(m->rnn, ws->rnn, w, X, y, N, Z, dZ, loss, grad);
+    if (Z || dZ) return pb_error(PB_ERR_ARG, "model %s: group variables need local reparameterization", m->spec);
+    return pb_mlp_loss_grad(m->mlp, ws->mlp, w, X, y, N, loss, grad);
+}
+
+int pb_model_has_lrt(const pb_model *m) { return m->mlp != NULL; }
+
+int pb_model_lrt_loss_grad(const pb_model *m, pb_model_ws *ws, const double *theta, const double *sigma2,
+                           const double *X, const double *y, size_t N, const double *Z, double *dZ, gsl_rng *rng,
+                           double *loss, double *dtheta, double *dsigma2)
+{
+    if (!m->mlp) return pb_error(PB_ERR_ARG, "model %s: no local reparameterization for recurrent layers", m->spec);
+    if (!ws->lrt && !(ws->lrt = pb_lrt_ws_alloc(m->mlp, ws->batch))) return PB_ERR_NOMEM;
+    if (N > ws->batch) return pb_error(PB_ERR_ARG, "model %s: %zu samples exceed the workspace's %zu", m->spec, N, ws->batch);
+    return pb_lrt_loss_grad(m->mlp, ws->lrt, theta, sigma2, X, y, N, Z, dZ, rng, loss, dtheta, dsigma2);
+}
+
+int pb_model_predict(const pb_model *m, pb_model_ws *ws, const double *w, const double *X, size_t N, double *out)
+{
+    if (m->rnn) return pb_rnn_predict(m->rnn, ws->rnn, w, X, N, out);
+    return pb_mlp_predict(m->mlp, ws->mlp, w, X, N, out);
+}
+
+const char *pb_model_tensor_of(const pb_model *m, size_t j)
+{
+    for (size_t t = 0; t < m->n_tensors; t++)
+        if (j >= m->tensors[t].offset && j < m->tensors[t].offset + m->tensors[t].rows * m->tensors[t].cols)
+            return m->tensors[t].name;
+    return "?";
+}
+
+const char *pb_group_kind_name(pb_group_kind k)
+{
+    switch (k) {
+    case PB_GROUP_INPUT_NEURON: return "input";
+    case PB_GROUP_OUTPUT_NEURON: return "output";
+    case PB_GROUP_HIDDEN_NEURON: return "hidden";
+    case PB_GROUP_GATE: return "gate";
+    case PB_GROUP_VOCABULARY: return "vocabulary";
+    }
+    return "?";
+}
