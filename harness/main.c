@@ -51,7 +51,7 @@ static void usage(FILE *f)
             "  train --data NAME --model SPEC [--repeat R] [--family gauss-diag|point] [--epochs E]\n"
             "        [--batch B] [--lr LR] [--init-sd S] [--prior-mean eb|zero] [--noise eb|fixed] [--test-fraction F]\n"
             "        [--init default|seed004-synthetic] [--lr-decay none|linear] [--method NAME [--options STR]]\n"
-            "        [--weight-decay WD] [--dropout P] [--experiment NAME] [--data-dir DIR] [--progress] -o FIT\n"
+            "        [--weight-decay WD] [--dropout P] [--train-limit N] [--experiment NAME] [--data-dir DIR] [--progress] -o FIT\n"
             "  rank --fit FIT --method NAME|PATH.so [--options STR] [--prunable weights|all]\n"
             "        [--plugin-dir DIR] [--data-dir DIR] -o ORDER.tsv\n"
             "  curve --fit FIT --order ORDER.tsv [--fractions LIST] [--compensate none|conditional]\n"
@@ -90,7 +90,7 @@ static void plugin_path(const char *method, const char *dir, char *out, size_t l
 static int cmd_train(int argc, char **argv)
 {
     opt o[] = {O("data"), O("model"), O("repeat"), O("family"), O("epochs"), O("batch"), O("lr"), O("init-sd"),
-               O("prior-mean"), O("test-fraction"), O("init"), O("noise"), O("experiment"), O("data-dir"), O("weight-decay"), O("dropout"),
+               O("prior-mean"), O("test-fraction"), O("init"), O("noise"), O("experiment"), O("data-dir"), O("weight-decay"), O("dropout"), O("train-limit"),
                F("progress"), O("method"), O("options"), O("plugin-dir"), O("lr-decay"), O("o"), END};
     char *restv[64], **rest = restv;
     int nrest;
@@ -133,6 +133,10 @@ static int cmd_train(int argc, char **argv)
     pb_data train, test;
     pb_scaling sc;
     if ((st = pb_dataset_open(data, dir, data_seed, test_fraction, 1, &train, &test, &sc))) die(st);
+    /* --train-limit N: train on the first N training samples only (short runs; recorded in the fit) */
+    size_t limit = get_count(o, "train-limit", 0, 0, (size_t)-1);
+    if (limit && limit < train.n) train.n = limit;
+    else limit = 0;
     if (train.d != m->in_dim)
         die(pb_error(PB_ERR_ARG, "model %s takes %zu inputs per sample but %s has %zu", spec, m->in_dim, data, train.d));
     if (m->kind == PB_MODEL_RNN && train.vocab != (m->rnn->tokens ? m->rnn->V : 0))
@@ -211,6 +215,10 @@ static int cmd_train(int argc, char **argv)
     if (init) {
         size_t len = strlen(fit.settings);
         snprintf(fit.settings + len, sizeof fit.settings - len, " init=%s", init_name);
+    }
+    if (limit) {
+        size_t len = strlen(fit.settings);
+        snprintf(fit.settings + len, sizeof fit.settings - len, " train_limit=%zu", limit);
     }
     if ((st = pb_fit_save(&fit, path))) die(st);
     free(init);
