@@ -23,6 +23,10 @@ NOISE_DRAWS      ?= 20
 NOISE_LEVELS     ?= 0:0.25:1
 NOISE_FRACTIONS  ?= 0:0.1:0.9,0.95,0.99,1
 IMAGE_EPOCHS     ?= 1
+SEQ_EPOCHS       ?= 1
+SEQ_TRAIN_LIMIT  ?= 5000
+SEQ_FRACTIONS    ?= 0,0.5,0.8,0.9,0.95,0.99,1
+SEQ_TIMING       ?= 1
 else ifeq ($(SCALE),full)
 REPEATS          ?= 5
 WINE_EPOCHS      ?= 1000
@@ -32,6 +36,10 @@ NOISE_DRAWS      ?= 100
 NOISE_LEVELS     ?= 0:0.1:1
 NOISE_FRACTIONS  ?= 0:0.05:0.95,0.98,0.99,1
 IMAGE_EPOCHS     ?= 200
+SEQ_EPOCHS       ?= 25
+SEQ_TRAIN_LIMIT  ?=
+SEQ_FRACTIONS    ?= $(FRACTIONS)
+SEQ_TIMING       ?= 5
 else
 $(error SCALE must be 'full' or 'quick', not '$(SCALE)')
 endif
@@ -204,6 +212,90 @@ $(foreach e,$(IMAGE_EXPS),$(eval $(call IMAGE_RULES,$(e))))
 $(foreach e,$(IMAGE_EXPS),$(foreach m,$(IMAGE_METHODS),$(eval $(call IMAGE_METHOD_RULES,$(e),$(m)))))
 $(foreach e,$(IMAGE_EXPS),$(eval $(R)/$(e)/curve-config.txt: FORCE ; $$(call write_if_changed,$$@,"fractions=$$(FRACTIONS)")))
 
+# ---- sequences: recurrent networks (seed 001 sections 4-5, Tables 3-4) ----
+# An LSTM with 128 hidden units on sequential Fashion-MNIST (28 steps of 28
+# pixels) always; on IMDB and Movie Reviews when $PB_IMDB_DIR or
+# $PB_MOVIE_REVIEWS_FILE names the data (seed 001's architecture: embedding
+# 300 resp. 128, LSTM 128, vocabulary 20000 + padding and unknown). Per
+# experiment: (a) no regularization, (b) binary dropout p = 0.3 on inputs and
+# hidden units + L2 1e-3 (the seed's baseline), and every method that trains
+# its own network; for those, the P1 curve and protocol P4 at the method's
+# operating point (remaining groups, FLOPs, measured inference time of the
+# compact network, constant gates). Adam, batch 128, lr 1e-3 (IMDB 5e-4).
+SEQ_EXPS             := seqfmnist_lstm
+seqfmnist_lstm_DATA  := seq-fashion-mnist
+seqfmnist_lstm_MODEL := lstm:28x28-128-10
+seqfmnist_lstm_TITLE := LSTM-128 on sequential Fashion-MNIST
+seqfmnist_lstm_OPTS  := --batch 128 --lr 0.001
+ifneq ($(PB_IMDB_DIR),)
+SEQ_EXPS          += imdb_lstm
+imdb_lstm_DATA    := imdb
+imdb_lstm_MODEL   := lstm:200xv20002e300-128-2
+imdb_lstm_TITLE   := LSTM-128 on IMDB
+imdb_lstm_OPTS    := --batch 128 --lr 0.0005
+endif
+ifneq ($(PB_MOVIE_REVIEWS_FILE),)
+SEQ_EXPS          += mr_lstm
+mr_lstm_DATA      := movie-reviews
+mr_lstm_MODEL     := lstm:200xv20002e128-128-1:mse
+mr_lstm_TITLE     := LSTM-128 on Movie Reviews
+mr_lstm_OPTS      := --batch 128 --lr 0.001
+endif
+SEQ_BASELINES        := plain dropout
+SEQ_plain_OPTS       := --family point
+SEQ_dropout_OPTS     := --family point --dropout 0.3 --weight-decay 0.001
+SEQ_METHODS          := $(IMAGE_METHODS)
+SEQ_LIMIT_OPT        := $(if $(SEQ_TRAIN_LIMIT),--train-limit $(SEQ_TRAIN_LIMIT))
+
+define SEQ_RULES
+$(R)/$(1)/train-config.txt: FORCE
+	$$(call write_if_changed,$$@,"data=$$($(1)_DATA)" "model=$$($(1)_MODEL)" "epochs=$$(SEQ_EPOCHS)" "train=$$($(1)_OPTS) $$(SEQ_LIMIT_OPT)" "plain=$$(SEQ_plain_OPTS)" "dropout=$$(SEQ_dropout_OPTS)")
+$(R)/$(1)/curve-config.txt: FORCE
+	$$(call write_if_changed,$$@,"fractions=$$(SEQ_FRACTIONS)")
+$(R)/$(1)/fit/%-r0.fit: $(PB) $(R)/$(1)/train-config.txt
+	@mkdir -p $$(@D)
+	$(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) $$(SEQ_$$*_OPTS) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $(SEQ_LIMIT_OPT) --progress -o $$@
+$(R)/$(1)/%-eval.tsv: $(R)/$(1)/fit/%-r0.fit
+	$(PB) evaluate --fit $$< --tex $(R)/$(1)/$$*-macros.tex --name $(1)-$$* -o $$@
+$(R)/$(1)/p1-summary.tsv: $(PB) report/reference.tsv $(foreach m,$(SEQ_METHODS),$(R)/$(1)/curve/$(m)-r0.tsv)
+	$(PB) summarize --dataset $(1) --title "$($(1)_TITLE)" --reference report/reference.tsv \
+	    --mean $(R)/$(1)/p1-mean.tsv --gp $(R)/$(1)/p1-methods.gp --tex $(R)/$(1)/p1-table.tex \
+	    --macros $(R)/$(1)/p1-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curve/%,$$^)
+$(R)/$(1)/p1.pdf: report/p1.gp $(R)/$(1)/p1-summary.tsv
+	gnuplot -e "data='$(R)/$(1)/p1-mean.tsv'; methods_gp='$(R)/$(1)/p1-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p1.gp
+	mv $$@.tmp $$@
+$(R)/$(1)/p1.png: report/p1.gp $(R)/$(1)/p1-summary.tsv
+	gnuplot -e "data='$(R)/$(1)/p1-mean.tsv'; methods_gp='$(R)/$(1)/p1-methods.gp'; out='$$@.tmp'; fmt='png'" report/p1.gp
+	mv $$@.tmp $$@
+report/gen/$(1)/stamp: $(foreach b,$(SEQ_BASELINES),$(R)/$(1)/$(b)-eval.tsv) $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png \
+    $(foreach m,$(SEQ_METHODS),$(R)/$(1)/$(m)-p4.tsv $(R)/$(1)/gates-$(m).pdf) results/report-scale.txt
+	rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
+	cp $(R)/$(1)/*.tex $(R)/$(1)/p1.pdf $(R)/$(1)/gates-*.pdf report/gen/$(1)/
+	touch $$@
+endef
+
+# $(1) sequence experiment, $(2) method that trains its own network
+define SEQ_METHOD_RULES
+$(R)/$(1)/fit/$(2)-r0.fit: $(PB) $(R)/$(1)/train-config.txt $(B)/plugins/$(2).so
+	@mkdir -p $$(@D)
+	$(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) --method $(2) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $(SEQ_LIMIT_OPT) --progress -o $$@
+$(R)/$(1)/order/$(2)-r0.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(B)/plugins/$(2).so
+	@mkdir -p $$(@D)
+	$(PB) rank --fit $$< --method $(B)/plugins/$(2).so -o $$@
+$(R)/$(1)/curve/$(2)-r0.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(R)/$(1)/curve-config.txt
+	@mkdir -p $$(@D)
+	$(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --fractions '$(SEQ_FRACTIONS)' -o $$@
+$(R)/$(1)/$(2)-p4.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv
+	$(PB) structure --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --operating-point --plugin-dir $(B)/plugins --repeats $(SEQ_TIMING) \
+	    --gates $(R)/$(1)/gates-$(2).tsv --tex $(R)/$(1)/$(2)-p4.tex --name $(1)-$(2) -o $$@
+$(R)/$(1)/gates-$(2).pdf: report/gates.gp $(R)/$(1)/$(2)-p4.tsv
+	gnuplot -e "data='$(R)/$(1)/gates-$(2).tsv'; out='$$@.tmp'; title='$($(1)_TITLE), $(2): gates of the kept hidden units'" report/gates.gp
+	mv $$@.tmp $$@
+endef
+
+$(foreach e,$(SEQ_EXPS),$(eval $(call SEQ_RULES,$(e))))
+$(foreach e,$(SEQ_EXPS),$(foreach m,$(SEQ_METHODS),$(eval $(call SEQ_METHOD_RULES,$(e),$(m)))))
+
 # ---- report ----
 # Everything the report shows of one dataset, copied from this scale's results
 # into report/gen/<dataset>/ (results/report-scale.txt makes a change of SCALE
@@ -230,7 +322,7 @@ $(R)/$(1)/p2-slices.pdf: report/p2-slices.gp $(R)/$(1)/p2-slices.tsv
 endef
 $(foreach d,$(DATASETS),$(eval $(call REPORT_RULES,$(d))))
 
-FIGURES := $(foreach d,$(DATASETS),$(R)/$(d)/p1.png $(R)/$(d)/p1c.png) $(foreach e,$(IMAGE_EXPS),$(R)/$(e)/p1.png)
+FIGURES := $(foreach d,$(DATASETS),$(R)/$(d)/p1.png $(R)/$(d)/p1c.png) $(foreach e,$(IMAGE_EXPS) $(SEQ_EXPS),$(R)/$(e)/p1.png)
 
 results/report-scale.txt: FORCE
 	$(call write_if_changed,$@,"$(SCALE)")
@@ -248,6 +340,10 @@ report/gen/settings.tex: results/report-scale.txt $(foreach d,$(DATASETS),$(R)/$
 	  echo '\newcommand{\pbImageEpochs}{$(IMAGE_EPOCHS)}'; \
 	  echo '\newcommand{\pbImageData}{$(IMAGE_DATA)}'; \
 	  echo '\newcommand{\pbImageTrainOpts}{\texttt{\detokenize{$(IMAGE_TRAIN_OPTS)}}}'; \
+	  echo '\newcommand{\pbSeqEpochs}{$(SEQ_EPOCHS)}'; \
+	  echo '\newcommand{\pbSeqTrainLimit}{$(if $(SEQ_TRAIN_LIMIT),the first $(SEQ_TRAIN_LIMIT) training sequences,all 60000 training sequences)}'; \
+	  echo '\newcommand{\pbSeqTrainOpts}{\texttt{\detokenize{$(seqfmnist_lstm_OPTS)}}}'; \
+	  echo '\newcommand{\pbSeqDropoutOpts}{\texttt{\detokenize{$(SEQ_dropout_OPTS)}}}'; \
 	  echo '\newcommand{\pbPrunable}{$(PRUNABLE)}'; \
 	  echo '\newcommand{\pbMethods}{$(METHODS)}'; \
 	  echo '\newcommand{\pbObdOptions}{\texttt{\detokenize{$(if $(obd_OPTIONS),$(obd_OPTIONS),hessian=gn)}}}'; \
@@ -260,7 +356,7 @@ report/gen/provenance.tex: $(PB) results/report-scale.txt
 	@mkdir -p $(@D)
 	$(PB) provenance > $@.tmp && mv $@.tmp $@
 
-REPORT_GEN := report/gen/settings.tex report/gen/provenance.tex $(foreach d,$(DATASETS) $(IMAGE_EXPS),report/gen/$(d)/stamp)
+REPORT_GEN := report/gen/settings.tex report/gen/provenance.tex $(foreach d,$(DATASETS) $(IMAGE_EXPS) $(SEQ_EXPS),report/gen/$(d)/stamp)
 
 report/report.pdf: report/report.tex $(REPORT_GEN) $(FIGURES)
 	cd report && pdflatex -interaction=nonstopmode -halt-on-error report.tex > report-build.log 2>&1 \

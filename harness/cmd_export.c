@@ -133,6 +133,13 @@ int cmd_export(int argc, char **argv)
             char lc[64];
             pb_tex_camel(ln, lc, sizeof lc);
             fprintf(out.f, "\\newcommand{\\pb%sSparsityLayer%s}{%.1f}\n", nm, lc, 100.0 * (1.0 - (double)ly->nnz / cells));
+            /* input neurons of the layer still used: columns with a nonzero weight */
+            unsigned char *used = pb_calloc(ly->cols ? ly->cols : 1, 1);
+            if (!used) die(PB_ERR_NOMEM);
+            size_t kept = 0;
+            for (uint32_t k = 0; k < ly->nnz; k++) kept += !used[ly->col[k]], used[ly->col[k]] = 1;
+            free(used);
+            fprintf(out.f, "\\newcommand{\\pb%sInputsLayer%s}{%zu}\n", nm, lc, kept);
         }
         fprintf(out.f, "\\newcommand{\\pb%sCompression}{%.1f}\n", nm,
                 nonzero ? (double)m->n_params / (double)nonzero : HUGE_VAL);

@@ -51,7 +51,7 @@ static void usage(FILE *f)
             "  train --data NAME --model SPEC [--repeat R] [--family gauss-diag|point] [--epochs E]\n"
             "        [--batch B] [--lr LR] [--init-sd S] [--prior-mean eb|zero] [--noise eb|fixed] [--test-fraction F]\n"
             "        [--init default|seed004-synthetic] [--lr-decay none|linear] [--method NAME [--options STR]]\n"
-            "        [--experiment NAME] [--data-dir DIR] [--progress] -o FIT\n"
+            "        [--weight-decay WD] [--dropout P] [--train-limit N] [--experiment NAME] [--data-dir DIR] [--progress] -o FIT\n"
             "  rank --fit FIT --method NAME|PATH.so [--options STR] [--prunable weights|all]\n"
             "        [--plugin-dir DIR] [--data-dir DIR] -o ORDER.tsv\n"
             "  curve --fit FIT --order ORDER.tsv [--fractions LIST] [--compensate none|conditional]\n"
@@ -62,8 +62,10 @@ static void usage(FILE *f)
             "        [--compensate none|conditional] [--estimator laplace|laplace-exact|samples] [--data-dir DIR] -o NOISE.tsv\n"
             "  noise-summary --dataset NAME [--tex F] [--title T] --surface-prefix PREFIX --slices OUT.tsv --macros OUT.tex\n"
             "        [--at-fraction F] [--at-level S] NOISE.tsv...\n"
-            "  export --fit FIT --order ORDER.tsv (--fraction F | --score-below X) [--data-dir DIR]\n"
-            "        [--tex F --name NAME] -o NET.csr\n"
+            "  export --fit FIT --order ORDER.tsv (--fraction F | --score-below X | --operating-point) [--data-dir DIR]\n"
+            "        [--plugin-dir DIR] [--tex F --name NAME] -o NET.csr\n"
+            "  structure --fit FIT --order ORDER.tsv (--operating-point | --score-below X) [--gates G.tsv]\n"
+            "        [--repeats R] [--plugin-dir DIR] [--data-dir DIR] [--tex F --name NAME] -o OUT.tsv   protocol P4\n"
             "  sparse-eval --net NET.csr --fit FIT [--data-dir DIR]\n"
             "  plugins [--plugin-dir DIR]\n"
             "  check-plugin PATH.so\n"
@@ -71,8 +73,11 @@ static void usage(FILE *f)
             "  provenance\n"
             "  bench [--plugin-dir DIR]       throughput of training steps and the Belsley order\n"
             "Datasets: wine, boston, synthetic (CSV files in --data-dir or generated), fashion-mnist (from\n"
-            "$PB_FASHION_MNIST_DIR or " PB_FASHION_MNIST_DEFAULT_DIR "), mnist (from $PB_MNIST_DIR).\n"
-            "Model specs: mlp:13-13-3:tanh, mlp:13-39-1:tanh:mse.\n");
+            "$PB_FASHION_MNIST_DIR or " PB_FASHION_MNIST_DEFAULT_DIR "), mnist (from $PB_MNIST_DIR), seq-fashion-mnist\n"
+            "and seq-mnist (rows as 28 steps), imdb (aclImdb directory: --data-dir or $PB_IMDB_DIR), movie-reviews\n"
+            "(text<TAB>score file: --data-dir or $PB_MOVIE_REVIEWS_FILE).\n"
+            "Model specs: mlp:13-13-3:tanh, mlp:13-39-1:tanh:mse, lstm:28x28-128-10, rnn:28x28-128-10,\n"
+            "lstm:200xv20002e300-128-2 (tokens: vocabulary x embedding).\n");
 }
 
 static void plugin_path(const char *method, const char *dir, char *out, size_t len)
@@ -85,7 +90,7 @@ static void plugin_path(const char *method, const char *dir, char *out, size_t l
 static int cmd_train(int argc, char **argv)
 {
     opt o[] = {O("data"), O("model"), O("repeat"), O("family"), O("epochs"), O("batch"), O("lr"), O("init-sd"),
-               O("prior-mean"), O("test-fraction"), O("init"), O("noise"), O("experiment"), O("data-dir"), O("weight-decay"), O("dropout"),
+               O("prior-mean"), O("test-fraction"), O("init"), O("noise"), O("experiment"), O("data-dir"), O("weight-decay"), O("dropout"), O("train-limit"),
                F("progress"), O("method"), O("options"), O("plugin-dir"), O("lr-decay"), O("o"), END};
     char *restv[64], **rest = restv;
     int nrest;
@@ -128,6 +133,10 @@ static int cmd_train(int argc, char **argv)
     pb_data train, test;
     pb_scaling sc;
     if ((st = pb_dataset_open(data, dir, data_seed, test_fraction, 1, &train, &test, &sc))) die(st);
+    /* --train-limit N: train on the first N training samples only (short runs; recorded in the fit) */
+    size_t limit = get_count(o, "train-limit", 0, 0, (size_t)-1);
+    if (limit && limit < train.n) train.n = limit;
+    else limit = 0;
     if (train.d != m->in_dim)
         die(pb_error(PB_ERR_ARG, "model %s takes %zu inputs per sample but %s has %zu", spec, m->in_dim, data, train.d));
     if (m->kind == PB_MODEL_RNN && train.vocab != (m->rnn->tokens ? m->rnn->V : 0))
@@ -206,6 +215,10 @@ static int cmd_train(int argc, char **argv)
     if (init) {
         size_t len = strlen(fit.settings);
         snprintf(fit.settings + len, sizeof fit.settings - len, " init=%s", init_name);
+    }
+    if (limit) {
+        size_t len = strlen(fit.settings);
+        snprintf(fit.settings + len, sizeof fit.settings - len, " train_limit=%zu", limit);
     }
     if ((st = pb_fit_save(&fit, path))) die(st);
     free(init);
@@ -561,6 +574,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "evaluate")) return cmd_evaluate(argc, argv);
     if (!strcmp(cmd, "export")) return cmd_export(argc, argv);
     if (!strcmp(cmd, "sparse-eval")) return cmd_sparse_eval(argc, argv);
+    if (!strcmp(cmd, "structure")) return cmd_structure(argc, argv);
     if (!strcmp(cmd, "plugins")) return cmd_plugins(argc, argv);
     if (!strcmp(cmd, "check-plugin")) return cmd_check_plugin(argc, argv);
     if (!strcmp(cmd, "provenance")) return cmd_provenance();

@@ -534,8 +534,8 @@ int main(void)
             char p_m3[700], p_op[700];
             path_of("m3.csr", p_m3, sizeof p_m3);
             path_of("op.csr", p_op, sizeof p_op);
-            size_t l1 = read_bytes(p_m3, fbuf, sizeof fbuf), l2 = read_bytes(p_op, buf2, sizeof buf2);
-            ok(r1 == 0 && r2 == 0 && l1 == l2 && !memcmp(fbuf, buf2, l1) && has(first, "removed 44 of 208") &&
+            size_t lm3 = read_bytes(p_m3, fbuf, sizeof fbuf), lop = read_bytes(p_op, buf2, sizeof buf2);
+            ok(r1 == 0 && r2 == 0 && lm3 == lop && !memcmp(fbuf, buf2, lm3) && has(first, "removed 44 of 208") &&
                    has(outbuf, "removed 44 of 208"),
                "--operating-point of svd's order removes what --score-below -3 removes (%s)", first);
         }
