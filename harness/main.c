@@ -139,9 +139,15 @@ static int cmd_train(int argc, char **argv)
     else limit = 0;
     if (train.d != m->in_dim)
         die(pb_error(PB_ERR_ARG, "model %s takes %zu inputs per sample but %s has %zu", spec, m->in_dim, data, train.d));
-    if (m->kind == PB_MODEL_RNN && train.vocab != (m->rnn->tokens ? m->rnn->V : 0))
+    if (m->kind == PB_MODEL_RNN && !m->rnn->tokens != !train.vocab)
         die(pb_error(PB_ERR_ARG, "model %s takes %s but %s has %s", spec,
                      m->rnn->tokens ? "token ids" : "real-valued steps", data, train.vocab ? "token ids" : "real values"));
+    if (m->kind == PB_MODEL_RNN && train.vocab && train.vocab != m->rnn->V)
+        die(pb_error(PB_ERR_ARG, "model %s has a vocabulary of %zu but %s's is %zu (its most frequent training words, "
+                                 "padding and unknown): use lstm:...xv%zue...", spec, m->rnn->V, data, train.vocab,
+                     train.vocab));
+    if (m->kind == PB_MODEL_MLP && train.vocab)
+        die(pb_error(PB_ERR_ARG, "%s holds token ids: it needs a model with an embedding (lstm:<T>xv<V>e<E>-...)", data));
     if ((train.n_classes > 0) != (m->head == PB_HEAD_CE))
         die(pb_error(PB_ERR_ARG, "model %s has a %s head but %s is a %s task", spec, m->head == PB_HEAD_CE ? "ce" : "mse",
                      data, train.n_classes ? "classification" : "regression"));
