@@ -45,6 +45,7 @@ $(error SCALE must be 'full' or 'quick', not '$(SCALE)')
 endif
 
 R          := results/$(SCALE)
+comma      := ,
 DATASETS   := wine boston synthetic
 METHODS    ?= $(PLUGINS)
 # Methods that train their own network (their descriptor sets .training):
@@ -151,6 +152,28 @@ $(B)/datasets.verified: datasets/SHA256SUMS datasets/wine_data.csv datasets/bost
 	cd datasets && sha256sum --quiet -c SHA256SUMS
 	touch $@
 
+# ---- one-run experiments (images, sequences) ----
+# $(1) experiment, $(2) a method that trains its own network (fit/$(2)-r0.fit),
+# $(3) removed fractions: the removal order and the P1 curve.
+define ONE_RUN_METHOD_RULES
+$(R)/$(1)/order/$(2)-r0.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(B)/plugins/$(2).so
+	@mkdir -p $$(@D)
+	$(PB) rank --fit $$< --method $(B)/plugins/$(2).so -o $$@
+$(R)/$(1)/curve/$(2)-r0.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(R)/$(1)/curve-config.txt
+	@mkdir -p $$(@D)
+	$(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --fractions '$(3)' -o $$@
+endef
+# $(1) experiment, $(2) its methods, $(3) title: the P1 summary and figures.
+define ONE_RUN_SUMMARY_RULES
+$(R)/$(1)/p1-summary.tsv: $(PB) report/reference.tsv $(foreach m,$(2),$(R)/$(1)/curve/$(m)-r0.tsv)
+	$(PB) summarize --dataset $(1) --title "$(3)" --reference report/reference.tsv \
+	    --mean $(R)/$(1)/p1-mean.tsv --gp $(R)/$(1)/p1-methods.gp --tex $(R)/$(1)/p1-table.tex \
+	    --macros $(R)/$(1)/p1-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curve/%,$$^)
+$(R)/$(1)/p1.pdf $(R)/$(1)/p1.png: $(R)/$(1)/p1.%: report/p1.gp $(R)/$(1)/p1-summary.tsv
+	gnuplot -e "data='$(R)/$(1)/p1-mean.tsv'; methods_gp='$(R)/$(1)/p1-methods.gp'; out='$$@.tmp'; fmt='$$*'" report/p1.gp
+	mv $$@.tmp $$@
+endef
+
 # ---- images: methods that train their own network, on Fashion-MNIST ----
 # (seed 001 section 3.2; Molchanov et al. 2017: Adam, batch 100, lr 1e-3 decaying
 # linearly to 0 over the second half, 200 epochs; one repeat.) Beside each
@@ -172,16 +195,6 @@ $(R)/$(1)/fit/plain-r0.fit: $(PB) $(R)/$(1)/train-config.txt
 	$(PB) train --data $(IMAGE_DATA) --model $($(1)_MODEL) --family point --epochs $(IMAGE_EPOCHS) $(IMAGE_TRAIN_OPTS) --progress -o $$@
 $(R)/$(1)/plain-eval.tsv: $(R)/$(1)/fit/plain-r0.fit
 	$(PB) evaluate --fit $$< --tex $(R)/$(1)/plain-macros.tex --name $(1)-plain -o $$@
-$(R)/$(1)/p1-summary.tsv: $(PB) report/reference.tsv $(foreach m,$(IMAGE_METHODS),$(R)/$(1)/curve/$(m)-r0.tsv)
-	$(PB) summarize --dataset $(1) --title "$(IMAGE_DATA), $($(1)_TITLE)" --reference report/reference.tsv \
-	    --mean $(R)/$(1)/p1-mean.tsv --gp $(R)/$(1)/p1-methods.gp --tex $(R)/$(1)/p1-table.tex \
-	    --macros $(R)/$(1)/p1-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curve/%,$$^)
-$(R)/$(1)/p1.pdf: report/p1.gp $(R)/$(1)/p1-summary.tsv
-	gnuplot -e "data='$(R)/$(1)/p1-mean.tsv'; methods_gp='$(R)/$(1)/p1-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p1.gp
-	mv $$@.tmp $$@
-$(R)/$(1)/p1.png: report/p1.gp $(R)/$(1)/p1-summary.tsv
-	gnuplot -e "data='$(R)/$(1)/p1-mean.tsv'; methods_gp='$(R)/$(1)/p1-methods.gp'; out='$$@.tmp'; fmt='png'" report/p1.gp
-	mv $$@.tmp $$@
 report/gen/$(1)/stamp: $(R)/$(1)/plain-eval.tsv $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png \
     $(foreach m,$(IMAGE_METHODS),$(R)/$(1)/$(m)-export.tex $(R)/$(1)/logalpha-$(m).pdf) results/report-scale.txt
 	rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
@@ -194,12 +207,6 @@ define IMAGE_METHOD_RULES
 $(R)/$(1)/fit/$(2)-r0.fit: $(PB) $(R)/$(1)/train-config.txt $(B)/plugins/$(2).so
 	@mkdir -p $$(@D)
 	$(PB) train --data $(IMAGE_DATA) --model $($(1)_MODEL) --method $(2) --epochs $(IMAGE_EPOCHS) $(IMAGE_TRAIN_OPTS) --progress -o $$@
-$(R)/$(1)/order/$(2)-r0.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(B)/plugins/$(2).so
-	@mkdir -p $$(@D)
-	$(PB) rank --fit $$< --method $(B)/plugins/$(2).so -o $$@
-$(R)/$(1)/curve/$(2)-r0.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(R)/$(1)/curve-config.txt
-	@mkdir -p $$(@D)
-	$(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --fractions '$(FRACTIONS)' -o $$@
 $(R)/$(1)/$(2)-export.tex: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv
 	$(PB) export --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --operating-point --plugin-dir $(B)/plugins \
 	    --tex $$@ --name $(1)-$(2) -o $(R)/$(1)/$(2)-r0.csr
@@ -210,6 +217,8 @@ endef
 
 $(foreach e,$(IMAGE_EXPS),$(eval $(call IMAGE_RULES,$(e))))
 $(foreach e,$(IMAGE_EXPS),$(foreach m,$(IMAGE_METHODS),$(eval $(call IMAGE_METHOD_RULES,$(e),$(m)))))
+$(foreach e,$(IMAGE_EXPS),$(foreach m,$(IMAGE_METHODS),$(eval $(call ONE_RUN_METHOD_RULES,$(e),$(m),$(FRACTIONS)))))
+$(foreach e,$(IMAGE_EXPS),$(eval $(call ONE_RUN_SUMMARY_RULES,$(e),$(IMAGE_METHODS),$(IMAGE_DATA)$(comma) $($(e)_TITLE))))
 $(foreach e,$(IMAGE_EXPS),$(eval $(R)/$(e)/curve-config.txt: FORCE ; $$(call write_if_changed,$$@,"fractions=$$(FRACTIONS)")))
 
 # ---- sequences: recurrent networks (seed 001 sections 4-5, Tables 3-4) ----
@@ -257,16 +266,6 @@ $(R)/$(1)/fit/%-r0.fit: $(PB) $(R)/$(1)/train-config.txt
 	$(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) $$(SEQ_$$*_OPTS) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $(SEQ_LIMIT_OPT) --progress -o $$@
 $(R)/$(1)/%-eval.tsv: $(R)/$(1)/fit/%-r0.fit
 	$(PB) evaluate --fit $$< --tex $(R)/$(1)/$$*-macros.tex --name $(1)-$$* -o $$@
-$(R)/$(1)/p1-summary.tsv: $(PB) report/reference.tsv $(foreach m,$(SEQ_METHODS),$(R)/$(1)/curve/$(m)-r0.tsv)
-	$(PB) summarize --dataset $(1) --title "$($(1)_TITLE)" --reference report/reference.tsv \
-	    --mean $(R)/$(1)/p1-mean.tsv --gp $(R)/$(1)/p1-methods.gp --tex $(R)/$(1)/p1-table.tex \
-	    --macros $(R)/$(1)/p1-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curve/%,$$^)
-$(R)/$(1)/p1.pdf: report/p1.gp $(R)/$(1)/p1-summary.tsv
-	gnuplot -e "data='$(R)/$(1)/p1-mean.tsv'; methods_gp='$(R)/$(1)/p1-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p1.gp
-	mv $$@.tmp $$@
-$(R)/$(1)/p1.png: report/p1.gp $(R)/$(1)/p1-summary.tsv
-	gnuplot -e "data='$(R)/$(1)/p1-mean.tsv'; methods_gp='$(R)/$(1)/p1-methods.gp'; out='$$@.tmp'; fmt='png'" report/p1.gp
-	mv $$@.tmp $$@
 report/gen/$(1)/stamp: $(foreach b,$(SEQ_BASELINES),$(R)/$(1)/$(b)-eval.tsv) $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png \
     $(foreach m,$(SEQ_METHODS),$(R)/$(1)/$(m)-p4.tsv $(R)/$(1)/gates-$(m).pdf) results/report-scale.txt
 	rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
@@ -279,12 +278,6 @@ define SEQ_METHOD_RULES
 $(R)/$(1)/fit/$(2)-r0.fit: $(PB) $(R)/$(1)/train-config.txt $(B)/plugins/$(2).so
 	@mkdir -p $$(@D)
 	$(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) --method $(2) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $(SEQ_LIMIT_OPT) --progress -o $$@
-$(R)/$(1)/order/$(2)-r0.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(B)/plugins/$(2).so
-	@mkdir -p $$(@D)
-	$(PB) rank --fit $$< --method $(B)/plugins/$(2).so -o $$@
-$(R)/$(1)/curve/$(2)-r0.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(R)/$(1)/curve-config.txt
-	@mkdir -p $$(@D)
-	$(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --fractions '$(SEQ_FRACTIONS)' -o $$@
 $(R)/$(1)/$(2)-p4.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv
 	$(PB) structure --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --operating-point --plugin-dir $(B)/plugins --repeats $(SEQ_TIMING) \
 	    --gates $(R)/$(1)/gates-$(2).tsv --tex $(R)/$(1)/$(2)-p4.tex --name $(1)-$(2) -o $$@
@@ -295,6 +288,8 @@ endef
 
 $(foreach e,$(SEQ_EXPS),$(eval $(call SEQ_RULES,$(e))))
 $(foreach e,$(SEQ_EXPS),$(foreach m,$(SEQ_METHODS),$(eval $(call SEQ_METHOD_RULES,$(e),$(m)))))
+$(foreach e,$(SEQ_EXPS),$(foreach m,$(SEQ_METHODS),$(eval $(call ONE_RUN_METHOD_RULES,$(e),$(m),$(SEQ_FRACTIONS)))))
+$(foreach e,$(SEQ_EXPS),$(eval $(call ONE_RUN_SUMMARY_RULES,$(e),$(SEQ_METHODS),$($(e)_TITLE))))
 
 # ---- report ----
 # Everything the report shows of one dataset, copied from this scale's results
