@@ -56,6 +56,15 @@ all: $(PB) $(PLUGIN_SO)
 $(B)/obj/%.o: %.c $(HDRS) | $(B)/obj/harness $(B)/obj/models $(B)/obj/datasets
 	$(CC) $(CFLAGS_ALL) -DPB_VERSION='"$(VERSION)"' -c -o $@ $<
 
+# The vectorized elementwise kernels: -O3 so gcc vectorizes their loops (in
+# each per-CPU code path), FMA contraction, no errno from sqrt, no
+# floating-point exception flags (lets gcc if-convert selects for AVX2). Not
+# -ffast-math: NaN and inf keep their IEEE meaning (see harness/vmath.c).
+VEC_CFLAGS := -O3 -ffp-contract=fast -fno-math-errno -fno-trapping-math
+$(B)/obj/harness/vmath.o: CFLAGS_ALL += $(VEC_CFLAGS)
+# Its elementwise loops vectorized, same arithmetic (no contraction).
+$(B)/obj/models/mlp_lrt.o: CFLAGS_ALL += -O3 -fno-math-errno
+
 $(B)/libprunebench.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
@@ -64,7 +73,9 @@ $(PB): $(CLI_SRC) $(B)/libprunebench.a $(HDRS)
 
 # A plugin sees only plugins/prunebench.h and never links against the host.
 $(B)/plugins/%.so: plugins/%.c plugins/prunebench.h | $(B)/plugins
-	$(CC) $(WARN) $(OPT) $(SAN) -Iplugins -fPIC -shared -fvisibility=hidden -o $@ $< -lm
+	$(CC) $(WARN) $(OPT) $(PLUGIN_CFLAGS) $(SAN) -Iplugins -fPIC -shared -fvisibility=hidden -o $@ $< -lm
+# svd's KL is vectorized (see plugins/svd.c and VEC_CFLAGS above).
+$(B)/plugins/svd.so: PLUGIN_CFLAGS := $(VEC_CFLAGS)
 
 $(B)/t/%.t: t/%.c t/tap.h t/testutil.h $(B)/libprunebench.a $(HDRS) | $(B)/t
 	$(CC) $(CFLAGS_ALL) -It -o $@ $< $(B)/libprunebench.a $(LDLIBS_ALL)

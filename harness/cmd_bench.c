@@ -6,6 +6,10 @@
  * FLOP counts per training step of an MLP with W weight entries on B
  * samples: forward 2 W B, backward 4 W B (input and weight gradients), so
  * 6 W B; variational training adds O(n) per step, not counted.
+ *
+ * Options: --plugin-dir DIR; --only SUBSTR runs only the rows whose
+ * "data spec method" contains SUBSTR (e.g. "wine", "svd", "784", "belsley"),
+ * for profiling one case; --repeat K trains K times as many epochs.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -22,6 +26,7 @@
 #include "tabular.h"
 #include "train.h"
 #include "util.h"
+#include "vmath.h"
 
 static double now(void)
 {
@@ -47,6 +52,17 @@ static double gemm_peak(size_t n)
     return best;
 }
 
+/* --only SUBSTR: run just the rows whose "data spec method" contains SUBSTR
+ * ("belsley" for the Belsley rows); NULL runs everything. */
+static const char *only;
+static size_t repeat = 1;  /* --repeat K: K times the epochs, for a longer profile */
+static int wanted(const char *data, const char *spec, const char *method)
+{
+    char key[256];
+    snprintf(key, sizeof key, "%s %s %s", data, spec, method);
+    return !only || strstr(key, only) != NULL;
+}
+
 static size_t weight_count(const pb_mlp *m)
 {
     size_t w = 0;
@@ -59,6 +75,7 @@ static size_t weight_count(const pb_mlp *m)
 static void bench_train(const char *data, const char *spec, pb_family fam, const char *method, size_t batch,
                         size_t epochs, size_t limit, double peak, const char *plugin_dir)
 {
+    if (!wanted(data, spec, method ? method : fam == PB_FAMILY_POINT ? "plain" : "gauss-diag")) return;
     pb_data tr, te;
     pb_scaling sc;
     pb_mlp *m;
@@ -84,6 +101,8 @@ static void bench_train(const char *data, const char *spec, pb_family fam, const
         o.family = PB_FAMILY_METHOD;
         o.training = p.method.training;
     }
+    o.epochs *= repeat;
+    epochs = o.epochs;
     double t0 = now();
     if ((st = pb_train(m, &tr, &o, &fit))) die(st);
     double dt = now() - t0;
@@ -105,6 +124,7 @@ static void bench_train(const char *data, const char *spec, pb_family fam, const
 /* Time the Belsley order on a short Boston base fit (weights only). */
 static void bench_belsley(const char *plugin_dir, const char *options)
 {
+    if (!wanted("boston", "mlp:13-39-1:tanh:mse", "belsley")) return;
     char path[1024];
     snprintf(path, sizeof path, "%s/belsley.so", plugin_dir);
     pb_plugin p;
@@ -129,7 +149,7 @@ static void bench_belsley(const char *plugin_dir, const char *options)
     double *score = pb_calloc(n, sizeof *score);
     if (!mask || !order || !score) die(PB_ERR_NOMEM);
     size_t np = pb_prunable_mask(m, 0, mask);
-    pb_fit_view view = {n, fit.mean, fit.sd, mask, np, fit.prior_mean, fit.prior_sd, m->spec};
+    pb_fit_view view = {n, fit.mean, fit.sd, mask, np, fit.prior_mean, fit.prior_sd, m->spec, 0, NULL, NULL, NULL, NULL, NULL};
     pb_host host;
     pb_host_ctx ctx;
     if ((st = pb_host_init(&host, &ctx, m, &tr, 1))) die(st);
@@ -149,7 +169,7 @@ static void bench_belsley(const char *plugin_dir, const char *options)
 
 int cmd_bench(int argc, char **argv)
 {
-    opt o[] = {O("plugin-dir"), END};
+    opt o[] = {O("plugin-dir"), O("only"), O("repeat"), END};
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
     int nrest;
     if (!rest) die(PB_ERR_NOMEM);
@@ -157,7 +177,10 @@ int cmd_bench(int argc, char **argv)
     if (st) die(st);
     if (nrest) die(pb_error(PB_ERR_ARG, "bench: unexpected argument '%s'", rest[0]));
     const char *dir = get(o, "plugin-dir", "build/plugins");
-    printf("prunebench bench (%s; BLAS core %s, %d thread)\n", pb_version(), pb_blas_corename(), pb_blas_threads());
+    only = get(o, "only", NULL);
+    repeat = get_count(o, "repeat", 1, 1, 1000);
+    printf("prunebench bench (%s; BLAS core %s, %d thread; vmath path %s)\n", pb_version(), pb_blas_corename(),
+           pb_blas_threads(), pb_vmath_path_name(pb_vmath_path()));
     double peak = gemm_peak(1024);
     printf("GEMM peak (dgemm 1024^3, best of 3): %.2f GFLOP/s\n\n", peak);
     printf("training steps (epochs over the 80%% training split; 6 W B FLOP per step):\n");
@@ -173,7 +196,7 @@ int cmd_bench(int argc, char **argv)
     bench_train("fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_POINT, NULL, 100, 1, 10000, peak, dir);
     bench_train("fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_GAUSS_DIAG, NULL, 100, 1, 10000, peak, dir);
     bench_train("fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_METHOD, "svd", 100, 1, 10000, peak, dir);
-    printf("\nBelsley removal order:\n");
+    if (wanted("boston", "mlp:13-39-1:tanh:mse", "belsley")) printf("\nBelsley removal order:\n");
     bench_belsley(dir, "");
     bench_belsley(dir, "batch=10");
     free(rest);

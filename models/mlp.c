@@ -17,6 +17,7 @@
  */
 #include "mlp.h"
 #include "util.h"
+#include "vmath.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -233,6 +234,13 @@ static inline double act_d1(pb_act act, double a, double h)
     }
 }
 
+/* d .*= act'(a) over n entries, vectorized (vmath.h); identity: unchanged. */
+static void act_d1_mul(pb_act act, size_t n, double *d, const double *a, const double *h)
+{
+    if (act == PB_ACT_TANH) pb_vmul_tanh_d1(n, d, h);
+    else if (act == PB_ACT_RELU) pb_vmul_relu_d1(n, d, a);
+}
+
 /* act''(a): tanh'' = -2 h (1 - h^2); relu and identity: 0. */
 static inline double act_d2(pb_act act, double h)
 {
@@ -250,12 +258,9 @@ static void forward(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const doubl
         for (size_t i = 0; i < B; i++) memcpy(a + i * dout, b, dout * sizeof *a);
         pb_gemm(0, 1, B, dout, din, 1.0, in, din, W, din, 1.0, a, dout);
         int last = l + 1 == m->n_layers;
-        for (size_t k = 0; k < B * dout; k++) {
-            double v = a[k];
-            if (last || m->act == PB_ACT_IDENTITY) h[k] = v;
-            else if (m->act == PB_ACT_TANH) h[k] = tanh(v);
-            else h[k] = v > 0 ? v : 0;
-        }
+        if (last || m->act == PB_ACT_IDENTITY) memcpy(h, a, B * dout * sizeof *h);
+        else if (m->act == PB_ACT_TANH) pb_vtanh(B * dout, a, h);
+        else pb_vrelu(B * dout, a, h);
     }
 }
 
@@ -326,8 +331,7 @@ static void backward(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const doub
         /* delta_{l-1} = (delta_l W_l) .* act'(a_{l-1}) */
         double *dprev = ws->delta[l - 1];
         pb_gemm(0, 0, B, din, dout, 1.0, d, dout, w + m->w_off[l], din, 0.0, dprev, din);
-        const double *ap = ws->a[l - 1], *hp = ws->h[l - 1];
-        for (size_t k = 0; k < B * din; k++) dprev[k] *= act_d1(m->act, ap[k], hp[k]);
+        act_d1_mul(m->act, B * din, dprev, ws->a[l - 1], ws->h[l - 1]);
     }
 }
 
