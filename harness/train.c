@@ -1,8 +1,10 @@
 /* train.c -- see train.h. */
 #include "train.h"
+#include "vmath.h"
 #include "util.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,16 +47,33 @@ void pb_prior_update(size_t n, const double *m, const double *s, int fix_mean, d
     *sp = sqrt(v / (double)n);
 }
 
-/* One Adam step on x with gradient g; t counts steps from 1. */
+/* One Adam step on x with gradient g; t counts steps from 1 (vmath.h). */
 static void adam_step(size_t n, double *x, const double *g, double *m1, double *m2, size_t t, double lr)
 {
-    const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
-    double c1 = 1 - pow(b1, (double)t), c2 = 1 - pow(b2, (double)t);
-    for (size_t j = 0; j < n; j++) {
-        m1[j] = b1 * m1[j] + (1 - b1) * g[j];
-        m2[j] = b2 * m2[j] + (1 - b2) * g[j] * g[j];
-        x[j] -= lr * (m1[j] / c1) / (sqrt(m2[j] / c2) + eps);
+    pb_adam_update(n, x, g, m1, m2, lr / (1 - pow(0.9, (double)t)), 1 - pow(0.999, (double)t));
+}
+
+/* The prunable entries widx[0..np) (increasing) as runs of consecutive
+ * parameters, and the parameters between them: segment i covers parameters
+ * [j0, j0 + len), prunable (k0: the run's first index in widx) or not
+ * (k0 = SIZE_MAX). Returns the number of segments (at most 2 np + 1). */
+typedef struct seg { size_t j0, len, k0; } seg;
+static size_t segments(size_t n, const size_t *widx, size_t np, seg *out)
+{
+    size_t ns = 0;
+    for (size_t j = 0, k = 0; j < n;) {
+        size_t len = 0;
+        if (k < np && widx[k] == j) {
+            while (k + len < np && widx[k + len] == j + len) len++;
+            out[ns++] = (seg){j, len, k};
+            k += len;
+        } else {
+            len = (k < np ? widx[k] : n) - j;
+            out[ns++] = (seg){j, len, SIZE_MAX};
+        }
+        j += len;
     }
+    return ns;
 }
 
 /* Step size at global step t of T (linear decay over the second half). */
@@ -115,6 +134,7 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
     if (!mask) return pb_error(PB_ERR_NOMEM, "%s: out of memory", o->label);
     size_t np = pb_model_prunable(m, 0, mask), nt = n + np + 2 * nv;
     size_t *widx = pb_calloc(np, sizeof *widx);
+    seg *sg = pb_calloc(2 * np + 1, sizeof *sg);
     double *theta = pb_calloc(nt, sizeof(double)), *g = pb_calloc(nt, sizeof(double));
     double *m1 = pb_calloc(nt, sizeof(double)), *m2 = pb_calloc(nt, sizeof(double));
     double *sigma2 = pb_calloc(n, sizeof(double)), *w = pb_calloc(n, sizeof(double));
@@ -126,13 +146,14 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
     size_t *perm = pb_calloc(N, sizeof(size_t));
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     pb_model_ws *ws = pb_model_ws_alloc(m, B);
-    if (!widx || !theta || !g || !m1 || !m2 || !sigma2 || !w || !gt || !gs || !eps || !tw || !dkt || !dkr || !Xb ||
+    if (!widx || !sg || !theta || !g || !m1 || !m2 || !sigma2 || !w || !gt || !gs || !eps || !tw || !dkt || !dkr || !Xb ||
         !yb || !perm || !rng || !ws || (nv && (!Z || !dZ || !ez))) {
         st = pb_error(PB_ERR_NOMEM, "%s: out of memory", o->label);
         goto done;
     }
     for (size_t j = 0, k = 0; j < n; j++)
         if (mask[j]) widx[k++] = j;
+    size_t nseg = segments(n, widx, np, sg);
     double *lz = theta + n, *tz = theta + n + np, *lsz = tz + nv;  /* log sigma^2 of weights; group theta, log sigma^2 */
     pb_rng_seed(rng, o->seed);
     pb_model_init(m, theta, rng);
@@ -148,7 +169,8 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
         for (size_t bi = 0, start = 0; start < N; start += B, bi++) {
             size_t b = N - start < B ? N - start : B;
             gather(train, perm, start, b, Xb, yb);
-            for (size_t k = 0; k < np; k++) sigma2[widx[k]] = exp(lz[k]);
+            for (size_t i = 0; i < nseg; i++)  /* sigma^2 = exp(log sigma^2), run by run */
+                if (sg[i].k0 != SIZE_MAX) pb_vexp(sg[i].len, lz + sg[i].k0, sigma2 + sg[i].j0);
             for (size_t i = 0; i < b * nv; i++) {  /* z = theta_z + sigma_z eps, eps per sample */
                 size_t k = i % nv;
                 ez[i] = gsl_ran_gaussian_ziggurat(rng, 1.0);
@@ -180,7 +202,8 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
                 goto done;
             }
             epoch_nll += loss;
-            for (size_t k = 0; k < np; k++) tw[k] = theta[widx[k]];
+            for (size_t i = 0; i < nseg; i++)
+                if (sg[i].k0 != SIZE_MAX) memcpy(tw + sg[i].k0, theta + sg[i].j0, sg[i].len * sizeof *tw);
             kl = tr->kl(o->training_state, np, tw, lz, dkt, dkr);
             if (nv) kl += tr->kl(o->training_state, nv, tz, lsz, dkt + np, dkr + np);
             if (!isfinite(kl)) {
@@ -190,12 +213,6 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
             double frac = ((double)(epoch - 1) + (double)bi / (double)nb) / (double)o->epochs;
             beta_kl = tr->kl_weight ? tr->kl_weight(o->training_state, frac) : 1.0;
             double scale = beta / (double)b, kscale = beta_kl / (double)N;
-            for (size_t j = 0; j < n; j++) g[j] = scale * gt[j];
-            for (size_t k = 0; k < np; k++) {
-                size_t j = widx[k];
-                g[j] += kscale * dkt[k];
-                g[n + k] = scale * gs[j] * sigma2[j] + kscale * dkr[k];  /* d/dlog s2 = s2 d/ds2 */
-            }
             for (size_t k = 0; k < nv; k++) {
                 /* dz/dtheta_z = 1, dz/dlog sigma_z^2 = sigma_z eps / 2, summed over the samples */
                 double a = 0, c = 0, sz = exp(0.5 * lsz[k]);
@@ -204,7 +221,22 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
                 g[n + np + nv + k] = scale * c * 0.5 * sz + kscale * dkr[np + k];
             }
             t++;
-            adam_step(nt, theta, g, m1, m2, t, step_size(o, t, T));
+            /* Adam, each gradient assembled in the same pass (vmath.h):
+             *   other parameters: g = scale gt
+             *   prunable:         g = scale gt + kscale dkt
+             *   log sigma^2:      g = scale gs .* sigma^2 + kscale dkr   (d/dlog s2 = s2 d/ds2) */
+            double lr_c = step_size(o, t, T) / (1 - pow(0.9, (double)t)), c2 = 1 - pow(0.999, (double)t);
+            for (size_t i = 0; i < nseg; i++) {
+                size_t j0 = sg[i].j0, len = sg[i].len, k0 = sg[i].k0;
+                if (k0 == SIZE_MAX) {
+                    pb_adam_update_lin(len, theta + j0, m1 + j0, m2 + j0, lr_c, c2, scale, gt + j0, NULL, 0, NULL);
+                    continue;
+                }
+                pb_adam_update_lin(len, theta + j0, m1 + j0, m2 + j0, lr_c, c2, scale, gt + j0, NULL, kscale, dkt + k0);
+                pb_adam_update_lin(len, lz + k0, m1 + n + k0, m2 + n + k0, lr_c, c2, scale, gs + j0, sigma2 + j0, kscale,
+                                   dkr + k0);
+            }
+            if (nv) pb_adam_update(2 * nv, tz, g + n + np, m1 + n + np, m2 + n + np, lr_c, c2);
         }
         obj = (epoch_nll + beta_kl * kl - (learn_beta ? 0.5 * (double)N * log(beta) : 0)) / (double)N;
         if (learn_beta) {
@@ -246,7 +278,7 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
              tr->family, o->epochs, B, o->lr, o->lr_decay ? "linear-second-half" : "none", tr->init_log_sigma2, lrt, nv,
              m->head != PB_HEAD_MSE ? "none" : learn_beta ? "empirical-bayes" : "fixed1");
 done:
-    free(mask); free(widx); free(theta); free(g); free(m1); free(m2); free(sigma2); free(w); free(gt); free(gs);
+    free(mask); free(widx); free(sg); free(theta); free(g); free(m1); free(m2); free(sigma2); free(w); free(gt); free(gs);
     free(eps); free(tw); free(dkt); free(dkr); free(Z); free(dZ); free(ez); free(Xb); free(yb); free(perm);
     gsl_rng_free(rng);
     pb_model_ws_free(ws);
@@ -307,8 +339,8 @@ int pb_train_model(const pb_model *m, const pb_data *train, const pb_train_opts 
             gather(train, perm, start, b, Xb, yb);
             double loss;
             if (var) {
+                pb_vexp(n, theta + n, s);
                 for (size_t j = 0; j < n; j++) {
-                    s[j] = exp(theta[n + j]);
                     eps[j] = gsl_ran_gaussian_ziggurat(rng, 1.0);
                     w[j] = theta[j] + s[j] * eps[j];
                 }
@@ -338,7 +370,7 @@ int pb_train_model(const pb_model *m, const pb_data *train, const pb_train_opts 
             t++;
             adam_step(np, theta, g, m1, m2, t, step_size(o, t, o->epochs * ((N + B - 1) / B)));
             if (var) {
-                for (size_t j = 0; j < n; j++) s[j] = exp(theta[n + j]);
+                pb_vexp(n, theta + n, s);
                 pb_prior_update(n, theta, s, o->fix_prior_mean, &mu, &sp);
             }
         }
