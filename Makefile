@@ -72,10 +72,10 @@ $(PB): $(CLI_SRC) $(B)/libprunebench.a $(HDRS)
 	$(CC) $(CFLAGS_ALL) -DPB_VERSION='"$(VERSION)"' -o $@ $(CLI_SRC) $(B)/libprunebench.a $(LDLIBS_ALL)
 
 # A plugin sees only plugins/prunebench.h and never links against the host.
-$(B)/plugins/%.so: plugins/%.c plugins/prunebench.h | $(B)/plugins
+$(B)/plugins/%.so: plugins/%.c $(wildcard plugins/*.h) | $(B)/plugins
 	$(CC) $(WARN) $(OPT) $(PLUGIN_CFLAGS) $(SAN) -Iplugins -fPIC -shared -fvisibility=hidden -o $@ $< -lm
-# svd's KL is vectorized (see plugins/svd.c and VEC_CFLAGS above).
-$(B)/plugins/svd.so: PLUGIN_CFLAGS := $(VEC_CFLAGS)
+# The log-uniform KL of svd and groupvd is vectorized (plugins/log_uniform.h, VEC_CFLAGS above).
+$(B)/plugins/svd.so $(B)/plugins/groupvd.so: PLUGIN_CFLAGS := $(VEC_CFLAGS)
 
 $(B)/t/%.t: t/%.c t/tap.h t/testutil.h $(B)/libprunebench.a $(HDRS) | $(B)/t
 	$(CC) $(CFLAGS_ALL) -It -o $@ $< $(B)/libprunebench.a $(LDLIBS_ALL)
