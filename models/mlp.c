@@ -255,7 +255,7 @@ static void forward(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const doubl
         const double *in = l ? ws->h[l - 1] : X;
         double *a = ws->a[l], *h = ws->h[l];
         const double *W = w + m->w_off[l], *b = w + m->b_off[l];
-        for (size_t i = 0; i < B; i++) memcpy(a + i * dout, b, dout * sizeof *a);
+        pb_vset_rows(B, dout, b, a);
         pb_gemm(0, 1, B, dout, din, 1.0, in, din, W, din, 1.0, a, dout);
         int last = l + 1 == m->n_layers;
         if (last || m->act == PB_ACT_IDENTITY) memcpy(h, a, B * dout * sizeof *h);
@@ -270,32 +270,38 @@ int pb_head_loss(pb_head head, double noise_precision, size_t C, const double *z
                  double *loss, double *dz, double *p)
 {
     double sum = 0;
-    for (size_t i = 0; i < B; i++) {
-        const double *zi = z + i * C;
-        double *di = dz + i * C;
-        if (head == PB_HEAD_CE) {
+    if (head == PB_HEAD_CE) {
+        /* softmax by rows: e = exp(z - max_c z) for the whole block at once (vmath),
+         * p = e / sum_c e, loss = log sum_c e + max - z_true, dz = p - onehot */
+        for (size_t i = 0; i < B; i++) {
             double y_i = y[i];
             if (!(y_i >= 0 && y_i < (double)C) || y_i != floor(y_i))
                 return pb_error(PB_ERR_ARG, "class label %g out of range 0..%zu", y_i, C - 1);
-            size_t c_true = (size_t)y_i;
+            const double *zi = z + i * C;
             double mx = zi[0];
             for (size_t c = 1; c < C; c++) if (zi[c] > mx) mx = zi[c];
-            double se = 0;
-            for (size_t c = 0; c < C; c++) se += exp(zi[c] - mx);
-            double lse = mx + log(se);
-            sum += lse - zi[c_true];
+            for (size_t c = 0; c < C; c++) dz[i * C + c] = zi[c] - mx;
+            sum -= dz[i * C + (size_t)y_i];
+        }
+        pb_vexp(B * C, dz, dz);
+        for (size_t i = 0; i < B; i++) {
+            double *di = dz + i * C, se = 0;
+            for (size_t c = 0; c < C; c++) se += di[c];
+            sum += log(se);
+            double inv = 1 / se;
             for (size_t c = 0; c < C; c++) {
-                double pc = exp(zi[c] - lse);
+                double pc = di[c] * inv;
                 if (p) p[i * C + c] = pc;
-                di[c] = pc - (c == c_true);
-            }
-        } else {
-            for (size_t c = 0; c < C; c++) {
-                double r = zi[c] - y[i * C + c];
-                sum += 0.5 * noise_precision * r * r;
-                di[c] = noise_precision * r;
+                di[c] = pc - (c == (size_t)y[i]);
             }
         }
+    } else {
+        for (size_t i = 0; i < B; i++)
+            for (size_t c = 0; c < C; c++) {
+                double r = z[i * C + c] - y[i * C + c];
+                sum += 0.5 * noise_precision * r * r;
+                dz[i * C + c] = noise_precision * r;
+            }
     }
     *loss += sum;
     return PB_OK;
@@ -325,8 +331,7 @@ static void backward(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const doub
         const double *d = ws->delta[l];
         pb_gemm(1, 0, dout, din, B, 1.0, d, dout, in, din, 1.0, grad + m->w_off[l], din);
         double *gb = grad + m->b_off[l];
-        for (size_t i = 0; i < B; i++)
-            for (size_t j = 0; j < dout; j++) gb[j] += d[i * dout + j];
+        pb_vsum_rows(B, dout, d, gb);
         if (l == 0) break;
         /* delta_{l-1} = (delta_l W_l) .* act'(a_{l-1}) */
         double *dprev = ws->delta[l - 1];
