@@ -3,9 +3,15 @@
  * GEMM peak (one thread, as cells run). Nothing here is asserted; the
  * numbers are printed for comparison between builds and machines.
  *
- * FLOP counts per training step of an MLP with W weight entries on B
- * samples: forward 2 W B, backward 4 W B (input and weight gradients), so
- * 6 W B; variational training adds O(n) per step, not counted.
+ * FLOP counts per training step on B samples: 3 F B, with F the FLOPs of
+ * the matrix products of one sample's forward pass (the backward pass costs
+ * twice the forward: input and weight gradients). MLP with W weight entries:
+ * F = 2 W. LSTM (T steps, d inputs, H units, G = 4 gate blocks, C outputs):
+ * F = 2 (T G H d + (T - 1) G H H + C H) (h_0 = 0). Elementwise work
+ * (activations, variational sampling, KL, Adam) is not counted.
+ * The compressed LSTM: inference on sequences with the pb_rnn_compact network
+ * built from a fixed pruning pattern (below), against the same code on the
+ * unpruned network.
  *
  * Options: --plugin-dir DIR; --only SUBSTR runs only the rows whose
  * "data spec method" contains SUBSTR (e.g. "wine", "svd", "784", "belsley"),
@@ -23,6 +29,8 @@
 #include "cli.h"
 #include "host.h"
 #include "mlp.h"
+#include "model.h"
+#include "rnn.h"
 #include "tabular.h"
 #include "train.h"
 #include "util.h"
@@ -63,11 +71,17 @@ static int wanted(const char *data, const char *spec, const char *method)
     return !only || strstr(key, only) != NULL;
 }
 
-static size_t weight_count(const pb_mlp *m)
+/* F: FLOPs of the matrix products of one sample's forward pass (see above). */
+static double forward_flops(const pb_model *m)
 {
-    size_t w = 0;
-    for (size_t l = 0; l < m->n_layers; l++) w += m->dims[l] * m->dims[l + 1];
-    return w;
+    if (m->mlp) {
+        double w = 0;
+        for (size_t l = 0; l < m->mlp->n_layers; l++) w += (double)(m->mlp->dims[l] * m->mlp->dims[l + 1]);
+        return 2 * w;
+    }
+    const pb_rnn *r = m->rnn;
+    double G = (double)r->G, H = (double)r->H, T = (double)r->T;
+    return 2 * (T * G * H * (double)r->d + (T - 1) * G * H * H + (double)(r->C * r->H));
 }
 
 /* Time `epochs` epochs of training on the first `limit` rows (0: all) of the
@@ -78,12 +92,12 @@ static void bench_train(const char *data, const char *spec, pb_family fam, const
     if (!wanted(data, spec, method ? method : fam == PB_FAMILY_POINT ? "plain" : "gauss-diag")) return;
     pb_data tr, te;
     pb_scaling sc;
-    pb_mlp *m;
+    pb_model *m;
     int st;
     if ((st = pb_dataset_open(data, "datasets", 1, 0.2, 1, &tr, &te, &sc))) die(st);
     size_t n_all = tr.n;
     if (limit && limit < tr.n) tr.n = limit;
-    if ((st = pb_mlp_parse(spec, &m))) die(st);
+    if ((st = pb_model_parse(spec, &m))) die(st);
     pb_fit fit;
     if ((st = pb_fit_alloc(&fit, m->n_params))) die(st);
     pb_train_opts o;
@@ -95,7 +109,7 @@ static void bench_train(const char *data, const char *spec, pb_family fam, const
         snprintf(path, sizeof path, "%s/%s.so", plugin_dir, method);
         if ((st = pb_plugin_open(path, &p)) || !p.method.training) {
             printf("%-9s %-22s %-10s skipped (%s)\n", data, spec, method, st ? pb_last_error() : "no training facet");
-            pb_fit_free(&fit); pb_mlp_free(m); pb_data_free(&tr); pb_data_free(&te); pb_scaling_free(&sc);
+            pb_fit_free(&fit); pb_model_free(m); pb_data_free(&tr); pb_data_free(&te); pb_scaling_free(&sc);
             return;
         }
         o.family = PB_FAMILY_METHOD;
@@ -104,21 +118,80 @@ static void bench_train(const char *data, const char *spec, pb_family fam, const
     o.epochs *= repeat;
     epochs = o.epochs;
     double t0 = now();
-    if ((st = pb_train(m, &tr, &o, &fit))) die(st);
+    if ((st = pb_train_model(m, &tr, &o, &fit))) die(st);
     double dt = now() - t0;
     size_t B = batch && batch < tr.n ? batch : tr.n;
     size_t steps = epochs * ((tr.n + B - 1) / B);
     double samples = (double)epochs * (double)tr.n;
-    double gflops = 6.0 * (double)weight_count(m) * samples / dt / 1e9;
-    printf("%-9s %-22s %-10s B=%-4zu %9.0f steps/s %8.1f us/step %11.0f samples/s %6.2f GFLOP/s %5.1f%% of peak\n",
+    double gflops = 3.0 * forward_flops(m) * samples / dt / 1e9;
+    printf("%-17s %-23s %-10s B=%-4zu %9.0f steps/s %8.1f us/step %11.0f samples/s %6.2f GFLOP/s %5.1f%% of peak\n",
            data, spec, method ? method : fam == PB_FAMILY_POINT ? "plain" : "gauss-diag", B, (double)steps / dt, 1e6 * dt / (double)steps,
            samples / dt, gflops, 100 * gflops / peak);
     if (method) pb_plugin_close(&p);
     tr.n = n_all;
     pb_fit_free(&fit);
-    pb_mlp_free(m);
+    pb_model_free(m);
     pb_data_free(&tr); pb_data_free(&te);
     pb_scaling_free(&sc);
+}
+
+/* Inference of the compact LSTM (models/rnn.h) against the same code on the
+ * unpruned network, on the first 2000 test sequences of sequential
+ * Fashion-MNIST. Pruning pattern (fixed, deterministic, the kind group
+ * sparsification gives): of 128 hidden units keep 32; of their gates keep
+ * input dependence for i, f, o on the first 16 kept units and for g on all 32
+ * (the others constant); of 28 inputs keep 14; every other weight 0. */
+static void bench_compact(void)
+{
+    const char *spec = "lstm:28x28-128-10";
+    if (!wanted("seq-fashion-mnist", spec, "compact")) return;
+    pb_data tr, te;
+    pb_scaling sc;
+    pb_rnn *m;
+    int st;
+    if ((st = pb_dataset_open("seq-fashion-mnist", "datasets", 1, 0.2, 1, &tr, &te, &sc))) die(st);
+    if ((st = pb_rnn_parse(spec, &m))) die(st);
+    size_t n = m->n_params, H = m->H, d = m->d, N = te.n < 2000 ? te.n : 2000;
+    double *w = pb_calloc(n, sizeof *w), *wp = pb_calloc(n, sizeof *wp), *out = pb_calloc(N * m->C, sizeof *out);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!w || !wp || !out || !r) die(PB_ERR_NOMEM);
+    gsl_rng_set(r, 1);
+    pb_rnn_init(m, w, r);
+    memcpy(wp, w, n * sizeof *w);
+    for (size_t q = 0; q < 4; q++)
+        for (size_t u = 0; u < H; u++) {
+            int unit = u < 32, dep = unit && (q == 2 || u < 16);
+            for (size_t j = 0; j < d; j++)
+                if (!dep || j >= 14) wp[m->off_wx + (q * H + u) * d + j] = 0;
+            for (size_t k = 0; k < H; k++)
+                if (!dep || k >= 32) wp[m->off_wh + (q * H + u) * H + k] = 0;
+        }
+    for (size_t c = 0; c < m->C; c++)
+        for (size_t k = 32; k < H; k++) wp[m->off_wout + c * H + k] = 0;
+    pb_rnn_compact *full, *cp;
+    pb_rnn_structure sf, s;
+    if ((st = pb_rnn_compact_build(m, w, &full)) || (st = pb_rnn_compact_build(m, wp, &cp)) ||
+        (st = pb_rnn_compact_structure(full, &sf)) || (st = pb_rnn_compact_structure(cp, &s)))
+        die(st);
+    double tf = HUGE_VAL, tc = HUGE_VAL;
+    for (int k = 0; k < 3; k++) {
+        double t0 = now();
+        if ((st = pb_rnn_compact_predict(full, te.X, N, out))) die(st);
+        double t1 = now();
+        if ((st = pb_rnn_compact_predict(cp, te.X, N, out))) die(st);
+        double t2 = now();
+        tf = fmin(tf, t1 - t0), tc = fmin(tc, t2 - t1);
+    }
+    printf("seq-fashion-mnist %s compact: hidden %zu/%zu, non-constant gates %zu/%zu, inputs %zu/%zu: "
+           "%.0f vs %.0f sequences/s, %.2fx faster for %.2fx fewer FLOPs\n", spec, s.hidden_kept, s.hidden,
+           s.gates_nonconst, s.gates, s.inputs_kept, s.inputs, (double)N / tf, (double)N / tc, tf / tc,
+           sf.flops_compact / s.flops_compact);
+    pb_rnn_compact_free(full);
+    pb_rnn_compact_free(cp);
+    gsl_rng_free(r);
+    free(w), free(wp), free(out);
+    pb_rnn_free(m);
+    pb_data_free(&tr), pb_data_free(&te), pb_scaling_free(&sc);
 }
 
 /* Time the Belsley order on a short Boston base fit (weights only). */
@@ -183,7 +256,7 @@ int cmd_bench(int argc, char **argv)
            pb_blas_threads(), pb_vmath_path_name(pb_vmath_path()));
     double peak = gemm_peak(1024);
     printf("GEMM peak (dgemm 1024^3, best of 3): %.2f GFLOP/s\n\n", peak);
-    printf("training steps (epochs over the 80%% training split; 6 W B FLOP per step):\n");
+    printf("training steps (epochs over the training split; 3 F B FLOP per step, F = forward matrix products):\n");
     bench_train("wine", "mlp:13-13-3:tanh", PB_FAMILY_POINT, NULL, 0, 2000, 0, peak, dir);
     bench_train("wine", "mlp:13-13-3:tanh", PB_FAMILY_GAUSS_DIAG, NULL, 0, 2000, 0, peak, dir);
     bench_train("wine", "mlp:13-13-3:tanh", PB_FAMILY_GAUSS_DIAG, NULL, 32, 500, 0, peak, dir);
@@ -196,6 +269,13 @@ int cmd_bench(int argc, char **argv)
     bench_train("fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_POINT, NULL, 100, 1, 10000, peak, dir);
     bench_train("fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_GAUSS_DIAG, NULL, 100, 1, 10000, peak, dir);
     bench_train("fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_METHOD, "svd", 100, 1, 10000, peak, dir);
+    /* LSTM-128 on sequential Fashion-MNIST, batch 128, on the first 2560 training sequences (20 steps) */
+    bench_train("seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_POINT, NULL, 128, 1, 2560, peak, dir);
+    bench_train("seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_METHOD, "svd", 128, 1, 2560, peak, dir);
+    bench_train("seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_METHOD, "groupvd", 128, 1, 2560, peak, dir);
+    bench_train("fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_METHOD, "groupvd", 100, 1, 10000, peak, dir);
+    if (wanted("seq-fashion-mnist", "lstm:28x28-128-10", "compact")) printf("\ncompressed LSTM inference:\n");
+    bench_compact();
     if (wanted("boston", "mlp:13-39-1:tanh:mse", "belsley")) printf("\nBelsley removal order:\n");
     bench_belsley(dir, "");
     bench_belsley(dir, "batch=10");
