@@ -57,15 +57,7 @@ void pb_cell_close(pb_cell *c)
 
 size_t pb_prunable_mask(const pb_mlp *m, int include_biases, unsigned char *mask)
 {
-    size_t count = 0;
-    memset(mask, 0, m->n_params);
-    for (size_t t = 0; t < m->n_tensors; t++) {
-        const pb_tensor *T = &m->tensors[t];
-        if (T->is_bias && !include_biases) continue;
-        for (size_t k = 0; k < T->rows * T->cols; k++) mask[T->offset + k] = 1;
-        count += T->rows * T->cols;
-    }
-    return count;
+    return pb_tensor_mask(m->tensors, m->n_tensors, m->n_params, include_biases, mask);
 }
 
 int pb_fit_view_of(const pb_fit *f, const pb_model *m, const unsigned char *mask, size_t n_prunable, pb_fit_view *view)

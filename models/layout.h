@@ -14,6 +14,8 @@
 #define PB_LAYOUT_H
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 typedef enum pb_head { PB_HEAD_CE, PB_HEAD_MSE } pb_head;
 
@@ -38,5 +40,28 @@ typedef struct pb_group {
     size_t *members;        /* indices into the parameter buffer */
     int variable;           /* 1: carries a group variable (see above) */
 } pb_group;
+
+/* mask[j] = 1 for the entries of every non-bias tensor (and of the biases
+ * when include_biases), 0 elsewhere (mask has n_params bytes); returns the count. */
+static inline size_t pb_tensor_mask(const pb_tensor *t, size_t n_tensors, size_t n_params, int include_biases,
+                                    unsigned char *mask)
+{
+    size_t count = 0;
+    memset(mask, 0, n_params);
+    for (size_t k = 0; k < n_tensors; k++) {
+        if (t[k].is_bias && !include_biases) continue;
+        memset(mask + t[k].offset, 1, t[k].rows * t[k].cols);
+        count += t[k].rows * t[k].cols;
+    }
+    return count;
+}
+
+/* Free a group table and its member lists (groups may be NULL). */
+static inline void pb_groups_free(pb_group *groups, size_t n_groups)
+{
+    if (groups)
+        for (size_t g = 0; g < n_groups; g++) free(groups[g].members);
+    free(groups);
+}
 
 #endif

@@ -85,15 +85,7 @@ void pb_model_set_noise_precision(pb_model *m, double beta)
 
 size_t pb_model_prunable(const pb_model *m, int include_biases, unsigned char *mask)
 {
-    size_t count = 0;
-    memset(mask, 0, m->n_params);
-    for (size_t t = 0; t < m->n_tensors; t++) {
-        const pb_tensor *T = &m->tensors[t];
-        if (T->is_bias && !include_biases) continue;
-        memset(mask + T->offset, 1, T->rows * T->cols);
-        count += T->rows * T->cols;
-    }
-    return count;
+    return pb_tensor_mask(m->tensors, m->n_tensors, m->n_params, include_biases, mask);
 }
 
 pb_model_ws *pb_model_ws_alloc(const pb_model *m, size_t batch)

@@ -196,9 +196,7 @@ nomem:
 void pb_rnn_free(pb_rnn *m)
 {
     if (!m) return;
-    if (m->groups)
-        for (size_t g = 0; g < m->n_groups; g++) free(m->groups[g].members);
-    free(m->groups);
+    pb_groups_free(m->groups, m->n_groups);
     free(m->tensors);
     free(m);
 }
