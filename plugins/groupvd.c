@@ -30,15 +30,7 @@ static int groupvd_relevance(const pb_host *host, const pb_fit_view *fit, double
                               "with --method groupvd");
         return 1;
     }
-    for (size_t j = 0; j < fit->n_params; j++) {
-        if (!fit->prunable[j]) { score[j] = 0; continue; }
-        if (!(fit->sd[j] > 0)) {
-            host->fail(host->ctx, "parameter %zu has posterior sd %g: was this fit trained with --method groupvd?", j,
-                       fit->sd[j]);
-            return 1;
-        }
-        score[j] = pb_lu_relevance(fit->mean[j], fit->sd[j]);
-    }
+    if (pb_lu_weight_relevance(host, fit, score, "groupvd")) return 1;
     for (size_t k = 0; k < fit->n_groups; k++) {
         if (!(fit->group_sd[k] > 0)) {
             host->fail(host->ctx, "group variable %zu (%s) has posterior sd %g", k, fit->group_kind[k], fit->group_sd[k]);

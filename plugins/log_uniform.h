@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "prunebench.h"
 
 static const double lu_K1 = 0.63576, lu_K2 = 1.87320, lu_K3 = 1.48695;
 static const double lu_LA_MIN = -8, lu_LA_MAX = 8, lu_THETA_EPS = 1e-8;
@@ -172,6 +173,28 @@ static double pb_lu_kl_weight(void *state, double t)
 static inline double pb_lu_relevance(double theta, double sigma)
 {
     return log(theta * theta + lu_THETA_EPS) - 2 * log(sigma);
+}
+
+/* score[j] = -log alpha of every prunable weight of the fit (0 elsewhere);
+ * fails, through host->fail naming the method, on a weight without a
+ * positive posterior sd. Returns 0 or 1 (the relevance hook's status). */
+static inline int pb_lu_weight_relevance(const pb_host *host, const pb_fit_view *fit, double *score, const char *method)
+{
+    if (!fit->sd) {
+        host->fail(host->ctx, "needs a fit trained with this method's family (posterior sd); this one is a point "
+                              "estimate: train with --method %s", method);
+        return 1;
+    }
+    for (size_t j = 0; j < fit->n_params; j++) {
+        if (!fit->prunable[j]) { score[j] = 0; continue; }
+        if (!(fit->sd[j] > 0)) {
+            host->fail(host->ctx, "parameter %zu has posterior sd %g: was this fit trained with --method %s?", j,
+                       fit->sd[j], method);
+            return 1;
+        }
+        score[j] = pb_lu_relevance(fit->mean[j], fit->sd[j]);
+    }
+    return 0;
 }
 
 #endif

@@ -27,20 +27,7 @@
 static int svd_relevance(const pb_host *host, const pb_fit_view *fit, double *score, void *state)
 {
     (void)state;
-    if (!fit->sd) {
-        host->fail(host->ctx, "needs a fit trained with this method's family (posterior sd); this one is a point estimate");
-        return 1;
-    }
-    for (size_t j = 0; j < fit->n_params; j++) {
-        if (!fit->prunable[j]) { score[j] = 0; continue; }
-        if (!(fit->sd[j] > 0)) {
-            host->fail(host->ctx, "parameter %zu has posterior sd %g: was this fit trained with --method svd?", j, fit->sd[j]);
-            return 1;
-        }
-        /* -log alpha = log theta^2 - log sigma^2 (unclipped, for the order) */
-        score[j] = pb_lu_relevance(fit->mean[j], fit->sd[j]);
-    }
-    return 0;
+    return pb_lu_weight_relevance(host, fit, score, "svd");
 }
 
 static const pb_training svd_training = {
