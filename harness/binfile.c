@@ -115,6 +115,13 @@ static int read_all(const char *path, const char *kind, unsigned char **data, si
 int pb_binfile_read(const char *path, const unsigned char magic[8], uint32_t version, const char *kind,
                     unsigned char **data, pb_reader *payload)
 {
+    uint32_t v;
+    return pb_binfile_read_versions(path, magic, version, version, kind, data, payload, &v);
+}
+
+int pb_binfile_read_versions(const char *path, const unsigned char magic[8], uint32_t vmin, uint32_t vmax,
+                             const char *kind, unsigned char **data, pb_reader *payload, uint32_t *version)
+{
     size_t len;
     memset(payload, 0, sizeof *payload);
     int st = read_all(path, kind, data, &len);
@@ -133,8 +140,10 @@ int pb_binfile_read(const char *path, const unsigned char magic[8], uint32_t ver
     memcpy(&sum, d + len - 8, 8);
     if (mark != ORDER_MARK)
         st = pb_error(PB_ERR_FORMAT, "%s: %s written on a machine of another byte order", path, kind);
-    else if (v != version)
-        st = pb_error(PB_ERR_FORMAT, "%s: %s version %u, this build reads version %u", path, kind, v, version);
+    else if (v < vmin || v > vmax) {
+        if (vmin == vmax) st = pb_error(PB_ERR_FORMAT, "%s: %s version %u, this build reads version %u", path, kind, v, vmax);
+        else st = pb_error(PB_ERR_FORMAT, "%s: %s version %u, this build reads versions %u to %u", path, kind, v, vmin, vmax);
+    }
     else if (plen > room)
         st = pb_error(PB_ERR_FORMAT, "%s: truncated %s (%zu bytes, the header says %llu)", path, kind, len,
                       (unsigned long long)(plen + HEAD_LEN + 8));
@@ -146,6 +155,7 @@ int pb_binfile_read(const char *path, const unsigned char magic[8], uint32_t ver
     if (st) goto fail;
     payload->p = d + HEAD_LEN;
     payload->len = (size_t)plen;
+    *version = v;
     return PB_OK;
 fail:
     free(*data);

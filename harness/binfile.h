@@ -38,5 +38,8 @@ int pb_binfile_write(const char *path, const unsigned char magic[8], uint32_t ve
  * payload reads exactly the payload bytes. */
 int pb_binfile_read(const char *path, const unsigned char magic[8], uint32_t version, const char *kind,
                     unsigned char **data, pb_reader *payload);
+/* The same accepting any version in [vmin, vmax], which goes to *version. */
+int pb_binfile_read_versions(const char *path, const unsigned char magic[8], uint32_t vmin, uint32_t vmax,
+                             const char *kind, unsigned char **data, pb_reader *payload, uint32_t *version);
 
 #endif

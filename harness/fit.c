@@ -84,7 +84,8 @@ int pb_fit_load(const char *path, pb_fit *fit)
     memset(fit, 0, sizeof *fit);
     unsigned char *data;
     pb_reader r;
-    int st = pb_binfile_read(path, MAGIC, PB_FIT_VERSION, "fit file", &data, &r);
+    uint32_t version;
+    int st = pb_binfile_read_versions(path, MAGIC, 2, PB_FIT_VERSION, "fit file", &data, &r, &version);
     if (st) return st;
     pb_reader_str(&r, fit->model, sizeof fit->model);
     pb_reader_str(&r, fit->dataset, sizeof fit->dataset);
@@ -100,7 +101,7 @@ int pb_fit_load(const char *path, pb_fit *fit)
     fit->noise_precision = pb_reader_f64(&r);
     fit->final_objective = pb_reader_f64(&r);
     pb_reader_str(&r, fit->settings, sizeof fit->settings);
-    uint64_t ng = pb_reader_u64(&r);
+    uint64_t ng = version >= 3 ? pb_reader_u64(&r) : 0;  /* version 2: no group variables */
     if (r.bad || n == 0 || ng > n || (r.len - r.pos) % 16 != 0 || (r.len - r.pos) / 16 != n + ng) {
         st = pb_error(PB_ERR_FORMAT, "%s: fit file payload is inconsistent", path);
         goto done;

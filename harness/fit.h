@@ -6,7 +6,8 @@
  *   u64 payload length, payload, u64 FNV-1a checksum of everything before it.
  * Payload: strings as u32 length + bytes; numbers as u64 / f64; then the
  * arrays mean[n] and sd[n], then u64 n_groups and group_mean[n_groups],
- * group_sd[n_groups] (version 3). A file with another magic, version, order mark,
+ * group_sd[n_groups] (version 3). Version 2 files (no group variables) are
+ * still read. A file with another magic, version, order mark,
  * length or checksum is rejected with a message that says which.
  */
 #ifndef PB_FIT_H

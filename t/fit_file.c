@@ -71,7 +71,7 @@ static size_t count_tmp_files(void)
 
 int main(void)
 {
-    plan(37);
+    plan(39);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     char path[512], bad[512];
     snprintf(path, sizeof path, "%s/a.fit", dir);
@@ -206,6 +206,36 @@ int main(void)
     spit(bad, big, len);
     ok(rejected(bad, "version", NULL), "version %u with a valid checksum: 'version'", v2);
     free(big);
+
+    /* a version-2 file (before group variables: no n_groups field, no group arrays) still loads */
+    {
+        size_t pre = want_plen - 8 - 2 * n * 8 - 2 * 3 * 8, plen2 = pre + 2 * n * 8, len2 = HEAD + plen2 + 8;
+        unsigned char *old = malloc(len2);
+        TAP_REQUIRE(old != NULL);
+        memcpy(old, data, HEAD + pre);
+        memcpy(old + HEAD + pre, data + HEAD + pre + 8, 2 * n * 8);
+        uint32_t two = 2;
+        uint64_t pl = plen2;
+        memcpy(old + OFF_VERSION, &two, 4);
+        memcpy(old + OFF_PLEN, &pl, 8);
+        uint64_t sum2 = pb_fnv1a(PB_FNV_OFFSET, old, len2 - 8);
+        memcpy(old + len2 - 8, &sum2, 8);
+        spit(bad, old, len2);
+        pb_fit g2;
+        int st2 = pb_fit_load(bad, &g2);
+        if (st2) diag("%s", pb_last_error());
+        ok(st2 == 0 && g2.n == n && g2.n_groups == 0 && !memcmp(g2.mean, f.mean, n * sizeof(double)) &&
+               !strcmp(g2.settings, f.settings),
+           "a version-2 fit file loads: same means and settings, no group variables");
+        if (!st2) pb_fit_free(&g2);
+        two = 1;
+        memcpy(old + OFF_VERSION, &two, 4);
+        sum2 = pb_fnv1a(PB_FNV_OFFSET, old, len2 - 8);
+        memcpy(old + len2 - 8, &sum2, 8);
+        spit(bad, old, len2);
+        ok(rejected(bad, "versions 2 to", NULL), "version 1: 'this build reads versions 2 to %u'", PB_FIT_VERSION);
+        free(old);
+    }
 
     /* byte order mark of the other endianness */
     memcpy(big = malloc(len), data, len);
