@@ -130,7 +130,14 @@ static int cmd_train(int argc, char **argv)
     pb_model *m;
     if ((st = pb_model_parse(spec, &m))) die(st);
     uint64_t data_seed = pb_seed("split", data, "", "", repeat, "split");
-    uint64_t init_seed = pb_seed(experiment, data, spec, method ? method : "base-fit", repeat, "init");
+    /* the stream is named by the method's name (the plugin file's base name), however the plugin was given */
+    char method_id[256] = "base-fit";
+    if (method) {
+        const char *base = strrchr(method, '/') ? strrchr(method, '/') + 1 : method;
+        size_t bl = strlen(base);
+        snprintf(method_id, sizeof method_id, "%.*s", (int)(bl > 3 && !strcmp(base + bl - 3, ".so") ? bl - 3 : bl), base);
+    }
+    uint64_t init_seed = pb_seed(experiment, data, spec, method_id, repeat, "init");
     pb_data train, test;
     pb_scaling sc;
     if ((st = pb_dataset_open(data, dir, data_seed, test_fraction, 1, &train, &test, &sc))) die(st);

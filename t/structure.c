@@ -112,7 +112,7 @@ static double score_at(const char *file, size_t k)
 
 int main(void)
 {
-    plan(14);
+    plan(15);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     /* 4x4 images, 10 classes: class c lights pixel c (of 16) and its neighbour, plus noise */
     enum { NTR = 300, NTE = 60 };
@@ -142,6 +142,13 @@ int main(void)
     int rc = run(args);
     if (rc) diag("%s", err_txt);
     TAP_REQUIRE(rc == 0);
+    /* the method given by name and plugin directory trains the same network as given by path */
+    snprintf(args, sizeof args, "train --data seq-mnist --model lstm:4x4-6-10 --method groupvd --plugin-dir %s/plugins "
+             "--epochs 5 --batch 30 --lr 0.01 -o %s/g2.fit", b, dir);
+    rc = run(args);
+    char cmpcmd[1200];
+    snprintf(cmpcmd, sizeof cmpcmd, "cmp -s %s/g.fit %s/g2.fit", dir, dir);
+    ok(rc == 0 && system(cmpcmd) == 0, "--method groupvd and --method <dir>/groupvd.so give byte-identical fits");
     snprintf(args, sizeof args, "rank --fit %s/g.fit --method %s/plugins/groupvd.so -o %s/g.tsv", dir, b, dir);
     TAP_REQUIRE(run(args) == 0);
     size_t W = 6 * 4 * 4 + 6 * 4 * 6 + 10 * 6;  /* Wx, Wh, Wout */
