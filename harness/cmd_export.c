@@ -139,7 +139,8 @@ int cmd_export(int argc, char **argv)
             size_t kept = 0;
             for (uint32_t k = 0; k < ly->nnz; k++) kept += !used[ly->col[k]], used[ly->col[k]] = 1;
             free(used);
-            fprintf(out.f, "\\newcommand{\\pb%sInputsLayer%s}{%zu}\n", nm, lc, kept);
+            fprintf(out.f, "\\newcommand{\\pb%sInputsLayer%s}{%zu}\n\\newcommand{\\pb%sInputsOfLayer%s}{%u}\n", nm, lc,
+                    kept, nm, lc, ly->cols);
         }
         fprintf(out.f, "\\newcommand{\\pb%sCompression}{%.1f}\n", nm,
                 nonzero ? (double)m->n_params / (double)nonzero : HUGE_VAL);

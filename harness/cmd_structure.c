@@ -169,6 +169,8 @@ int cmd_structure(int argc, char **argv)
         fprintf(g, "\\newcommand{\\pb%sWeightsNonzero}{%zu}\n\\newcommand{\\pb%sWeights}{%zu}\n", nm, s.weights_nonzero, nm,
                 s.weights);
         fprintf(g, "\\newcommand{\\pb%sCompression}{%.*f}\n", nm, compression < 10 ? 1 : 0, compression);
+        fprintf(g, "\\newcommand{\\pb%sInputs}{%zu}\n\\newcommand{\\pb%sHidden}{%zu}\n\\newcommand{\\pb%sGates}{%zu}\n",
+                nm, s.inputs, nm, s.hidden, nm, s.gates);
         fprintf(g, "\\newcommand{\\pb%sFlopRatio}{%.1f}\n\\newcommand{\\pb%sSpeedup}{%.1f}\n", nm,
                 s.flops_compact > 0 ? s.flops_dense / s.flops_compact : HUGE_VAL, nm, td / tc);
         if ((st = pb_out_commit(&out))) die(st);
