@@ -83,6 +83,26 @@ static double step_size(const pb_train_opts *o, size_t t, size_t T)
     return o->lr * 2.0 * (double)(T - t) / (double)T;
 }
 
+/* End of an epoch, for every family: the objective per sample, (epoch_nll +
+ * kl - [learned mse noise] (N/2) log beta) / N, with the epoch's summed
+ * minibatch losses; then the empirical-Bayes noise precision
+ * beta <- N / sum r^2 (epoch_nll = beta sum 0.5 r^2); a non-finite objective
+ * is an error naming the epoch; a progress line every tenth of training. */
+static int end_epoch(const pb_train_opts *o, size_t epoch, size_t N, double epoch_nll, double kl, int learn_beta,
+                     double *beta, double *obj, const char *note)
+{
+    *obj = (epoch_nll + kl - (learn_beta ? 0.5 * (double)N * log(*beta) : 0)) / (double)N;
+    if (learn_beta) {
+        double ss = 2 * epoch_nll / *beta;
+        if (ss > 0) *beta = (double)N / ss;
+    }
+    if (!isfinite(*obj))
+        return pb_error(PB_ERR_NUMERIC, "%s: training diverged at epoch %zu (objective %g)", o->label, epoch, *obj);
+    if (o->progress && (epoch == o->epochs || epoch % (o->epochs / 10 ? o->epochs / 10 : 1) == 0))
+        fprintf(stderr, "%s: epoch %zu/%zu objective/N %.5f%s\n", o->label, epoch, o->epochs, *obj, note);
+    return PB_OK;
+}
+
 /* Per-sample group multipliers Z (b x nv): dropout masks of the input and
  * hidden groups (Bernoulli(1 - p) / (1 - p)), 1 for every other group. */
 static void dropout_masks(const pb_model *m, double p, size_t b, gsl_rng *rng, double *Z)
@@ -238,18 +258,9 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
             }
             if (nv) pb_adam_update(2 * nv, tz, g + n + np, m1 + n + np, m2 + n + np, lr_c, c2);
         }
-        obj = (epoch_nll + beta_kl * kl - (learn_beta ? 0.5 * (double)N * log(beta) : 0)) / (double)N;
-        if (learn_beta) {
-            double ss = 2 * epoch_nll / beta;
-            if (ss > 0) beta = (double)N / ss;
-        }
-        if (!isfinite(obj)) {
-            st = pb_error(PB_ERR_NUMERIC, "%s: training diverged at epoch %zu (objective %g)", o->label, epoch, obj);
-            goto done;
-        }
-        if (o->progress && (epoch == o->epochs || epoch % (o->epochs / 10 ? o->epochs / 10 : 1) == 0))
-            fprintf(stderr, "%s: epoch %zu/%zu objective/N %.5f (KL weight %.3f)\n", o->label, epoch, o->epochs, obj,
-                    beta_kl);
+        char note[64];
+        snprintf(note, sizeof note, " (KL weight %.3f)", beta_kl);
+        if ((st = end_epoch(o, epoch, N, epoch_nll, beta_kl * kl, learn_beta, &beta, &obj, note))) goto done;
     }
     memcpy(fit->mean, theta, n * sizeof *theta);
     memset(fit->sd, 0, n * sizeof *fit->sd);
@@ -374,19 +385,7 @@ int pb_train_model(const pb_model *m, const pb_data *train, const pb_train_opts 
                 pb_prior_update(n, theta, s, o->fix_prior_mean, &mu, &sp);
             }
         }
-        obj = (epoch_nll + kl - (learn_beta ? 0.5 * (double)N * log(beta) : 0)) / (double)N;
-        if (learn_beta) {
-            /* epoch_nll = beta * sum 0.5 r^2 over the epoch */
-            double ss = 2 * epoch_nll / beta;
-            if (ss > 0) beta = (double)N / ss;
-        }
-        if (!isfinite(obj)) {
-            st = pb_error(PB_ERR_NUMERIC, "%s: training diverged at epoch %zu (objective %g)", o->label, epoch, obj);
-            goto done;
-        }
-        if (o->progress && (epoch == o->epochs || epoch % (o->epochs / 10 ? o->epochs / 10 : 1) == 0))
-            fprintf(stderr, "%s: epoch %zu/%zu objective/N %.5f%s\n", o->label, epoch, o->epochs, obj,
-                    var ? "" : " (point)");
+        if ((st = end_epoch(o, epoch, N, epoch_nll, kl, learn_beta, &beta, &obj, var ? "" : " (point)"))) goto done;
     }
     memcpy(fit->mean, theta, n * sizeof *theta);
     for (size_t j = 0; j < n; j++) fit->sd[j] = var ? exp(theta[n + j]) : 0;
