@@ -77,7 +77,7 @@ $(B)/plugins/%.so: plugins/%.c $(wildcard plugins/*.h) | $(B)/plugins
 # The log-uniform KL of svd and groupvd is vectorized (plugins/log_uniform.h, VEC_CFLAGS above).
 $(B)/plugins/svd.so $(B)/plugins/groupvd.so: PLUGIN_CFLAGS := $(VEC_CFLAGS)
 
-$(B)/t/%.t: t/%.c t/tap.h t/testutil.h $(B)/libprunebench.a $(HDRS) | $(B)/t
+$(B)/t/%.t: t/%.c t/tap.h t/testutil.h t/blobs.h $(B)/libprunebench.a $(HDRS) | $(B)/t
 	$(CC) $(CFLAGS_ALL) -It -o $@ $< $(B)/libprunebench.a $(LDLIBS_ALL)
 
 $(B)/obj/harness $(B)/obj/models $(B)/obj/datasets $(B)/plugins $(B)/t $(B)/template:

@@ -18,6 +18,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "tap.h"
+#include "blobs.h"
 #include "fit.h"
 #include "host.h"
 #include "mlp.h"
@@ -146,30 +147,12 @@ static void test_relevance_min(const pb_plugin *p)
     pb_mlp_free(m);
 }
 
-/* three blobs in (x0, x1) plus two N(0, 1) noise inputs */
-static void blobs(pb_data *d, size_t per_class, unsigned long seed)
-{
-    TAP_REQUIRE(pb_data_alloc(d, "blobs", 3 * per_class, 4, 1, 3) == 0);
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, seed);
-    const double cx[3] = {0, -2.598, 2.598}, cy[3] = {3, -1.5, -1.5};
-    for (size_t i = 0; i < d->n; i++) {
-        size_t c = i % 3;
-        d->X[4 * i] = cx[c] + gsl_ran_gaussian(r, 0.5);
-        d->X[4 * i + 1] = cy[c] + gsl_ran_gaussian(r, 0.5);
-        d->X[4 * i + 2] = gsl_ran_gaussian(r, 1.0);
-        d->X[4 * i + 3] = gsl_ran_gaussian(r, 1.0);
-        d->y[i] = (double)c;
-    }
-    gsl_rng_free(r);
-}
-
 static void test_end_to_end(const pb_plugin *p)
 {
     pb_model *m;
     TAP_REQUIRE(pb_model_parse("mlp:4-8-3:tanh", &m) == 0);
     pb_data d;
-    blobs(&d, 60, 5);
+    tu_blobs(&d, "blobs", 60, 2, 5);
     pb_train_opts o;
     pb_train_opts_default(&o);
     o.family = PB_FAMILY_METHOD;

@@ -23,6 +23,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "tap.h"
+#include "blobs.h"
 #include "cell.h"
 #include "fit.h"
 #include "host.h"
@@ -518,24 +519,6 @@ static void test_lrt_grad(const char *spec, double beta)
 
 /* ---- 6. end to end -------------------------------------------------------- */
 
-/* Three Gaussian blobs in the plane (centres on a circle of radius 3, sd
- * 0.5) plus a third input of pure noise N(0, 1). */
-static void make_blobs_noise(pb_data *d, size_t per_class, uint64_t seed)
-{
-    TAP_REQUIRE(pb_data_alloc(d, "blobs3", 3 * per_class, 3, 1, 3) == 0);
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, (unsigned long)seed);
-    const double cx[3] = {0, -2.598, 2.598}, cy[3] = {3, -1.5, -1.5};
-    for (size_t i = 0; i < d->n; i++) {
-        size_t c = i % 3;
-        d->X[3 * i] = cx[c] + gsl_ran_gaussian(r, 0.5);
-        d->X[3 * i + 1] = cy[c] + gsl_ran_gaussian(r, 0.5);
-        d->X[3 * i + 2] = gsl_ran_gaussian(r, 1.0);
-        d->y[i] = (double)c;
-    }
-    gsl_rng_free(r);
-}
-
 static double accuracy(const pb_mlp *m, const double *w, const pb_data *d)
 {
     pb_mlp_ws *ws = pb_mlp_ws_alloc(m, 16);
@@ -563,7 +546,7 @@ static void test_end_to_end(const pb_plugin *p)
     ref_from(m, &r);
     size_t n = r.n;
     pb_data d;
-    make_blobs_noise(&d, 60, 3);
+    tu_blobs(&d, "blobs3", 60, 1, 3);
     pb_train_opts o;
     pb_train_opts_default(&o);
     o.family = PB_FAMILY_METHOD;

@@ -8,27 +8,13 @@
 #include <gsl/gsl_rng.h>
 
 #include "tap.h"
+#include "blobs.h"
 #include "fit.h"
 #include "mlp.h"
 #include "tabular.h"
 #include "train.h"
 #include "util.h"
 
-/* Three Gaussian blobs in the plane, centres on a circle of radius 3, sd 0.5. */
-static void make_blobs(pb_data *d, size_t per_class, uint64_t seed)
-{
-    TAP_REQUIRE(pb_data_alloc(d, "blobs", 3 * per_class, 2, 1, 3) == 0);
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, (unsigned long)seed);
-    const double cx[3] = {0, -2.598, 2.598}, cy[3] = {3, -1.5, -1.5};
-    for (size_t i = 0; i < d->n; i++) {
-        size_t c = i % 3;
-        d->X[2 * i] = cx[c] + gsl_ran_gaussian(r, 0.5);
-        d->X[2 * i + 1] = cy[c] + gsl_ran_gaussian(r, 0.5);
-        d->y[i] = (double)c;
-    }
-    gsl_rng_free(r);
-}
 
 static double accuracy(const pb_mlp *m, const double *w, const pb_data *d)
 {
@@ -204,7 +190,7 @@ int main(void)
     TAP_REQUIRE(pb_mlp_parse("mlp:2-8-3:tanh", &m) == 0);
     size_t n = m->n_params;
     pb_data d;
-    make_blobs(&d, 50, 7);
+    tu_blobs(&d, "blobs", 50, 0, 7);
 
     /* determinism */
     pb_train_opts o;
