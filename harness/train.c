@@ -161,13 +161,13 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
     double *gt = pb_calloc(n, sizeof(double)), *gs = pb_calloc(n, sizeof(double)), *eps = pb_calloc(n, sizeof(double));
     double *tw = pb_calloc(np, sizeof(double)), *dkt = pb_calloc(np + nv, sizeof(double)), *dkr = pb_calloc(np + nv, sizeof(double));
     double *Z = nv ? pb_calloc(B * nv, sizeof(double)) : NULL, *dZ = nv ? pb_calloc(B * nv, sizeof(double)) : NULL;
-    double *ez = nv ? pb_calloc(B * nv, sizeof(double)) : NULL;
+    double *ez = nv ? pb_calloc(B * nv, sizeof(double)) : NULL, *sz = nv ? pb_calloc(nv, sizeof(double)) : NULL;
     double *Xb = pb_calloc(B * d, sizeof(double)), *yb = pb_calloc(B * ys, sizeof(double));
     size_t *perm = pb_calloc(N, sizeof(size_t));
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     pb_model_ws *ws = pb_model_ws_alloc(m, B);
     if (!widx || !sg || !theta || !g || !m1 || !m2 || !sigma2 || !w || !gt || !gs || !eps || !tw || !dkt || !dkr || !Xb ||
-        !yb || !perm || !rng || !ws || (nv && (!Z || !dZ || !ez))) {
+        !yb || !perm || !rng || !ws || (nv && (!Z || !dZ || !ez || !sz))) {
         st = pb_error(PB_ERR_NOMEM, "%s: out of memory", o->label);
         goto done;
     }
@@ -191,11 +191,12 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
             gather(train, perm, start, b, Xb, yb);
             for (size_t i = 0; i < nseg; i++)  /* sigma^2 = exp(log sigma^2), run by run */
                 if (sg[i].k0 != SIZE_MAX) pb_vexp(sg[i].len, lz + sg[i].k0, sigma2 + sg[i].j0);
-            for (size_t i = 0; i < b * nv; i++) {  /* z = theta_z + sigma_z eps, eps per sample */
-                size_t k = i % nv;
-                ez[i] = gsl_ran_gaussian_ziggurat(rng, 1.0);
-                Z[i] = tz[k] + exp(0.5 * lsz[k]) * ez[i];
-            }
+            for (size_t k = 0; k < nv; k++) sz[k] = exp(0.5 * lsz[k]);
+            for (size_t i = 0; i < b; i++)  /* z = theta_z + sigma_z eps, eps per sample */
+                for (size_t k = 0; k < nv; k++) {
+                    ez[i * nv + k] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+                    Z[i * nv + k] = tz[k] + sz[k] * ez[i * nv + k];
+                }
             double loss = 0;
             if (lrt) {
                 st = pb_model_lrt_loss_grad(m, ws, theta, sigma2, Xb, yb, b, Z, dZ, rng, &loss, gt, gs);
@@ -235,10 +236,10 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
             double scale = beta / (double)b, kscale = beta_kl / (double)N;
             for (size_t k = 0; k < nv; k++) {
                 /* dz/dtheta_z = 1, dz/dlog sigma_z^2 = sigma_z eps / 2, summed over the samples */
-                double a = 0, c = 0, sz = exp(0.5 * lsz[k]);
+                double a = 0, c = 0;
                 for (size_t i = 0; i < b; i++) a += dZ[i * nv + k], c += dZ[i * nv + k] * ez[i * nv + k];
                 g[n + np + k] = scale * a + kscale * dkt[np + k];
-                g[n + np + nv + k] = scale * c * 0.5 * sz + kscale * dkr[np + k];
+                g[n + np + nv + k] = scale * c * 0.5 * sz[k] + kscale * dkr[np + k];
             }
             t++;
             /* Adam, each gradient assembled in the same pass (vmath.h):
@@ -290,7 +291,7 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
              m->head != PB_HEAD_MSE ? "none" : learn_beta ? "empirical-bayes" : "fixed1");
 done:
     free(mask); free(widx); free(sg); free(theta); free(g); free(m1); free(m2); free(sigma2); free(w); free(gt); free(gs);
-    free(eps); free(tw); free(dkt); free(dkr); free(Z); free(dZ); free(ez); free(Xb); free(yb); free(perm);
+    free(eps); free(tw); free(dkt); free(dkr); free(Z); free(dZ); free(ez); free(sz); free(Xb); free(yb); free(perm);
     gsl_rng_free(rng);
     pb_model_ws_free(ws);
     return st;
