@@ -12,8 +12,10 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +53,9 @@ static void usage(FILE *f)
             "  train --data NAME --model SPEC [--repeat R] [--family gauss-diag|point] [--epochs E]\n"
             "        [--batch B] [--lr LR] [--init-sd S] [--prior-mean eb|zero] [--noise eb|fixed] [--test-fraction F]\n"
             "        [--init default|seed004-synthetic] [--lr-decay none|linear] [--method NAME [--options STR]]\n"
-            "        [--weight-decay WD] [--dropout P] [--train-limit N] [--experiment NAME] [--data-dir DIR] [--progress] -o FIT\n"
+            "        [--weight-decay WD] [--dropout P] [--train-limit N] [--experiment NAME] [--data-dir DIR] [--progress]\n"
+            "        [--checkpoint-minutes M | --no-checkpoint] [--pause-after-steps S] -o FIT\n"
+            "        (state in FIT.ckpt every M minutes (10) and on SIGINT/SIGTERM; the same command resumes; exit 75 = paused)\n"
             "  rank --fit FIT --method NAME|PATH.so [--options STR] [--prunable weights|all]\n"
             "        [--plugin-dir DIR] [--data-dir DIR] -o ORDER.tsv\n"
             "  curve --fit FIT --order ORDER.tsv [--fractions LIST] [--compensate none|conditional]\n"
@@ -88,11 +92,21 @@ static void plugin_path(const char *method, const char *dir, char *out, size_t l
     else snprintf(out, len, "%s/%s.so", dir, method);
 }
 
+/* Exit status of a paused run (sysexits' EX_TEMPFAIL: run it again). */
+enum { PB_EXIT_PAUSED = 75 };
+static volatile sig_atomic_t train_interrupted;
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    train_interrupted = 1;
+}
+
 static int cmd_train(int argc, char **argv)
 {
     opt o[] = {O("data"), O("model"), O("repeat"), O("family"), O("epochs"), O("batch"), O("lr"), O("init-sd"),
                O("prior-mean"), O("test-fraction"), O("init"), O("noise"), O("experiment"), O("data-dir"), O("weight-decay"), O("dropout"), O("train-limit"),
-               F("progress"), O("method"), O("options"), O("plugin-dir"), O("lr-decay"), O("o"), END};
+               F("progress"), O("method"), O("options"), O("plugin-dir"), O("lr-decay"), O("checkpoint-minutes"),
+               F("no-checkpoint"), O("pause-after-steps"), O("o"), END};
     char *restv[64], **rest = restv;
     int nrest;
     if (argc > 64) die(pb_error(PB_ERR_ARG, "too many arguments"));
@@ -217,7 +231,33 @@ static int cmd_train(int argc, char **argv)
     snprintf(label, sizeof label, "train %s %s%s%s repeat %u", data, spec, method ? " method " : "", method ? method : "",
              repeat);
     to.label = label;
-    if ((st = pb_train_model(m, &train, &to, &fit))) die(st);
+    /* Checkpoints: <FIT>.ckpt every --checkpoint-minutes (at an epoch's end),
+     * and on SIGINT / SIGTERM or --pause-after-steps (after a minibatch). */
+    char ckpt[4096];
+    if (!get(o, "no-checkpoint", NULL)) {
+        if (snprintf(ckpt, sizeof ckpt, "%s.ckpt", path) >= (int)sizeof ckpt) die(pb_error(PB_ERR_ARG, "-o %s: path too long", path));
+        to.checkpoint = ckpt;
+        to.checkpoint_seconds = 60 * get_num(o, "checkpoint-minutes", 10, 0, 1e6);
+        to.checkpoint_key = msettings;
+        to.stop_after_steps = get_count(o, "pause-after-steps", 0, 1, (size_t)-1);
+        to.interrupt = &train_interrupted;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_interrupt;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+    } else if (get(o, "pause-after-steps", NULL) || get(o, "checkpoint-minutes", NULL)) {
+        die(pb_error(PB_ERR_ARG, "--pause-after-steps and --checkpoint-minutes need checkpoints (drop --no-checkpoint)"));
+    }
+    st = pb_train_model(m, &train, &to, &fit);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    if (st) {
+        if (st != PB_PAUSED) die(st);
+        fprintf(stderr, "prunebench: %s\n", pb_last_error());
+        exit(PB_EXIT_PAUSED);
+    }
     if (method) {
         size_t len = strlen(fit.settings);
         snprintf(fit.settings + len, sizeof fit.settings - len, " method=%s%s%s", plug.name, msettings[0] ? " " : "",
@@ -235,6 +275,8 @@ static int cmd_train(int argc, char **argv)
         snprintf(fit.settings + len, sizeof fit.settings - len, " train_limit=%zu", limit);
     }
     if ((st = pb_fit_save(&fit, path))) die(st);
+    if (to.checkpoint && remove(to.checkpoint) != 0 && errno != ENOENT)
+        fprintf(stderr, "prunebench: note: could not remove %s: %s\n", to.checkpoint, strerror(errno));
     free(init);
     pb_fit_free(&fit);
     pb_data_free(&train);

@@ -1,5 +1,7 @@
 /* train.c -- see train.h. */
+#define _POSIX_C_SOURCE 200809L
 #include "train.h"
+#include "checkpoint.h"
 #include "vmath.h"
 #include "util.h"
 
@@ -8,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
@@ -103,6 +106,84 @@ static int end_epoch(const pb_train_opts *o, size_t epoch, size_t N, double epoc
     return PB_OK;
 }
 
+/* Resuming (checkpoint.h): the run's key, its saved state and the time of
+ * the last save. Both training loops keep the same things in it: the
+ * optimizer vectors (theta, m1, m2), the sample order, the generator, and
+ * their own scalars (the first two are always the noise precision and the
+ * epoch's summed loss so far). */
+typedef struct resume {
+    pb_ckpt ck;
+    double last_save;
+} resume;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Set up r for the run and load its checkpoint if there is one (*found).
+ * theta holds the initial values (nt of them), which enter the key. */
+static int resume_begin(resume *r, const pb_model *m, const pb_data *train, const pb_train_opts *o, size_t B,
+                        double *theta, double *m1, double *m2, size_t nt, size_t *perm, gsl_rng *rng,
+                        size_t n_scalars, int *found)
+{
+    const pb_training *tr = o->family == PB_FAMILY_METHOD ? o->training : NULL;
+    memset(r, 0, sizeof *r);
+    snprintf(r->ck.key, sizeof r->ck.key,
+             "model=%s data=%s N=%zu d=%zu X=%016llx y=%016llx init=%016llx seed=%llu family=%d/%s epochs=%zu "
+             "batch=%zu lr=%.17g lr_decay=%d init_sd=%.17g prior_mean=%d noise=%d weight_decay=%.17g dropout=%.17g "
+             "init_log_sigma2=%.17g group_variables=%d lrt=%d method=%s",
+             m->spec, train->name, train->n, train->d,
+             (unsigned long long)pb_ckpt_hash(train->X, train->n * train->d),
+             (unsigned long long)pb_ckpt_hash(train->y, train->n * train->ydim),
+             (unsigned long long)pb_ckpt_hash(theta, nt), (unsigned long long)o->seed, (int)o->family,
+             tr ? tr->family : "", o->epochs, B, o->lr, o->lr_decay, o->init_sd, o->fix_prior_mean, o->fixed_noise,
+             o->weight_decay, o->dropout, tr ? tr->init_log_sigma2 : 0.0, tr ? tr->group_variables : 0,
+             tr ? tr->local_reparameterization : 0, o->checkpoint_key ? o->checkpoint_key : "");
+    r->ck.n_scalars = n_scalars;
+    r->ck.n_vectors = 3;
+    r->ck.vector[0] = theta, r->ck.vector[1] = m1, r->ck.vector[2] = m2;
+    r->ck.vector_len[0] = r->ck.vector_len[1] = r->ck.vector_len[2] = nt;
+    r->ck.perm = perm, r->ck.n_perm = train->n;
+    r->ck.rng = rng;
+    r->last_save = now_seconds();
+    int st = pb_ckpt_load(o->checkpoint, &r->ck, found);
+    if (!st && *found)
+        fprintf(stderr, "%s: resuming from %s at epoch %llu/%zu (%llu of %zu samples of it done)\n", o->label,
+                o->checkpoint, (unsigned long long)r->ck.epoch, o->epochs, (unsigned long long)r->ck.next, train->n);
+    return st;
+}
+
+static int resume_save(resume *r, const pb_train_opts *o, size_t epoch, size_t next, size_t t, const double *scalars)
+{
+    r->ck.epoch = epoch, r->ck.next = next, r->ck.step = t;
+    memcpy(r->ck.scalar, scalars, r->ck.n_scalars * sizeof *scalars);
+    r->last_save = now_seconds();
+    return pb_ckpt_save(o->checkpoint, &r->ck);
+}
+
+/* After minibatch t (Adam steps in all): pause when asked to, saving the
+ * state with the next minibatch at `next` of epoch `epoch`. */
+static int maybe_pause(resume *r, const pb_train_opts *o, size_t epoch, size_t next, size_t t, const double *scalars)
+{
+    if (!o->checkpoint || !((o->stop_after_steps && t >= o->stop_after_steps) || (o->interrupt && *o->interrupt)))
+        return PB_OK;
+    int st = resume_save(r, o, epoch, next, t, scalars);
+    if (st) return st;
+    return pb_error(PB_PAUSED, "%s: paused at epoch %zu/%zu (%zu samples of it done, %zu steps in all); state saved to "
+                    "%s: the same command resumes it", o->label, epoch, o->epochs, next, t, o->checkpoint);
+}
+
+/* After epoch `epoch` ended: save the state (at the start of the next epoch)
+ * when it is due. */
+static int maybe_save(resume *r, const pb_train_opts *o, size_t epoch, size_t t, const double *scalars)
+{
+    if (!o->checkpoint || epoch >= o->epochs || now_seconds() - r->last_save < o->checkpoint_seconds) return PB_OK;
+    return resume_save(r, o, epoch + 1, 0, t, scalars);
+}
+
 /* Per-sample group multipliers Z (b x nv): dropout masks of the input and
  * hidden groups (Bernoulli(1 - p) / (1 - p)), 1 for every other group. */
 static void dropout_masks(const pb_model *m, double p, size_t b, gsl_rng *rng, double *Z)
@@ -181,12 +262,23 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
     for (size_t k = 0; k < np; k++) lz[k] = tr->init_log_sigma2;
     for (size_t k = 0; k < nv; k++) tz[k] = 1.0, lsz[k] = tr->init_log_sigma2;
     for (size_t i = 0; i < N; i++) perm[i] = i;
-    size_t nb = (N + B - 1) / B, T = o->epochs * nb, t = 0;
-    double obj = 0, kl = 0, beta_kl = 0;
-    for (size_t epoch = 1; epoch <= o->epochs; epoch++) {
-        gsl_ran_shuffle(rng, perm, N, sizeof *perm);
-        double epoch_nll = 0;
-        for (size_t bi = 0, start = 0; start < N; start += B, bi++) {
+    size_t nb = (N + B - 1) / B, T = o->epochs * nb, t = 0, epoch0 = 1, first = 0;
+    double obj = 0, kl = 0, beta_kl = 0, epoch_nll = 0;
+    resume rs;
+    int found = 0;
+    if (o->checkpoint && (st = resume_begin(&rs, m, train, o, B, theta, m1, m2, nt, perm, rng, 5, &found))) goto done;
+    if (found) {
+        epoch0 = rs.ck.epoch, first = rs.ck.next, t = rs.ck.step;
+        beta = rs.ck.scalar[0], epoch_nll = rs.ck.scalar[1], obj = rs.ck.scalar[2], kl = rs.ck.scalar[3];
+        beta_kl = rs.ck.scalar[4];
+    }
+    for (size_t epoch = epoch0; epoch <= o->epochs; epoch++) {
+        size_t start = epoch == epoch0 ? first : 0;  /* a resumed epoch continues where it stopped */
+        if (!start) {
+            gsl_ran_shuffle(rng, perm, N, sizeof *perm);
+            epoch_nll = 0;
+        }
+        for (size_t bi = start / B; start < N; start += B, bi++) {
             size_t b = N - start < B ? N - start : B;
             gather(train, perm, start, b, Xb, yb);
             for (size_t i = 0; i < nseg; i++)  /* sigma^2 = exp(log sigma^2), run by run */
@@ -258,10 +350,14 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
                                    dkr + k0);
             }
             if (nv) pb_adam_update(2 * nv, tz, g + n + np, m1 + n + np, m2 + n + np, lr_c, c2);
+            double carried[5] = {beta, epoch_nll, obj, kl, beta_kl};
+            if ((st = maybe_pause(&rs, o, epoch, start + b, t, carried))) goto done;
         }
         char note[64];
         snprintf(note, sizeof note, " (KL weight %.3f)", beta_kl);
         if ((st = end_epoch(o, epoch, N, epoch_nll, beta_kl * kl, learn_beta, &beta, &obj, note))) goto done;
+        double carried[5] = {beta, 0, obj, kl, beta_kl};
+        if ((st = maybe_save(&rs, o, epoch, t, carried))) goto done;
     }
     memcpy(fit->mean, theta, n * sizeof *theta);
     memset(fit->sd, 0, n * sizeof *fit->sd);
@@ -341,12 +437,23 @@ int pb_train_model(const pb_model *m, const pb_data *train, const pb_train_opts 
         pb_prior_update(n, theta, s, o->fix_prior_mean, &mu, &sp);
     }
     for (size_t i = 0; i < N; i++) perm[i] = i;
-    size_t t = 0;
-    double obj = 0;
-    for (size_t epoch = 1; epoch <= o->epochs; epoch++) {
-        gsl_ran_shuffle(rng, perm, N, sizeof *perm);
-        double epoch_nll = 0, kl = 0;
-        for (size_t start = 0; start < N; start += B) {
+    size_t t = 0, epoch0 = 1, first = 0;
+    double obj = 0, epoch_nll = 0, kl = 0;
+    resume rs;
+    int found = 0;
+    if (o->checkpoint && (st = resume_begin(&rs, m, train, o, B, theta, m1, m2, np, perm, rng, 6, &found))) goto done;
+    if (found) {
+        epoch0 = rs.ck.epoch, first = rs.ck.next, t = rs.ck.step;
+        beta = rs.ck.scalar[0], epoch_nll = rs.ck.scalar[1], obj = rs.ck.scalar[2], kl = rs.ck.scalar[3];
+        mu = rs.ck.scalar[4], sp = rs.ck.scalar[5];
+    }
+    for (size_t epoch = epoch0; epoch <= o->epochs; epoch++) {
+        size_t start = epoch == epoch0 ? first : 0;  /* a resumed epoch continues where it stopped */
+        if (!start) {
+            gsl_ran_shuffle(rng, perm, N, sizeof *perm);
+            epoch_nll = 0, kl = 0;
+        }
+        for (; start < N; start += B) {
             size_t b = N - start < B ? N - start : B;
             gather(train, perm, start, b, Xb, yb);
             double loss;
@@ -385,8 +492,12 @@ int pb_train_model(const pb_model *m, const pb_data *train, const pb_train_opts 
                 pb_vexp(n, theta + n, s);
                 pb_prior_update(n, theta, s, o->fix_prior_mean, &mu, &sp);
             }
+            double carried[6] = {beta, epoch_nll, obj, kl, mu, sp};
+            if ((st = maybe_pause(&rs, o, epoch, start + b, t, carried))) goto done;
         }
         if ((st = end_epoch(o, epoch, N, epoch_nll, kl, learn_beta, &beta, &obj, var ? "" : " (point)"))) goto done;
+        double carried[6] = {beta, 0, obj, kl, mu, sp};
+        if ((st = maybe_save(&rs, o, epoch, t, carried))) goto done;
     }
     memcpy(fit->mean, theta, n * sizeof *theta);
     for (size_t j = 0; j < n; j++) fit->sd[j] = var ? exp(theta[n + j]) : 0;

@@ -30,10 +30,19 @@
  * and hidden groups are multiplied by Bernoulli(1 - p) / (1 - p), one draw per
  * sequence shared in time (recurrent models only).
  * Adam steps use the objective divided by N, so lr is scale-free.
+ *
+ * Checkpoints (checkpoint.h): with opts.checkpoint set, the run's state is
+ * saved there at the end of an epoch once checkpoint_seconds have passed
+ * since the last save (0: after every epoch), and when it is paused
+ * (stop_after_steps reached, or *interrupt set, checked after every
+ * minibatch); a paused run returns PB_PAUSED. A run that finds a checkpoint
+ * of itself resumes from it; the result is bitwise the same as without the
+ * pause. The caller removes the checkpoint once the fit is saved.
  */
 #ifndef PB_TRAIN_H
 #define PB_TRAIN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "fit.h"
@@ -64,6 +73,11 @@ typedef struct pb_train_opts {
     int lr_decay;               /* 1: lr decays linearly to 0 over the second half of the epochs */
     const char *label;          /* names the cell in progress and error lines */
     int progress;               /* print progress lines to stderr */
+    const char *checkpoint;     /* path of the resumable state, or NULL for none */
+    double checkpoint_seconds;  /* least time between two end-of-epoch saves (0: every epoch) */
+    const char *checkpoint_key; /* what else identifies the run (a method's settings), or NULL */
+    size_t stop_after_steps;    /* pause after this many Adam steps in all (0: never) */
+    volatile sig_atomic_t *interrupt; /* when set to nonzero (a signal handler): pause after the current minibatch */
 } pb_train_opts;
 
 void pb_train_opts_default(pb_train_opts *o);

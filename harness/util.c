@@ -28,6 +28,7 @@ const char *pb_strerror(int status)
     case PB_ERR_ARG: return "invalid argument";
     case PB_ERR_PLUGIN: return "plugin error";
     case PB_ERR_NUMERIC: return "numerical failure";
+    case PB_PAUSED: return "paused";
     default: return "unknown error";
     }
 }

@@ -19,7 +19,8 @@ typedef enum pb_status {
     PB_ERR_FORMAT,
     PB_ERR_ARG,
     PB_ERR_PLUGIN,
-    PB_ERR_NUMERIC
+    PB_ERR_NUMERIC,
+    PB_PAUSED          /* training stopped early on request, its state saved (checkpoint.h) */
 } pb_status;
 
 const char *pb_strerror(int status);

@@ -1,0 +1,265 @@
+/* checkpoint.c -- paused and resumed training (checkpoint.h, train.h):
+ *   1. for each training loop (a method's family with local
+ *      reparameterization, group variables on an LSTM, the Gaussian base
+ *      fit, point training with dropout): a run paused in the middle of an
+ *      epoch and again at an epoch's end, then resumed, ends bitwise equal
+ *      to the uninterrupted run;
+ *   2. a checkpoint left by a finished run resumes into the same fit;
+ *   3. a checkpoint of another run (other seed) is not used: the run starts
+ *      over and equals its own uninterrupted run;
+ *   4. a damaged checkpoint is an error naming the file;
+ *   5. the interrupt flag pauses after the first minibatch;
+ *   6. the command line: exit status 75 when paused, FIT.ckpt kept, no
+ *      FIT; the same command finishes, removes FIT.ckpt, and the fit file is
+ *      byte-identical to an uninterrupted run's. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "blobs.h"
+#include "fit.h"
+#include "host.h"
+#include "tap.h"
+#include "train.h"
+#include "util.h"
+
+static char dir[] = "/tmp/pb-checkpoint-XXXXXX";
+
+typedef struct tcase {
+    const char *name, *spec, *plugin;  /* plugin NULL: family below */
+    pb_family family;
+    double dropout;
+    size_t n_noise, batch, epochs, mid, boundary;  /* pause steps: inside an epoch, at an epoch's end */
+} tcase;
+
+/* N = 180 samples in batches of 50: 4 minibatches per epoch, the last of 30. */
+static const tcase cases[] = {
+    {"svd, MLP (local reparameterization)", "mlp:4-8-3:tanh", "svd", PB_FAMILY_METHOD, 0, 2, 50, 6, 6, 12},
+    {"groupvd, LSTM (group variables)", "lstm:2x3-4-3", "groupvd", PB_FAMILY_METHOD, 0, 4, 50, 5, 3, 16},
+    {"Gaussian base fit, MLP", "mlp:4-6-3:tanh", NULL, PB_FAMILY_GAUSS_DIAG, 0, 2, 50, 6, 7, 20},
+    {"point, LSTM with dropout", "lstm:2x3-4-3", NULL, PB_FAMILY_POINT, 0.3, 4, 50, 5, 2, 8},
+};
+
+static int same_fit(const pb_fit *a, const pb_fit *b, size_t n)
+{
+    return !memcmp(a->mean, b->mean, n * sizeof *a->mean) && !memcmp(a->sd, b->sd, n * sizeof *a->sd) &&
+           a->n_groups == b->n_groups &&
+           (!a->n_groups || (!memcmp(a->group_mean, b->group_mean, a->n_groups * sizeof(double)) &&
+                             !memcmp(a->group_sd, b->group_sd, a->n_groups * sizeof(double)))) &&
+           !memcmp(&a->final_objective, &b->final_objective, sizeof(double)) &&
+           !memcmp(&a->noise_precision, &b->noise_precision, sizeof(double)) && !strcmp(a->settings, b->settings);
+}
+
+typedef struct env {
+    const tcase *c;
+    pb_model *m;
+    pb_data d;
+    pb_plugin p;
+    int has_plugin;
+} env;
+
+static void env_open(env *e, const tcase *c)
+{
+    memset(e, 0, sizeof *e);
+    e->c = c;
+    TAP_REQUIRE(pb_model_parse(c->spec, &e->m) == 0);
+    tu_blobs(&e->d, "blobs", 60, c->n_noise, 5);
+    if (c->plugin) {
+        const char *bdir = getenv("PB_BUILD") ? getenv("PB_BUILD") : "build";
+        char path[1024];
+        snprintf(path, sizeof path, "%s/plugins/%s.so", bdir, c->plugin);
+        int st = pb_plugin_open(path, &e->p);
+        if (st) diag("%s", pb_last_error());
+        TAP_REQUIRE(st == 0 && e->p.method.training);
+        e->has_plugin = 1;
+    }
+}
+
+static void env_close(env *e)
+{
+    if (e->has_plugin) pb_plugin_close(&e->p);
+    pb_data_free(&e->d);
+    pb_model_free(e->m);
+}
+
+static void opts_for(const env *e, pb_train_opts *o, uint64_t seed, const char *ckpt, size_t stop)
+{
+    pb_train_opts_default(o);
+    o->family = e->c->family;
+    if (e->has_plugin) o->training = e->p.method.training;
+    o->dropout = e->c->dropout;
+    o->epochs = e->c->epochs, o->batch = e->c->batch, o->lr = 1e-2, o->seed = seed, o->label = e->c->name;
+    o->checkpoint = ckpt, o->stop_after_steps = stop;
+}
+
+/* Train into f (allocated here); returns the status. */
+static int train(const env *e, const pb_train_opts *o, pb_fit *f)
+{
+    TAP_REQUIRE(pb_fit_alloc(f, e->m->n_params) == 0);
+    return pb_train_model(e->m, &e->d, o, f);
+}
+
+static void test_case(const tcase *c)
+{
+    env e;
+    env_open(&e, c);
+    char ckpt[512];
+    snprintf(ckpt, sizeof ckpt, "%s/run.ckpt", dir);
+    remove(ckpt);
+    pb_train_opts o;
+    pb_fit ref, f;
+    opts_for(&e, &o, 23, NULL, 0);
+    int st = train(&e, &o, &ref);
+    if (st) diag("%s", pb_last_error());
+    TAP_REQUIRE(st == 0);
+
+    /* 1. pause inside an epoch, then at an epoch's end, then finish */
+    opts_for(&e, &o, 23, ckpt, c->mid);
+    int st1 = train(&e, &o, &f);
+    pb_fit_free(&f);
+    struct stat sb;
+    int saved = stat(ckpt, &sb) == 0;
+    opts_for(&e, &o, 23, ckpt, c->boundary);
+    int st2 = train(&e, &o, &f);
+    const char *msg = pb_last_error();
+    int says = strstr(msg, "paused at epoch") && strstr(msg, ckpt);
+    pb_fit_free(&f);
+    opts_for(&e, &o, 23, ckpt, 0);
+    int st3 = train(&e, &o, &f);
+    ok(st1 == PB_PAUSED && saved && st2 == PB_PAUSED && says && st3 == 0 && same_fit(&ref, &f, e.m->n_params),
+       "%s: paused after steps %zu (inside epoch %zu) and %zu (end of epoch %zu), resumed: bitwise the same fit", c->name,
+       c->mid, c->mid / 4 + 1, c->boundary, c->boundary / 4);
+    pb_fit_free(&f);
+    remove(ckpt);
+
+    /* 2. a checkpoint left by a finished run (saved after every epoch) */
+    opts_for(&e, &o, 23, ckpt, 0);
+    o.checkpoint_seconds = 0;
+    st1 = train(&e, &o, &f);
+    pb_fit_free(&f);
+    st2 = train(&e, &o, &f);
+    ok(st1 == 0 && st2 == 0 && stat(ckpt, &sb) == 0 && same_fit(&ref, &f, e.m->n_params),
+       "%s: a finished run's last checkpoint resumes into the same fit", c->name);
+    pb_fit_free(&f);
+
+    /* 3. another run's checkpoint is not used */
+    pb_fit ref24;
+    opts_for(&e, &o, 24, NULL, 0);
+    TAP_REQUIRE(train(&e, &o, &ref24) == 0);
+    opts_for(&e, &o, 24, ckpt, 0);
+    st = train(&e, &o, &f);
+    ok(st == 0 && same_fit(&ref24, &f, e.m->n_params) && !same_fit(&ref, &f, e.m->n_params),
+       "%s: a checkpoint of another seed is not used; the run equals its own uninterrupted run", c->name);
+    pb_fit_free(&f);
+    pb_fit_free(&ref24);
+    pb_fit_free(&ref);
+    remove(ckpt);
+    env_close(&e);
+}
+
+static void test_damaged_and_interrupt(void)
+{
+    env e;
+    env_open(&e, &cases[0]);
+    char ckpt[512];
+    snprintf(ckpt, sizeof ckpt, "%s/damaged.ckpt", dir);
+    pb_train_opts o;
+    pb_fit f;
+    opts_for(&e, &o, 23, ckpt, 5);
+    TAP_REQUIRE(train(&e, &o, &f) == PB_PAUSED);
+    pb_fit_free(&f);
+    FILE *fp = fopen(ckpt, "r+b");
+    TAP_REQUIRE(fp != NULL);
+    fseek(fp, 200, SEEK_SET);
+    int ch = fgetc(fp);
+    fseek(fp, 200, SEEK_SET);
+    fputc(ch ^ 0x40, fp);
+    fclose(fp);
+    opts_for(&e, &o, 23, ckpt, 0);
+    int st = train(&e, &o, &f);
+    ok(st == PB_ERR_FORMAT && strstr(pb_last_error(), ckpt) && !strchr(pb_last_error(), '\n'),
+       "a damaged checkpoint is one error line naming it: %s", pb_last_error());
+    pb_fit_free(&f);
+    remove(ckpt);
+
+    volatile sig_atomic_t flag = 1;
+    opts_for(&e, &o, 23, ckpt, 0);
+    o.interrupt = &flag;
+    st = train(&e, &o, &f);
+    ok(st == PB_PAUSED && strstr(pb_last_error(), "1 steps in all"), "the interrupt flag pauses after one minibatch: %s",
+       pb_last_error());
+    pb_fit_free(&f);
+    remove(ckpt);
+    env_close(&e);
+}
+
+static int run(const char *args)
+{
+    const char *b = getenv("PB_BUILD") ? getenv("PB_BUILD") : "build";
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s/prunebench %s >%s/out.txt 2>%s/err.txt", b, args, dir, dir);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static int exists(const char *name)
+{
+    char p[512];
+    struct stat s;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return stat(p, &s) == 0;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    char pa[512], pb[512];
+    snprintf(pa, sizeof pa, "%s/%s", dir, a);
+    snprintf(pb, sizeof pb, "%s/%s", dir, b);
+    FILE *fa = fopen(pa, "rb"), *fb = fopen(pb, "rb");
+    int same = fa && fb;
+    while (same) {
+        int ca = fgetc(fa), cb = fgetc(fb);
+        if (ca != cb) same = 0;
+        if (ca == EOF || cb == EOF) break;
+    }
+    if (fa) fclose(fa);
+    if (fb) fclose(fb);
+    return same;
+}
+
+static void test_cli(void)
+{
+    char common[1024], args[2048];
+    snprintf(common, sizeof common, "train --data wine --model mlp:13-4-3:tanh --family point --epochs 6 --batch 20");
+    snprintf(args, sizeof args, "%s -o %s/ref.fit", common, dir);
+    TAP_REQUIRE(run(args) == 0);
+    snprintf(args, sizeof args, "%s --pause-after-steps 9 -o %s/cli.fit", common, dir);
+    int rc1 = run(args);
+    int kept = exists("cli.fit.ckpt") && !exists("cli.fit");
+    snprintf(args, sizeof args, "%s -o %s/cli.fit", common, dir);
+    int rc2 = run(args);
+    ok(rc1 == 75 && kept && rc2 == 0 && exists("cli.fit") && !exists("cli.fit.ckpt") && same_file("ref.fit", "cli.fit"),
+       "CLI: paused run exits 75 keeping FIT.ckpt (%d, %d); the same command finishes (%d), removes it, and the fit "
+       "file is byte-identical",
+       rc1, kept, rc2);
+    snprintf(args, sizeof args, "%s --no-checkpoint --pause-after-steps 9 -o %s/x.fit", common, dir);
+    ok(run(args) == 1 && !exists("x.fit"), "CLI: --pause-after-steps without checkpoints is refused");
+}
+
+int main(void)
+{
+    plan(3 * 4 + 2 + 2);
+    TAP_REQUIRE(mkdtemp(dir) != NULL);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) test_case(&cases[i]);
+    test_damaged_and_interrupt();
+    test_cli();
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) diag("could not remove %s", dir);
+    return done_testing();
+}
