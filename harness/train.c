@@ -86,13 +86,40 @@ static double step_size(const pb_train_opts *o, size_t t, size_t T)
     return o->lr * 2.0 * (double)(T - t) / (double)T;
 }
 
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The pace of this sitting of a run, for progress lines: when it (re)started,
+ * how many epochs were done then, when the last line was printed. */
+typedef struct pace { double t0, done0, last; } pace;
+
+static pace pace_start(size_t epoch0, size_t first, size_t N)
+{
+    double t = now_seconds();
+    return (pace){t, (double)(epoch0 - 1) + (double)first / (double)N, t};
+}
+
+/* "1h05m" / "4m10s" / "12s" */
+static void fmt_duration(double sec, char *out, size_t cap)
+{
+    long s = (long)(sec + 0.5);
+    if (s >= 3600) snprintf(out, cap, "%ldh%02ldm", s / 3600, s / 60 % 60);
+    else if (s >= 60) snprintf(out, cap, "%ldm%02lds", s / 60, s % 60);
+    else snprintf(out, cap, "%lds", s);
+}
+
 /* End of an epoch, for every family: the objective per sample, (epoch_nll +
  * kl - [learned mse noise] (N/2) log beta) / N, with the epoch's summed
  * minibatch losses; then the empirical-Bayes noise precision
  * beta <- N / sum r^2 (epoch_nll = beta sum 0.5 r^2); a non-finite objective
- * is an error naming the epoch; a progress line every tenth of training. */
+ * is an error naming the epoch; a progress line every tenth of training and
+ * at least every 5 minutes, with the time taken and the time left. */
 static int end_epoch(const pb_train_opts *o, size_t epoch, size_t N, double epoch_nll, double kl, int learn_beta,
-                     double *beta, double *obj, const char *note)
+                     double *beta, double *obj, const char *note, pace *p)
 {
     *obj = (epoch_nll + kl - (learn_beta ? 0.5 * (double)N * log(*beta) : 0)) / (double)N;
     if (learn_beta) {
@@ -101,8 +128,17 @@ static int end_epoch(const pb_train_opts *o, size_t epoch, size_t N, double epoc
     }
     if (!isfinite(*obj))
         return pb_error(PB_ERR_NUMERIC, "%s: training diverged at epoch %zu (objective %g)", o->label, epoch, *obj);
-    if (o->progress && (epoch == o->epochs || epoch % (o->epochs / 10 ? o->epochs / 10 : 1) == 0))
-        fprintf(stderr, "%s: epoch %zu/%zu objective/N %.5f%s\n", o->label, epoch, o->epochs, *obj, note);
+    double now = now_seconds();
+    if (o->progress &&
+        (epoch == o->epochs || epoch % (o->epochs / 10 ? o->epochs / 10 : 1) == 0 || now - p->last >= 300)) {
+        double per_epoch = (now - p->t0) / ((double)epoch - p->done0);
+        char took[32], left[32];
+        fmt_duration(now - p->t0, took, sizeof took);
+        fmt_duration(per_epoch * (double)(o->epochs - epoch), left, sizeof left);
+        fprintf(stderr, "%s: epoch %zu/%zu objective/N %.5f%s [%s, %s left]\n", o->label, epoch, o->epochs, *obj, note,
+                took, left);
+        p->last = now;
+    }
     return PB_OK;
 }
 
@@ -115,13 +151,6 @@ typedef struct resume {
     pb_ckpt ck;
     double last_save;
 } resume;
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Set up r for the run and load its checkpoint if there is one (*found).
  * theta holds the initial values (nt of them), which enter the key. */
@@ -272,6 +301,7 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
         beta = rs.ck.scalar[0], epoch_nll = rs.ck.scalar[1], obj = rs.ck.scalar[2], kl = rs.ck.scalar[3];
         beta_kl = rs.ck.scalar[4];
     }
+    pace pc = pace_start(epoch0, first, N);
     for (size_t epoch = epoch0; epoch <= o->epochs; epoch++) {
         size_t start = epoch == epoch0 ? first : 0;  /* a resumed epoch continues where it stopped */
         if (!start) {
@@ -355,7 +385,7 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
         }
         char note[64];
         snprintf(note, sizeof note, " (KL weight %.3f)", beta_kl);
-        if ((st = end_epoch(o, epoch, N, epoch_nll, beta_kl * kl, learn_beta, &beta, &obj, note))) goto done;
+        if ((st = end_epoch(o, epoch, N, epoch_nll, beta_kl * kl, learn_beta, &beta, &obj, note, &pc))) goto done;
         double carried[5] = {beta, 0, obj, kl, beta_kl};
         if ((st = maybe_save(&rs, o, epoch, t, carried))) goto done;
     }
@@ -447,6 +477,7 @@ int pb_train_model(const pb_model *m, const pb_data *train, const pb_train_opts 
         beta = rs.ck.scalar[0], epoch_nll = rs.ck.scalar[1], obj = rs.ck.scalar[2], kl = rs.ck.scalar[3];
         mu = rs.ck.scalar[4], sp = rs.ck.scalar[5];
     }
+    pace pc = pace_start(epoch0, first, N);
     for (size_t epoch = epoch0; epoch <= o->epochs; epoch++) {
         size_t start = epoch == epoch0 ? first : 0;  /* a resumed epoch continues where it stopped */
         if (!start) {
@@ -495,7 +526,8 @@ int pb_train_model(const pb_model *m, const pb_data *train, const pb_train_opts 
             double carried[6] = {beta, epoch_nll, obj, kl, mu, sp};
             if ((st = maybe_pause(&rs, o, epoch, start + b, t, carried))) goto done;
         }
-        if ((st = end_epoch(o, epoch, N, epoch_nll, kl, learn_beta, &beta, &obj, var ? "" : " (point)"))) goto done;
+        if ((st = end_epoch(o, epoch, N, epoch_nll, kl, learn_beta, &beta, &obj, var ? "" : " (point)", &pc)))
+            goto done;
         double carried[6] = {beta, 0, obj, kl, mu, sp};
         if ((st = maybe_save(&rs, o, epoch, t, carried))) goto done;
     }
