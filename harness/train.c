@@ -252,7 +252,7 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
     const pb_training *tr = o->training;
     size_t n = m->n_params, N = train->n, d = train->d, ys = train->ydim;
     size_t B = o->batch && o->batch < N ? o->batch : N;
-    int learn_beta = m->head == PB_HEAD_MSE && !o->fixed_noise, lrt = tr->local_reparameterization && pb_model_has_lrt(m);
+    int learn_beta = m->head == PB_HEAD_MSE && !o->fixed_noise, lrt = tr->local_reparameterization;
     double beta = 1.0;  /* noise precision of an mse head */
     size_t nv = tr->group_variables ? m->n_variable_groups : 0;
     if (tr->group_variables && !nv)
@@ -323,7 +323,7 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
             if (lrt) {
                 st = pb_model_lrt_loss_grad(m, ws, theta, sigma2, Xb, yb, b, Z, dZ, rng, &loss, gt, gs);
             } else {
-                /* one weight sample shared by the minibatch (and every time step) */
+                /* no local reparameterization: one sample of all weights, shared by the minibatch */
                 memcpy(w, theta, n * sizeof *w);
                 for (size_t k = 0; k < np; k++) {
                     size_t j = widx[k];

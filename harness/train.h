@@ -16,10 +16,12 @@
  * minibatch residuals), unless fixed_noise.
  * Method family (PB_FAMILY_METHOD, plugins/prunebench.h pb_training): the
  * weight entries get w = theta + sigma eps with the method's KL and warm-up,
- * biases stay point estimates; dense layers use the local
- * reparameterization trick when the method asks for it (models/mlp_lrt.h);
- * recurrent models cannot (seed 001 §4.1): they draw one weight sample per
- * minibatch, shared by every sequence and time step. When the method asks for
+ * biases stay point estimates. When the method asks for the local
+ * reparameterization trick, dense layers use it (models/mlp_lrt.h, and the
+ * dense head of a recurrent model); recurrent layers cannot (seed 001 §4.1):
+ * they draw one weight sample per minibatch, shared by every sequence and
+ * time step (pb_model_lrt_loss_grad). A method that does not ask for it gets
+ * one sample of all weights per minibatch. When the method asks for
  * group variables (pb_training.group_variables), every variable group k of
  * the model (layout.h) gets z_k = theta_z + sigma_z eps with eps drawn per
  * sample (per sequence, shared in time), initialized at theta_z = 1 and the

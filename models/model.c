@@ -117,13 +117,11 @@ int pb_model_loss_grad(const pb_model *m, pb_model_ws *ws, const double *w, cons
     return pb_mlp_loss_grad(m->mlp, ws->mlp, w, X, y, N, loss, grad);
 }
 
-int pb_model_has_lrt(const pb_model *m) { return m->mlp != NULL; }
-
 int pb_model_lrt_loss_grad(const pb_model *m, pb_model_ws *ws, const double *theta, const double *sigma2,
                            const double *X, const double *y, size_t N, const double *Z, double *dZ, gsl_rng *rng,
                            double *loss, double *dtheta, double *dsigma2)
 {
-    if (!m->mlp) return pb_error(PB_ERR_ARG, "model %s: no local reparameterization for recurrent layers", m->spec);
+    if (m->rnn) return pb_rnn_vd_loss_grad(m->rnn, ws->rnn, theta, sigma2, X, y, N, Z, dZ, rng, loss, dtheta, dsigma2);
     if (!ws->lrt && !(ws->lrt = pb_lrt_ws_alloc(m->mlp, ws->batch))) return PB_ERR_NOMEM;
     if (N > ws->batch) return pb_error(PB_ERR_ARG, "model %s: %zu samples exceed the workspace's %zu", m->spec, N, ws->batch);
     return pb_lrt_loss_grad(m->mlp, ws->lrt, theta, sigma2, X, y, N, Z, dZ, rng, loss, dtheta, dsigma2);

@@ -62,13 +62,12 @@ void pb_model_ws_free(pb_model_ws *ws);
 int pb_model_loss_grad(const pb_model *m, pb_model_ws *ws, const double *w, const double *X, const double *y,
                        size_t N, const double *Z, double *dZ, double *loss, double *grad);
 
-/* 1 when the model has dense layers only, so that every weight can use the
- * local reparameterization trick (pb_model_lrt_loss_grad). */
-int pb_model_has_lrt(const pb_model *m);
-
-/* The local reparameterization step of mlp_lrt.h (MLPs only): weights
- * N(theta, sigma2), pre-activation noise from rng; dtheta, dsigma2 overwritten.
- * Z and dZ as in pb_model_loss_grad. */
+/* The step of a method that asks for the local reparameterization trick:
+ * weights N(theta, sigma2). MLP (mlp_lrt.h): every layer samples its
+ * pre-activations. Recurrent model (pb_rnn_vd_loss_grad): the recurrent
+ * weights take one sample shared by the batch and all steps, the dense head
+ * samples its pre-activations. Noise from rng; dtheta, dsigma2 overwritten;
+ * N at most the workspace batch. Z and dZ as in pb_model_loss_grad. */
 int pb_model_lrt_loss_grad(const pb_model *m, pb_model_ws *ws, const double *theta, const double *sigma2,
                            const double *X, const double *y, size_t N, const double *Z, double *dZ, gsl_rng *rng,
                            double *loss, double *dtheta, double *dsigma2);

@@ -231,6 +231,9 @@ struct pb_rnn_ws {
     double *dh, *dhz, *dc;  /* batch x H */
     double *zo, *dzo;       /* batch x C */
     double *gT;             /* max(d, H) x GH: a weight gradient, transposed */
+    double *w, *eps;        /* variational step only (allocated on first use): n_params, off_b */
+    double *e, *sd, *r;     /* batch x C: head noise, its sd, dzo .* e / sd */
+    double *h2, *dhv;       /* batch x H: HZ_{T-1}^2, the head noise's share of dHZ_{T-1} */
 };
 
 void pb_rnn_ws_free(pb_rnn_ws *ws)
@@ -240,6 +243,7 @@ void pb_rnn_ws_free(pb_rnn_ws *ws)
     free(ws->U), free(ws->dU), free(ws->A), free(ws->Cs), free(ws->TCs), free(ws->Hs);
     free(ws->S), free(ws->HZ);
     free(ws->dh), free(ws->dhz), free(ws->dc), free(ws->zo), free(ws->dzo), free(ws->gT);
+    free(ws->w), free(ws->eps), free(ws->e), free(ws->sd), free(ws->r), free(ws->h2), free(ws->dhv);
     free(ws);
 }
 
@@ -544,7 +548,7 @@ static void add_transposed(size_t rows, size_t cols, const double *A, double *G)
 /* Backward of one chunk after forward() and the head (dL/dzo in ws->dzo):
  * grad (may be NULL) += dL/dw; dZ (the chunk's rows, may be NULL) += dL/dZ. */
 static void backward(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const double *X, size_t B,
-                     const double *Z, double *dZ, double *grad)
+                     const double *Z, double *dZ, double *grad, const double *dhz_add)
 {
     size_t T = m->T, d = m->d, H = m->H, C = m->C, GH = m->G * H, nz = m->n_groups;
     int lstm = m->cell == PB_CELL_LSTM;
@@ -560,6 +564,8 @@ static void backward(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const doub
     }
     /* dHZ_{T-1} = dzo Wout (B x C times C x H) */
     gemm(0, 0, B, H, C, 1.0, ws->dzo, C, Wout, H, 0.0, ws->dhz, H);
+    if (dhz_add)
+        for (size_t k = 0; k < B * H; k++) ws->dhz[k] += dhz_add[k];
     hidden_back(B, H, ws->dhz, ws->Hs + (T - 1) * B * H, zh, dzh, nz, ws->dh);
     if (lstm) memset(ws->dc, 0, B * H * sizeof *ws->dc);
     for (size_t t = T; t-- > 0;) {
@@ -616,7 +622,75 @@ int pb_rnn_loss_grad(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const doub
         if (st) return st;
         st = pb_head_loss(m->head, m->noise_precision, m->C, ws->zo, y + s * ys, B, loss, ws->dzo, NULL);
         if (st) return st;
-        if (grad || dZ) backward(m, ws, w, Xb, B, Zb, dZ ? dZ + s * nz : NULL, grad);
+        if (grad || dZ) backward(m, ws, w, Xb, B, Zb, dZ ? dZ + s * nz : NULL, grad, NULL);
+    }
+    return PB_OK;
+}
+
+/* ---- the variational step ---------------------------------------------------- */
+
+#define VAR_FLOOR 1e-16  /* keeps 1/sd finite where HZ_{T-1} is all zero (as mlp_lrt.c) */
+
+static int ws_need_vd(const pb_rnn *m, pb_rnn_ws *ws)
+{
+    if (ws->w) return PB_OK;
+    size_t BC = ws->batch * m->C, BH = ws->batch * m->H;
+    ws->w = calloc1(m->n_params, sizeof *ws->w);
+    ws->eps = calloc1(m->off_b, sizeof *ws->eps);
+    ws->e = calloc1(BC, sizeof *ws->e), ws->sd = calloc1(BC, sizeof *ws->sd), ws->r = calloc1(BC, sizeof *ws->r);
+    ws->h2 = calloc1(BH, sizeof *ws->h2), ws->dhv = calloc1(BH, sizeof *ws->dhv);
+    if (!ws->w || !ws->eps || !ws->e || !ws->sd || !ws->r || !ws->h2 || !ws->dhv) {
+        free(ws->w), free(ws->eps), free(ws->e), free(ws->sd), free(ws->r), free(ws->h2), free(ws->dhv);
+        ws->w = ws->eps = ws->e = ws->sd = ws->r = ws->h2 = ws->dhv = NULL;
+        return pb_error(PB_ERR_NOMEM, "out of memory allocating the RNN workspace for the variational step");
+    }
+    return PB_OK;
+}
+
+int pb_rnn_vd_loss_grad(const pb_rnn *m, pb_rnn_ws *ws, const double *theta, const double *sigma2, const double *X,
+                        const double *y, size_t B, const double *Z, double *dZ, gsl_rng *rng, double *loss,
+                        double *dtheta, double *dsigma2)
+{
+    size_t H = m->H, C = m->C, T = m->T, nrec = m->off_b;
+    if (B > ws->batch) return pb_error(PB_ERR_ARG, "%s: %zu samples exceed the workspace's %zu", m->spec, B, ws->batch);
+    if (dZ && !Z) return pb_error(PB_ERR_ARG, "%s: dL/dZ asked for without group multipliers Z", m->spec);
+    if (dsigma2 && !dtheta) return pb_error(PB_ERR_ARG, "%s: dL/dsigma^2 needs dL/dtheta", m->spec);
+    int st = ws_need_vd(m, ws);
+    if (!st && Z) st = ws_need_z(ws);
+    if (st) return st;
+    /* one sample of the recurrent weights (Emb, Wx, Wh: parameters [0, off_b)) */
+    double *w = ws->w;
+    memcpy(w, theta, m->n_params * sizeof *w);
+    for (size_t j = 0; j < nrec; j++) {
+        ws->eps[j] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+        w[j] += sqrt(sigma2[j]) * ws->eps[j];
+    }
+    if ((st = forward(m, ws, w, X, B, Z, 0))) return st;
+    /* the head's pre-activation noise: zo += sd .* e,  sd^2 = HZ^2 sigma2_out^T + floor */
+    const double *HZ = (Z ? ws->HZ : ws->Hs) + (T - 1) * B * H, *s2out = sigma2 + m->off_wout;
+    for (size_t k = 0; k < B * H; k++) ws->h2[k] = HZ[k] * HZ[k];
+    gemm(0, 1, B, C, H, 1.0, ws->h2, H, s2out, H, 0.0, ws->sd, C);
+    for (size_t k = 0; k < B * C; k++) {
+        ws->sd[k] = sqrt(ws->sd[k] + VAR_FLOOR);
+        ws->e[k] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+        ws->zo[k] += ws->sd[k] * ws->e[k];
+    }
+    *loss = 0;
+    if ((st = pb_head_loss(m->head, m->noise_precision, C, ws->zo, y, B, loss, ws->dzo, NULL))) return st;
+    if (!dtheta && !dZ) return PB_OK;
+    /* r = dzo .* e / sd;  dHZ_{T-1} gains (r sigma2_out) .* HZ */
+    for (size_t k = 0; k < B * C; k++) ws->r[k] = ws->dzo[k] * ws->e[k] / ws->sd[k];
+    gemm(0, 0, B, H, C, 1.0, ws->r, C, s2out, H, 0.0, ws->dhv, H);
+    for (size_t k = 0; k < B * H; k++) ws->dhv[k] *= HZ[k];
+    if (dtheta) memset(dtheta, 0, m->n_params * sizeof *dtheta);
+    if (dZ) memset(dZ, 0, B * m->n_groups * sizeof *dZ);
+    backward(m, ws, w, X, B, Z, dZ, dtheta, ws->dhv);
+    if (dsigma2) {
+        /* recurrent: dL/dsigma^2 = dL/dw eps / (2 sigma); head: 0.5 r^T HZ^2; biases 0 */
+        memset(dsigma2, 0, m->n_params * sizeof *dsigma2);
+        for (size_t j = 0; j < nrec; j++)
+            dsigma2[j] = sigma2[j] > 0 ? dtheta[j] * ws->eps[j] / (2 * sqrt(sigma2[j])) : 0;
+        gemm(1, 0, C, H, B, 0.5, ws->r, C, ws->h2, H, 0.0, dsigma2 + m->off_wout, H);
     }
     return PB_OK;
 }

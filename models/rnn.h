@@ -110,6 +110,26 @@ void pb_rnn_ws_free(pb_rnn_ws *ws);
 int pb_rnn_loss_grad(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const double *X, const double *y,
                      size_t N, const double *Z, double *dZ, double *loss, double *grad);
 
+/* One training step of the model under a factorized Gaussian over its
+ * weights, w = theta + sigma .* eps (seed 001 §4.1), for B sequences (at
+ * most the workspace batch):
+ *   - the recurrent layer cannot use the local reparameterization trick: its
+ *     weights (Emb, Wx, Wh: parameters [0, off_b)) take ONE sample per call,
+ *     shared by every sequence and time step, eps drawn from rng in buffer
+ *     order; the biases b are not sampled;
+ *   - the dense output layer keeps the trick: given HZ = z_h .* h_T,
+ *       zo = HZ theta_out^T + bout + sd .* e,  sd^2 = HZ^2 sigma2_out^T,
+ *     e ~ N(0, 1) per sample and output (row-major), drawn after the
+ *     recurrent eps.
+ * sigma2 holds sigma^2 of every parameter (entries of b and bout are
+ * ignored). loss = sum of the B samples' losses; dtheta (n_params, or NULL)
+ * and dsigma2 (n_params, or NULL; needs dtheta) are overwritten with
+ * dL/dtheta and dL/dsigma^2 at the drawn noise; Z and dZ as in
+ * pb_rnn_loss_grad. */
+int pb_rnn_vd_loss_grad(const pb_rnn *m, pb_rnn_ws *ws, const double *theta, const double *sigma2, const double *X,
+                        const double *y, size_t B, const double *Z, double *dZ, gsl_rng *rng, double *loss,
+                        double *dtheta, double *dsigma2);
+
 /* out (N x C): class probabilities (ce) or predictions (mse). */
 int pb_rnn_predict(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const double *X, size_t N, double *out);
 

@@ -253,10 +253,23 @@ static void test_cli(void)
 
 int main(void)
 {
-    plan(3 * 4 + 2 + 2);
+    plan(3 * 4 + 2 + 2 + 1);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
+    /* the notices go to stderr: capture them */
+    char errpath[512];
+    snprintf(errpath, sizeof errpath, "%s/stderr.txt", dir);
+    TAP_REQUIRE(freopen(errpath, "w", stderr) != NULL);
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) test_case(&cases[i]);
     test_damaged_and_interrupt();
+    fflush(stderr);
+    static char notes[65536];
+    FILE *f = fopen(errpath, "r");
+    size_t len = f ? fread(notes, 1, sizeof notes - 1, f) : 0;
+    notes[len] = '\0';
+    if (f) fclose(f);
+    ok(strstr(notes, "resuming from") && strstr(notes, "at epoch 2/6 (100 of 180 samples of it done)") &&
+           strstr(notes, "belongs to another run (other settings or data): starting over"),
+       "stderr says where a run resumes and when a checkpoint belongs to another run");
     test_cli();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
