@@ -521,6 +521,12 @@ static int cmd_check_plugin(int argc, char **argv)
             double wgt = tr->kl_weight(tstate, i / 20.0 * 0.999);
             weights_ok = weights_ok && wgt >= 0 && wgt <= 1 && isfinite(wgt);
         }
+        static const double lengths[] = {1, 25, 200, 1000};
+        for (int k = 0; k < 4 && tr->kl_weight_epochs; k++)
+            for (int i = 0; i <= 20; i++) {
+                double wgt = tr->kl_weight_epochs(tstate, i / 20.0 * 0.999 * lengths[k], lengths[k]);
+                weights_ok = weights_ok && wgt >= 0 && wgt <= 1 && isfinite(wgt);
+            }
         CHECK(weights_ok, "training facet: KL weight in [0, 1] over training");
         to.family = PB_FAMILY_METHOD, to.training = tr, to.training_state = tstate;
     }

@@ -353,8 +353,10 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
                 st = pb_error(PB_ERR_NUMERIC, "%s: the method's KL term is %g at epoch %zu", o->label, kl, epoch);
                 goto done;
             }
-            double frac = ((double)(epoch - 1) + (double)bi / (double)nb) / (double)o->epochs;
-            beta_kl = tr->kl_weight ? tr->kl_weight(o->training_state, frac) : 1.0;
+            double done = (double)(epoch - 1) + (double)bi / (double)nb, E = (double)o->epochs;
+            beta_kl = tr->kl_weight_epochs ? tr->kl_weight_epochs(o->training_state, done, E)
+                      : tr->kl_weight  ? tr->kl_weight(o->training_state, done / E)
+                                       : 1.0;
             double scale = beta / (double)b, kscale = beta_kl / (double)N;
             for (size_t k = 0; k < nv; k++) {
                 /* dz/dtheta_z = 1, dz/dlog sigma_z^2 = sigma_z eps / 2, summed over the samples */

@@ -52,6 +52,7 @@ static const pb_training groupvd_training = {
     .local_reparameterization = 1,
     .kl = pb_lu_kl,
     .kl_weight = pb_lu_kl_weight,
+    .kl_weight_epochs = pb_lu_kl_weight_epochs,
     .relevance_threshold = -3,
     .group_variables = 1,
 };

@@ -12,9 +12,10 @@
  *   dKL/dla = -k1 k3 s (1 - s) - 0.5 sigmoid(-la),  s = sigmoid(k2 + k3 la),
  * with dla/dlog sigma^2 = 1 and dla/dtheta = -2 theta / (theta^2 + 1e-8), both 0
  * where the clip is active.
- * Warm-up (pb_lu_kl_weight): KL weight 0 for the first 5/200 of training,
- * rising linearly to 1 at 20/200 (the published 5 and 20 of 200 epochs,
- * scaled to any length).
+ * Warm-up (pb_lu_kl_weight_epochs, PROTOCOLS.md): KL weight 0 for the first
+ * 5 epochs, rising linearly to 1 at epoch 20; a run shorter than 200 epochs
+ * scales both by its length / 200 (pb_lu_kl_weight: the same as a fraction
+ * of training, 5/200 and 20/200, for hosts that pass fractions).
  * Relevance (pb_lu_relevance): -log alpha = log(theta^2 + 1e-8) - log sigma^2,
  * unclipped, for removal orders.
  */
@@ -166,6 +167,13 @@ static double pb_lu_kl_weight(void *state, double t)
     if (t < lu_WARMUP_START) return 0;
     if (t >= lu_WARMUP_END) return 1;
     return (t - lu_WARMUP_START) / (lu_WARMUP_END - lu_WARMUP_START);
+}
+
+/* epoch / min(epochs, 200) as the fraction: bitwise the fraction of training
+ * for runs of up to 200 epochs, epochs 5 and 20 for longer ones. */
+static double pb_lu_kl_weight_epochs(void *state, double epoch, double epochs)
+{
+    return pb_lu_kl_weight(state, epoch / (epochs > 200 ? 200 : epochs));
 }
 
 

@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #define PB_ABI_MAJOR 1u
-#define PB_ABI_MINOR 3u
+#define PB_ABI_MINOR 4u
 #define PB_METHOD_SYMBOL "pb_method_descriptor"
 
 #if defined(__GNUC__)
@@ -127,7 +127,7 @@ typedef struct pb_host {
  * over (theta, log sigma^2), minimizing per minibatch of B samples
  *   (N/B) sum_i -log p(y_i | x_i, w) + kl_weight(t) * KL(q || p)
  * with Adam. The method supplies its prior through `kl`, the warm-up
- * through `kl_weight`, and reads the trained posterior in its relevance
+ * through `kl_weight` (or `kl_weight_epochs`, ABI 1.4), and reads the trained posterior in its relevance
  * hook (fit->mean = theta, fit->sd = sigma). */
 typedef struct pb_training {
     uint32_t struct_size;           /* sizeof(pb_training) as compiled */
@@ -158,6 +158,13 @@ typedef struct pb_training {
      * the groups) and the same warm-up; relevance then sees the groups in
      * pb_fit_view. 0 or absent: no group variables. */
     int group_variables;
+
+    /* ---- ABI 1.4 ---- */
+    /* Weight of the KL term after `epoch` of `epochs` epochs (epoch counts
+     * the minibatches done as fractions: in [0, epochs)), for warm-ups stated
+     * in epochs ("0 for the first 5 epochs"). Used instead of kl_weight when
+     * present. */
+    double (*kl_weight_epochs)(void *state, double epoch, double epochs);
 } pb_training;
 
 /* The descriptor a plugin exports. */

@@ -194,6 +194,20 @@ static void test_kl_weight(const pb_training *tr)
     const double want[] = {0, 0, 0, 0.2, 0.5, 0.8, 1, 1, 1};
     for (size_t i = 0; i < sizeof t / sizeof *t; i++)
         is_double(tr->kl_weight(NULL, t[i]), want[i], 1e-12, "kl_weight(%g) = %g", t[i], want[i]);
+    /* in epochs (PROTOCOLS.md): 0 for 5 epochs, 1 from epoch 20; shorter runs scaled by length / 200 */
+    TAP_REQUIRE(tr->kl_weight_epochs != NULL);
+    const double ep[] = {4.99, 5, 12.5, 20, 600, 1.25, 3.125, 5, 20};
+    const double len[] = {1000, 1000, 1000, 1000, 1000, 50, 50, 50, 50};
+    const double want_ep[] = {0, 0, 0.5, 1, 1, 0, 0.5, 1, 1};
+    for (size_t i = 0; i < sizeof ep / sizeof *ep; i++)
+        is_double(tr->kl_weight_epochs(NULL, ep[i], len[i]), want_ep[i], 1e-12, "kl_weight_epochs(%g of %g) = %g", ep[i],
+                  len[i], want_ep[i]);
+    int same = 1;
+    for (int k = 0; k < 200; k++) {
+        double done = k * 0.137, E = 137;
+        same &= tr->kl_weight_epochs(NULL, done, E) == tr->kl_weight(NULL, done / E);
+    }
+    ok(same, "runs of up to 200 epochs: kl_weight_epochs is bitwise kl_weight of the fraction done");
 }
 
 /* ---- reference network --------------------------------------------------- */
@@ -647,7 +661,7 @@ static void test_end_to_end(const pb_plugin *p)
 
 int main(void)
 {
-    plan(11 + 5 + 9 + 13 + 24 + 8);
+    plan(11 + 5 + 9 + 10 + 13 + 24 + 8);
     const char *bdir = getenv("PB_BUILD") ? getenv("PB_BUILD") : "build";
     char path[1024];
     snprintf(path, sizeof path, "%s/plugins/svd.so", bdir);
@@ -660,7 +674,7 @@ int main(void)
 
     test_kl_integral(tr);        /* 11 */
     test_kl_grad(tr);            /* 5 */
-    test_kl_weight(tr);          /* 9 */
+    test_kl_weight(tr);          /* 9 + 10 */
 
     test_lrt_forward("mlp:4-3:identity:mse", 1);   /* 5 */
     test_lrt_forward("mlp:4-5-1:identity:mse", 0); /* 2 */
