@@ -62,6 +62,12 @@ $(B)/obj/%.o: %.c $(HDRS) | $(B)/obj/harness $(B)/obj/models $(B)/obj/datasets
 # -ffast-math: NaN and inf keep their IEEE meaning (see harness/vmath.c).
 VEC_CFLAGS := -O3 -ffp-contract=fast -fno-math-errno -fno-trapping-math
 $(B)/obj/harness/vmath.o: CFLAGS_ALL += $(VEC_CFLAGS)
+
+# util.o carries the version into every result file's provenance: rebuild it
+# when the version changes (a stamp rewritten only then).
+$(B)/obj/harness/util.o: $(B)/version.txt
+$(B)/version.txt: FORCE
+	@mkdir -p $(@D); printf '%s\n' '$(VERSION)' > $@.new; if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 # Its elementwise loops vectorized, same arithmetic (no contraction).
 $(B)/obj/models/mlp_lrt.o: CFLAGS_ALL += -O3 -fno-math-errno
 
