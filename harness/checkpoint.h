@@ -22,7 +22,7 @@
 enum { PB_CKPT_MAX_SCALARS = 8, PB_CKPT_MAX_VECTORS = 4 };
 
 typedef struct pb_ckpt {
-    char key[1024];
+    char key[2048];
     uint64_t epoch, next, step;           /* epoch in progress (from 1), next minibatch start, Adam steps done */
     size_t n_scalars;
     double scalar[PB_CKPT_MAX_SCALARS];
