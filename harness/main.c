@@ -54,8 +54,9 @@ static void usage(FILE *f)
             "        [--batch B] [--lr LR] [--init-sd S] [--prior-mean eb|zero] [--noise eb|fixed] [--test-fraction F]\n"
             "        [--init default|seed004-synthetic] [--lr-decay none|linear] [--method NAME [--options STR]]\n"
             "        [--weight-decay WD] [--dropout P] [--train-limit N] [--experiment NAME] [--data-dir DIR] [--progress]\n"
-            "        [--checkpoint-minutes M | --no-checkpoint] [--pause-after-steps S] -o FIT\n"
-            "        (state in FIT.ckpt every M minutes (10) and on SIGINT/SIGTERM; the same command resumes; exit 75 = paused)\n"
+            "        [--checkpoint-minutes M | --no-checkpoint] [--pause-after-steps S] [--snapshot-every E] -o FIT\n"
+            "        (state in FIT.ckpt every M minutes (10) and on SIGINT/SIGTERM; the same command resumes; exit 75 = paused;\n"
+            "        --snapshot-every E: the fit after every E-th epoch too, as FIT with .e<epoch> before .fit)\n"
             "  rank --fit FIT --method NAME|PATH.so [--options STR] [--prunable weights|all]\n"
             "        [--plugin-dir DIR] [--data-dir DIR] -o ORDER.tsv\n"
             "  curve --fit FIT --order ORDER.tsv [--fractions LIST] [--compensate none|conditional]\n"
@@ -101,12 +102,38 @@ static void on_interrupt(int sig)
     train_interrupted = 1;
 }
 
+/* A snapshot of a training run (train.h) saved beside the final fit. */
+typedef struct train_snapshot {
+    const pb_fit *header;   /* model, dataset, seeds, split of the run */
+    const char *path;       /* the final fit's path */
+    char suffix[640];       /* appended to the settings */
+} train_snapshot;
+
+static int save_snapshot(void *ctx, const pb_fit *fit, size_t epoch)
+{
+    const train_snapshot *s = ctx;
+    pb_fit out = *fit;  /* shares the arrays */
+    memcpy(out.model, s->header->model, sizeof out.model);
+    memcpy(out.dataset, s->header->dataset, sizeof out.dataset);
+    out.repeat = s->header->repeat, out.data_seed = s->header->data_seed, out.init_seed = s->header->init_seed;
+    out.test_fraction = s->header->test_fraction, out.standardize_y = s->header->standardize_y;
+    size_t len = strlen(out.settings);
+    snprintf(out.settings + len, sizeof out.settings - len, "%s snapshot_epoch=%zu", s->suffix, epoch);
+    char p[4096];
+    size_t pl = strlen(s->path);
+    int has_ext = pl > 4 && !strcmp(s->path + pl - 4, ".fit");
+    if (snprintf(p, sizeof p, "%.*s.e%zu%s", (int)(has_ext ? pl - 4 : pl), s->path, epoch, has_ext ? ".fit" : "") >=
+        (int)sizeof p)
+        return pb_error(PB_ERR_ARG, "-o %s: path too long for a snapshot", s->path);
+    return pb_fit_save(&out, p);
+}
+
 static int cmd_train(int argc, char **argv)
 {
     opt o[] = {O("data"), O("model"), O("repeat"), O("family"), O("epochs"), O("batch"), O("lr"), O("init-sd"),
                O("prior-mean"), O("test-fraction"), O("init"), O("noise"), O("experiment"), O("data-dir"), O("weight-decay"), O("dropout"), O("train-limit"),
                F("progress"), O("method"), O("options"), O("plugin-dir"), O("lr-decay"), O("checkpoint-minutes"),
-               F("no-checkpoint"), O("pause-after-steps"), O("o"), END};
+               F("no-checkpoint"), O("pause-after-steps"), O("snapshot-every"), O("o"), END};
     char *restv[64], **rest = restv;
     int nrest;
     if (argc > 64) die(pb_error(PB_ERR_ARG, "too many arguments"));
@@ -231,6 +258,18 @@ static int cmd_train(int argc, char **argv)
     snprintf(label, sizeof label, "train %s %s%s%s repeat %u", data, spec, method ? " method " : "", method ? method : "",
              repeat);
     to.label = label;
+    /* what the fit's settings gain beyond the training loop's: method, init, limit */
+    train_snapshot snap = {&fit, path, ""};
+    size_t sl = 0;
+    if (method)
+        sl += (size_t)snprintf(snap.suffix + sl, sizeof snap.suffix - sl, " method=%s%s%s", plug.name,
+                               msettings[0] ? " " : "", msettings);
+    if (init && sl < sizeof snap.suffix) sl += (size_t)snprintf(snap.suffix + sl, sizeof snap.suffix - sl, " init=%s", init_name);
+    if (limit && sl < sizeof snap.suffix) snprintf(snap.suffix + sl, sizeof snap.suffix - sl, " train_limit=%zu", limit);
+    /* --snapshot-every E: the fit after every E-th epoch, as FIT with .e<epoch> before its extension */
+    to.snapshot_every = get_count(o, "snapshot-every", 0, 1, 10000000);
+    to.snapshot = save_snapshot;
+    to.snapshot_ctx = &snap;
     /* Checkpoints: <FIT>.ckpt every --checkpoint-minutes (at an epoch's end),
      * and on SIGINT / SIGTERM or --pause-after-steps (after a minibatch). */
     char ckpt[4096];
@@ -262,21 +301,12 @@ static int cmd_train(int argc, char **argv)
         exit(PB_EXIT_PAUSED);
     }
     if (method) {
-        size_t len = strlen(fit.settings);
-        snprintf(fit.settings + len, sizeof fit.settings - len, " method=%s%s%s", plug.name, msettings[0] ? " " : "",
-                 msettings);
         if (plug.method.destroy) plug.method.destroy(state);
         pb_host_release(&hctx);
         pb_plugin_close(&plug);
     }
-    if (init) {
-        size_t len = strlen(fit.settings);
-        snprintf(fit.settings + len, sizeof fit.settings - len, " init=%s", init_name);
-    }
-    if (limit) {
-        size_t len = strlen(fit.settings);
-        snprintf(fit.settings + len, sizeof fit.settings - len, " train_limit=%zu", limit);
-    }
+    size_t len = strlen(fit.settings);
+    snprintf(fit.settings + len, sizeof fit.settings - len, "%s", snap.suffix);
     if ((st = pb_fit_save(&fit, path))) die(st);
     if (to.checkpoint && remove(to.checkpoint) != 0 && errno != ENOENT)
         fprintf(stderr, "prunebench: note: could not remove %s: %s\n", to.checkpoint, strerror(errno));

@@ -243,6 +243,84 @@ static int check_dims(const pb_model *m, const pb_data *train, const pb_train_op
     return PB_OK;
 }
 
+/* What a method-family fit records besides the optimized vector. */
+typedef struct fit_shape { size_t B; int lrt, learn_beta; } fit_shape;
+
+/* The fit of a method's family from its optimized vector theta = (n
+ * parameters | np log sigma^2 | nv theta_z | nv log sigma_z^2): the
+ * effective weights (each group member times its groups' theta_z, sd
+ * likewise, so sd/|mean| is unchanged) and the group variables. fit is
+ * allocated for n parameters and has no groups yet. */
+static int method_fit(const pb_model *m, const pb_train_opts *o, const fit_shape *fs, const double *theta,
+                      const size_t *widx, size_t np, size_t nv, double obj, double beta, pb_fit *fit)
+{
+    const pb_training *tr = o->training;
+    size_t n = m->n_params;
+    const double *lz = theta + n, *tz = theta + n + np, *lsz = tz + nv;
+    memcpy(fit->mean, theta, n * sizeof *theta);
+    memset(fit->sd, 0, n * sizeof *fit->sd);
+    for (size_t k = 0; k < np; k++) fit->sd[widx[k]] = exp(0.5 * lz[k]);
+    if (nv) {
+        int st = pb_fit_alloc_groups(fit, nv);
+        if (st) return st;
+        for (size_t k = 0; k < nv; k++) {
+            const pb_group *G = &m->groups[m->variable_group[k]];
+            for (size_t q = 0; q < G->n_members; q++) {
+                fit->mean[G->members[q]] *= tz[k];
+                fit->sd[G->members[q]] *= fabs(tz[k]);
+            }
+            fit->group_mean[k] = tz[k];
+            fit->group_sd[k] = exp(0.5 * lsz[k]);
+        }
+    }
+    fit->prior_mean = 0;
+    fit->prior_sd = 0;  /* not a Gaussian prior: the Laplace services refuse this fit */
+    fit->final_objective = obj;
+    fit->noise_precision = beta;
+    snprintf(fit->family, sizeof fit->family, "%s", tr->family);
+    snprintf(fit->settings, sizeof fit->settings,
+             "family=%s epochs=%zu batch=%zu optimizer=adam lr=%g lr_decay=%s init_log_sigma2=%g local_reparam=%d "
+             "group_variables=%zu noise=%s",
+             tr->family, o->epochs, fs->B, o->lr, o->lr_decay ? "linear-second-half" : "none", tr->init_log_sigma2,
+             fs->lrt, nv, m->head != PB_HEAD_MSE ? "none" : fs->learn_beta ? "empirical-bayes" : "fixed1");
+    return PB_OK;
+}
+
+/* The base family's (point or Gaussian) fit from theta = (means | log sd). */
+static void base_fit(const pb_model *m, const pb_train_opts *o, const fit_shape *fs, int var, const double *theta,
+                     double mu, double sp, double obj, double beta, pb_fit *fit)
+{
+    size_t n = m->n_params;
+    memcpy(fit->mean, theta, n * sizeof *theta);
+    for (size_t j = 0; j < n; j++) fit->sd[j] = var ? exp(theta[n + j]) : 0;
+    fit->prior_mean = var ? mu : 0;
+    fit->prior_sd = var ? sp : 0;
+    fit->final_objective = obj;
+    fit->noise_precision = beta;
+    snprintf(fit->family, sizeof fit->family, "%s", var ? "gauss-diag" : "point");
+    snprintf(fit->settings, sizeof fit->settings,
+             "family=%s epochs=%zu batch=%zu optimizer=adam lr=%g lr_decay=%s init_sd=%g prior_mean=%s weight_decay=%g "
+             "dropout=%g noise=%s",
+             fit->family, o->epochs, fs->B, o->lr, o->lr_decay ? "linear-second-half" : "none", var ? o->init_sd : 0.0,
+             var ? (o->fix_prior_mean ? "fixed0" : "empirical-bayes") : "none", var ? 0.0 : o->weight_decay,
+             o->dropout, m->head != PB_HEAD_MSE ? "none" : fs->learn_beta ? "empirical-bayes" : "fixed1");
+}
+
+/* After epoch `epoch`: is a snapshot of the fit due (every snapshot_every
+ * epochs, before the last)? */
+static int snapshot_due(const pb_train_opts *o, size_t epoch)
+{
+    return o->snapshot && o->snapshot_every && epoch < o->epochs && epoch % o->snapshot_every == 0;
+}
+
+/* Hand the snapshot to o->snapshot, then free it. */
+static int snapshot_send(const pb_train_opts *o, size_t epoch, pb_fit *snap)
+{
+    int st = o->snapshot(o->snapshot_ctx, snap, epoch);
+    pb_fit_free(snap);
+    return st;
+}
+
 /* Training with a method's own variational family (see train.h). The
  * optimized vector is (all n parameters | log sigma^2 of the np weight
  * entries | theta_z of the nv group variables | their log sigma^2), Adam on
@@ -293,6 +371,7 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
     for (size_t i = 0; i < N; i++) perm[i] = i;
     size_t nb = (N + B - 1) / B, T = o->epochs * nb, t = 0, epoch0 = 1, first = 0;
     double obj = 0, kl = 0, beta_kl = 0, epoch_nll = 0;
+    fit_shape fs = {B, lrt, learn_beta};
     resume rs;
     int found = 0;
     if (o->checkpoint && (st = resume_begin(&rs, m, train, o, B, theta, m1, m2, nt, perm, rng, 5, &found))) goto done;
@@ -390,33 +469,17 @@ static int train_method(const pb_model *m, const pb_data *train, const pb_train_
         if ((st = end_epoch(o, epoch, N, epoch_nll, beta_kl * kl, learn_beta, &beta, &obj, note, &pc))) goto done;
         double carried[5] = {beta, 0, obj, kl, beta_kl};
         if ((st = maybe_save(&rs, o, epoch, t, carried))) goto done;
-    }
-    memcpy(fit->mean, theta, n * sizeof *theta);
-    memset(fit->sd, 0, n * sizeof *fit->sd);
-    for (size_t k = 0; k < np; k++) fit->sd[widx[k]] = exp(0.5 * lz[k]);
-    if (nv) {
-        /* effective weights: each member times its groups' theta_z (sd likewise, so sd/|mean| is unchanged) */
-        if ((st = pb_fit_alloc_groups(fit, nv))) goto done;
-        for (size_t k = 0; k < nv; k++) {
-            const pb_group *G = &m->groups[m->variable_group[k]];
-            for (size_t q = 0; q < G->n_members; q++) {
-                fit->mean[G->members[q]] *= tz[k];
-                fit->sd[G->members[q]] *= fabs(tz[k]);
+        if (snapshot_due(o, epoch)) {
+            pb_fit snap;
+            if ((st = pb_fit_alloc(&snap, n))) goto done;
+            if ((st = method_fit(m, o, &fs, theta, widx, np, nv, obj, beta, &snap))) {
+                pb_fit_free(&snap);
+                goto done;
             }
-            fit->group_mean[k] = tz[k];
-            fit->group_sd[k] = exp(0.5 * lsz[k]);
+            if ((st = snapshot_send(o, epoch, &snap))) goto done;
         }
     }
-    fit->prior_mean = 0;
-    fit->prior_sd = 0;  /* not a Gaussian prior: the Laplace services refuse this fit */
-    fit->final_objective = obj;
-    fit->noise_precision = beta;
-    snprintf(fit->family, sizeof fit->family, "%s", tr->family);
-    snprintf(fit->settings, sizeof fit->settings,
-             "family=%s epochs=%zu batch=%zu optimizer=adam lr=%g lr_decay=%s init_log_sigma2=%g local_reparam=%d "
-             "group_variables=%zu noise=%s",
-             tr->family, o->epochs, B, o->lr, o->lr_decay ? "linear-second-half" : "none", tr->init_log_sigma2, lrt, nv,
-             m->head != PB_HEAD_MSE ? "none" : learn_beta ? "empirical-bayes" : "fixed1");
+    st = method_fit(m, o, &fs, theta, widx, np, nv, obj, beta, fit);
 done:
     free(mask); free(widx); free(sg); free(theta); free(g); free(m1); free(m2); free(sigma2); free(w); free(gt); free(gs);
     free(eps); free(tw); free(dkt); free(dkr); free(Z); free(dZ); free(ez); free(sz); free(Xb); free(yb); free(perm);
@@ -471,6 +534,7 @@ int pb_train_model(const pb_model *m, const pb_data *train, const pb_train_opts 
     for (size_t i = 0; i < N; i++) perm[i] = i;
     size_t t = 0, epoch0 = 1, first = 0;
     double obj = 0, epoch_nll = 0, kl = 0;
+    fit_shape fs = {B, 0, learn_beta};
     resume rs;
     int found = 0;
     if (o->checkpoint && (st = resume_begin(&rs, m, train, o, B, theta, m1, m2, np, perm, rng, 6, &found))) goto done;
@@ -532,20 +596,14 @@ int pb_train_model(const pb_model *m, const pb_data *train, const pb_train_opts 
             goto done;
         double carried[6] = {beta, 0, obj, kl, mu, sp};
         if ((st = maybe_save(&rs, o, epoch, t, carried))) goto done;
+        if (snapshot_due(o, epoch)) {
+            pb_fit snap;
+            if ((st = pb_fit_alloc(&snap, n))) goto done;
+            base_fit(m, o, &fs, var, theta, mu, sp, obj, beta, &snap);
+            if ((st = snapshot_send(o, epoch, &snap))) goto done;
+        }
     }
-    memcpy(fit->mean, theta, n * sizeof *theta);
-    for (size_t j = 0; j < n; j++) fit->sd[j] = var ? exp(theta[n + j]) : 0;
-    fit->prior_mean = var ? mu : 0;
-    fit->prior_sd = var ? sp : 0;
-    fit->final_objective = obj;
-    fit->noise_precision = beta;
-    snprintf(fit->family, sizeof fit->family, "%s", var ? "gauss-diag" : "point");
-    snprintf(fit->settings, sizeof fit->settings,
-             "family=%s epochs=%zu batch=%zu optimizer=adam lr=%g lr_decay=%s init_sd=%g prior_mean=%s weight_decay=%g "
-             "dropout=%g noise=%s",
-             fit->family, o->epochs, B, o->lr, o->lr_decay ? "linear-second-half" : "none", var ? o->init_sd : 0.0,
-             var ? (o->fix_prior_mean ? "fixed0" : "empirical-bayes") : "none", var ? 0.0 : o->weight_decay,
-             o->dropout, m->head != PB_HEAD_MSE ? "none" : learn_beta ? "empirical-bayes" : "fixed1");
+    base_fit(m, o, &fs, var, theta, mu, sp, obj, beta, fit);
 done:
     gsl_rng_free(rng);
     pb_model_ws_free(ws);

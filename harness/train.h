@@ -80,6 +80,12 @@ typedef struct pb_train_opts {
     const char *checkpoint_key; /* what else identifies the run (a method's settings), or NULL */
     size_t stop_after_steps;    /* pause after this many Adam steps in all (0: never) */
     volatile sig_atomic_t *interrupt; /* when set to nonzero (a signal handler): pause after the current minibatch */
+    /* Snapshots: after every snapshot_every-th epoch (not the last), the fit
+     * as it would be if training ended there, handed to snapshot (which
+     * does not keep it; nonzero return stops training with that status). */
+    size_t snapshot_every;
+    int (*snapshot)(void *ctx, const pb_fit *fit, size_t epoch);
+    void *snapshot_ctx;
 } pb_train_opts;
 
 void pb_train_opts_default(pb_train_opts *o);
