@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "blas.h"
 #include "cell.h"
@@ -36,13 +35,6 @@
 #include "util.h"
 #include "vmath.h"
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 /* Best-of-3 GFLOP/s of an n x n x n pb_gemm. */
 static double gemm_peak(size_t n)
 {
@@ -51,9 +43,9 @@ static double gemm_peak(size_t n)
     for (size_t i = 0; i < n * n; i++) A[i] = (double)(i % 7) * 0.1, B[i] = (double)(i % 5) * 0.2;
     double best = 0;
     for (int r = 0; r < 3; r++) {
-        double t0 = now();
+        double t0 = pb_seconds();
         pb_gemm(0, 0, n, n, n, 1.0, A, n, B, n, 0.0, C, n);
-        double g = 2.0 * (double)n * (double)n * (double)n / (now() - t0) / 1e9;
+        double g = 2.0 * (double)n * (double)n * (double)n / (pb_seconds() - t0) / 1e9;
         if (g > best) best = g;
     }
     free(A); free(B); free(C);
@@ -117,9 +109,9 @@ static void bench_train(const char *data, const char *spec, pb_family fam, const
     }
     o.epochs *= repeat;
     epochs = o.epochs;
-    double t0 = now();
+    double t0 = pb_seconds();
     if ((st = pb_train_model(m, &tr, &o, &fit))) die(st);
-    double dt = now() - t0;
+    double dt = pb_seconds() - t0;
     size_t B = batch && batch < tr.n ? batch : tr.n;
     size_t steps = epochs * ((tr.n + B - 1) / B);
     double samples = (double)epochs * (double)tr.n;
@@ -175,11 +167,11 @@ static void bench_compact(void)
         die(st);
     double tf = HUGE_VAL, tc = HUGE_VAL;
     for (int k = 0; k < 3; k++) {
-        double t0 = now();
+        double t0 = pb_seconds();
         if ((st = pb_rnn_compact_predict(full, te.X, N, out))) die(st);
-        double t1 = now();
+        double t1 = pb_seconds();
         if ((st = pb_rnn_compact_predict(cp, te.X, N, out))) die(st);
-        double t2 = now();
+        double t2 = pb_seconds();
         tf = fmin(tf, t1 - t0), tc = fmin(tc, t2 - t1);
     }
     printf("seq-fashion-mnist %s compact: hidden %zu/%zu, non-constant gates %zu/%zu, inputs %zu/%zu: "
@@ -227,10 +219,10 @@ static void bench_belsley(const char *plugin_dir, const char *options)
     pb_host_ctx ctx;
     if ((st = pb_host_init(&host, &ctx, m, &tr, 1))) die(st);
     char settings[512];
-    double t0 = now();
+    double t0 = pb_seconds();
     if ((st = pb_plugin_rank(&p, &host, &view, options, order, score, settings, sizeof settings))) die(st);
     printf("belsley   boston %-15s %zu weights, full removal order in %.2f s (%s)\n", "mlp:13-39-1:tanh:mse", np,
-           now() - t0, options[0] ? options : "batch=1");
+           pb_seconds() - t0, options[0] ? options : "batch=1");
     pb_host_release(&ctx);
     free(mask); free(order); free(score);
     pb_fit_free(&fit);

@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cell.h"
 #include "cli.h"
@@ -32,13 +31,6 @@
 #include "p1.h"
 #include "rnn.h"
 #include "util.h"
-
-static double seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 int cmd_structure(int argc, char **argv)
 {
@@ -87,11 +79,11 @@ int cmd_structure(int argc, char **argv)
     if ((st = pb_rnn_predict(m, ws, w, t->X, t->n, od))) die(st);
     double td = HUGE_VAL, tc = HUGE_VAL;
     for (size_t r = 0; r < repeats; r++) {
-        double t0 = seconds();
+        double t0 = pb_seconds();
         if ((st = pb_rnn_compact_predict(full, t->X, t->n, oc))) die(st);
-        double t1 = seconds();
+        double t1 = pb_seconds();
         if ((st = pb_rnn_compact_predict(cn, t->X, t->n, oc))) die(st);
-        double t2 = seconds();
+        double t2 = pb_seconds();
         if (t1 - t0 < td) td = t1 - t0;
         if (t2 - t1 < tc) tc = t2 - t1;
     }

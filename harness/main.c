@@ -272,13 +272,12 @@ static int cmd_train(int argc, char **argv)
     to.snapshot_ctx = &snap;
     /* Checkpoints: <FIT>.ckpt every --checkpoint-minutes (at an epoch's end),
      * and on SIGINT / SIGTERM or --pause-after-steps (after a minibatch). */
-    char ckpt[4096];
+    char ckpt[4096], ckey[640];
     if (!get(o, "no-checkpoint", NULL)) {
         if (snprintf(ckpt, sizeof ckpt, "%s.ckpt", path) >= (int)sizeof ckpt) die(pb_error(PB_ERR_ARG, "-o %s: path too long", path));
         to.checkpoint = ckpt;
         to.checkpoint_seconds = 60 * get_num(o, "checkpoint-minutes", 10, 0, 1e6);
         /* the version too: a run resumes only with the code that started it */
-        static char ckey[640];
         snprintf(ckey, sizeof ckey, "version=%s %s", pb_version(), msettings);
         to.checkpoint_key = ckey;
         to.stop_after_steps = get_count(o, "pause-after-steps", 0, 1, (size_t)-1);

@@ -1,5 +1,4 @@
 /* train.c -- see train.h. */
-#define _POSIX_C_SOURCE 200809L
 #include "train.h"
 #include "checkpoint.h"
 #include "vmath.h"
@@ -10,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
@@ -86,20 +84,13 @@ static double step_size(const pb_train_opts *o, size_t t, size_t T)
     return o->lr * 2.0 * (double)(T - t) / (double)T;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* The pace of this sitting of a run, for progress lines: when it (re)started,
  * how many epochs were done then, when the last line was printed. */
 typedef struct pace { double t0, done0, last; } pace;
 
 static pace pace_start(size_t epoch0, size_t first, size_t N)
 {
-    double t = now_seconds();
+    double t = pb_seconds();
     return (pace){t, (double)(epoch0 - 1) + (double)first / (double)N, t};
 }
 
@@ -128,7 +119,7 @@ static int end_epoch(const pb_train_opts *o, size_t epoch, size_t N, double epoc
     }
     if (!isfinite(*obj))
         return pb_error(PB_ERR_NUMERIC, "%s: training diverged at epoch %zu (objective %g)", o->label, epoch, *obj);
-    double now = now_seconds();
+    double now = pb_seconds();
     if (o->progress &&
         (epoch == o->epochs || epoch % (o->epochs / 10 ? o->epochs / 10 : 1) == 0 || now - p->last >= 300)) {
         double per_epoch = (now - p->t0) / ((double)epoch - p->done0);
@@ -177,7 +168,7 @@ static int resume_begin(resume *r, const pb_model *m, const pb_data *train, cons
     r->ck.vector_len[0] = r->ck.vector_len[1] = r->ck.vector_len[2] = nt;
     r->ck.perm = perm, r->ck.n_perm = train->n;
     r->ck.rng = rng;
-    r->last_save = now_seconds();
+    r->last_save = pb_seconds();
     int st = pb_ckpt_load(o->checkpoint, &r->ck, found);
     if (!st && *found)
         fprintf(stderr, "%s: resuming from %s at epoch %llu/%zu (%llu of %zu samples of it done)\n", o->label,
@@ -189,7 +180,7 @@ static int resume_save(resume *r, const pb_train_opts *o, size_t epoch, size_t n
 {
     r->ck.epoch = epoch, r->ck.next = next, r->ck.step = t;
     memcpy(r->ck.scalar, scalars, r->ck.n_scalars * sizeof *scalars);
-    r->last_save = now_seconds();
+    r->last_save = pb_seconds();
     return pb_ckpt_save(o->checkpoint, &r->ck);
 }
 
@@ -209,7 +200,7 @@ static int maybe_pause(resume *r, const pb_train_opts *o, size_t epoch, size_t n
  * when it is due. */
 static int maybe_save(resume *r, const pb_train_opts *o, size_t epoch, size_t t, const double *scalars)
 {
-    if (!o->checkpoint || epoch >= o->epochs || now_seconds() - r->last_save < o->checkpoint_seconds) return PB_OK;
+    if (!o->checkpoint || epoch >= o->epochs || pb_seconds() - r->last_save < o->checkpoint_seconds) return PB_OK;
     return resume_save(r, o, epoch + 1, 0, t, scalars);
 }
 

@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <time.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -161,6 +162,13 @@ void pb_tex_camel(const char *s, char *out, size_t len)
 }
 
 const char *pb_version(void) { return PB_VERSION; }
+
+double pb_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 void pb_write_provenance(FILE *f)
 {

@@ -69,4 +69,7 @@ void pb_tex_camel(const char *s, char *out, size_t len);
 void pb_write_provenance(FILE *f);
 const char *pb_version(void);
 
+/* Seconds on the monotonic clock (for elapsed times only). */
+double pb_seconds(void);
+
 #endif
