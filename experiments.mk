@@ -145,8 +145,6 @@ $(foreach d,$(DATASETS),$(eval $(call DATASET_RULES,$(d))))
 $(foreach d,$(DATASETS),$(foreach m,$(METHODS),$(eval $(call METHOD_RULES,$(d),$(m)))))
 $(foreach d,$(DATASETS),$(foreach m,$(filter $(TRAINERS),$(METHODS)),$(eval $(call TRAINER_FIT_RULES,$(d),$(m)))))
 
-# Keep intermediate cells (Make would otherwise delete chained pattern targets).
-.SECONDARY:
 
 $(B)/datasets.verified: datasets/SHA256SUMS datasets/wine_data.csv datasets/boston_house_prices.csv
 	cd datasets && sha256sum --quiet -c SHA256SUMS
@@ -290,6 +288,24 @@ $(foreach e,$(SEQ_EXPS),$(eval $(call SEQ_RULES,$(e))))
 $(foreach e,$(SEQ_EXPS),$(foreach m,$(SEQ_METHODS),$(eval $(call SEQ_METHOD_RULES,$(e),$(m)))))
 $(foreach e,$(SEQ_EXPS),$(foreach m,$(SEQ_METHODS),$(eval $(call ONE_RUN_METHOD_RULES,$(e),$(m),$(SEQ_FRACTIONS)))))
 $(foreach e,$(SEQ_EXPS),$(eval $(call ONE_RUN_SUMMARY_RULES,$(e),$(SEQ_METHODS),$($(e)_TITLE))))
+
+# ---- every cell, named explicitly ----
+# A file that only chained pattern rules make is "intermediate" to Make: it is
+# deleted after the run and, once missing, not remade while the files built
+# from it are newer. Naming every cell here (an explicit rule without a
+# recipe; the pattern rules above still make them) turns them into ordinary
+# targets: kept, and remade, with everything that depends on them, when
+# deleted.
+CELLS := \
+    $(foreach d,$(DATASETS),$(foreach k,$(REPEAT_IDS),$(R)/$(d)/fit/base-r$(k).fit \
+        $(foreach m,$(filter $(TRAINERS),$(METHODS)),$(R)/$(d)/fit/$(m)-r$(k).fit) \
+        $(foreach m,$(METHODS),$(R)/$(d)/order/$(m)-r$(k).tsv $(R)/$(d)/curve/$(m)-r$(k).tsv $(R)/$(d)/noise/$(m)-r$(k).tsv) \
+        $(foreach m,$(filter-out $(TRAINERS),$(METHODS)),$(R)/$(d)/curvec/$(m)-r$(k).tsv))) \
+    $(foreach e,$(IMAGE_EXPS),$(R)/$(e)/fit/plain-r0.fit) \
+    $(foreach e,$(SEQ_EXPS),$(foreach b,$(SEQ_BASELINES),$(R)/$(e)/fit/$(b)-r0.fit)) \
+    $(foreach e,$(IMAGE_EXPS) $(SEQ_EXPS),$(foreach m,$(IMAGE_METHODS),$(R)/$(e)/fit/$(m)-r0.fit \
+        $(R)/$(e)/order/$(m)-r0.tsv $(R)/$(e)/curve/$(m)-r0.tsv))
+$(CELLS):
 
 # ---- report ----
 # Everything the report shows of one dataset, copied from this scale's results
