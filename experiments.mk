@@ -145,7 +145,6 @@ $(foreach d,$(DATASETS),$(eval $(call DATASET_RULES,$(d))))
 $(foreach d,$(DATASETS),$(foreach m,$(METHODS),$(eval $(call METHOD_RULES,$(d),$(m)))))
 $(foreach d,$(DATASETS),$(foreach m,$(filter $(TRAINERS),$(METHODS)),$(eval $(call TRAINER_FIT_RULES,$(d),$(m)))))
 
-
 $(B)/datasets.verified: datasets/SHA256SUMS datasets/wine_data.csv datasets/boston_house_prices.csv
 	cd datasets && sha256sum --quiet -c SHA256SUMS
 	touch $@
