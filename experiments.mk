@@ -295,6 +295,8 @@ $(foreach e,$(SEQ_EXPS),$(eval $(call ONE_RUN_SUMMARY_RULES,$(e),$(SEQ_METHODS),
 # recipe; the pattern rules above still make them) turns them into ordinary
 # targets: kept, and remade, with everything that depends on them, when
 # deleted.
+# A new kind of cell belongs in this list too: one left out is deleted after
+# the run that made it.
 CELLS := \
     $(foreach d,$(DATASETS),$(foreach k,$(REPEAT_IDS),$(R)/$(d)/fit/base-r$(k).fit \
         $(foreach m,$(filter $(TRAINERS),$(METHODS)),$(R)/$(d)/fit/$(m)-r$(k).fit) \

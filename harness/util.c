@@ -3,11 +3,11 @@
 #include "util.h"
 
 #include <ctype.h>
-#include <time.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "blas.h"
 #include <gsl/gsl_rng.h>
