@@ -190,7 +190,8 @@ int pb_plugin_open(const char *path, pb_plugin *p)
     snprintf(p->path, sizeof p->path, "%s", path);
     struct stat sb;
     if (stat(path, &sb) != 0)
-        return pb_error(PB_ERR_PLUGIN, "plugin %s: cannot open: %s", path, strerror(errno));
+        return pb_error(PB_ERR_PLUGIN, "plugin %s: cannot open: %s (a method's directory is --plugin-dir or $PB_PLUGIN_DIR)",
+                        path, strerror(errno));
     /* A bare name would make dlopen search the library path: insist on a path. */
     char buf[1100];
     if (!strchr(path, '/')) snprintf(buf, sizeof buf, "./%s", path);

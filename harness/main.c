@@ -52,7 +52,7 @@ static void usage(FILE *f)
             "commands:\n"
             "  train --data NAME --model SPEC [--repeat R] [--family gauss-diag|point] [--epochs E]\n"
             "        [--batch B] [--lr LR] [--init-sd S] [--prior-mean eb|zero] [--noise eb|fixed] [--test-fraction F]\n"
-            "        [--init default|seed004-synthetic] [--lr-decay none|linear] [--method NAME [--options STR]]\n"
+            "        [--init default|seed004-synthetic] [--lr-decay none|linear] [--method NAME [--options STR] [--plugin-dir DIR]]\n"
             "        [--weight-decay WD] [--dropout P] [--train-limit N] [--experiment NAME] [--data-dir DIR] [--progress]\n"
             "        [--checkpoint-minutes M | --no-checkpoint] [--pause-after-steps S] [--snapshot-every E] -o FIT\n"
             "        (state in FIT.ckpt every M minutes (10) and on SIGINT/SIGTERM; the same command resumes; exit 75 = paused;\n"
@@ -83,7 +83,8 @@ static void usage(FILE *f)
             "and seq-mnist (rows as 28 steps), imdb (aclImdb directory: --data-dir or $PB_IMDB_DIR), movie-reviews\n"
             "(text<TAB>score file: --data-dir or $PB_MOVIE_REVIEWS_FILE).\n"
             "Model specs: mlp:13-13-3:tanh, mlp:13-39-1:tanh:mse, lstm:28x28-128-10, rnn:28x28-128-10,\n"
-            "lstm:200xv20002e300-128-2 (tokens: vocabulary x embedding).\n");
+            "lstm:200xv20002e300-128-2 (tokens: vocabulary x embedding).\n"
+            "Plugins: a method NAME is DIR/NAME.so, DIR from --plugin-dir, else $PB_PLUGIN_DIR, else " PB_DEFAULT_PLUGIN_DIR ".\n");
 }
 
 static void plugin_path(const char *method, const char *dir, char *out, size_t len)
