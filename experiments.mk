@@ -36,8 +36,8 @@ NOISE_DRAWS      ?= 100
 NOISE_LEVELS     ?= 0:0.1:1
 NOISE_FRACTIONS  ?= 0:0.05:0.95,0.98,0.99,1
 IMAGE_EPOCHS     ?= 200
-SEQ_EPOCHS       ?= 25
-SEQ_TRAIN_LIMIT  ?=
+SEQ_EPOCHS       ?= 1000
+SEQ_TRAIN_LIMIT  ?= 8000
 SEQ_FRACTIONS    ?= $(FRACTIONS)
 SEQ_TIMING       ?= 5
 else
@@ -233,6 +233,7 @@ seqfmnist_lstm_DATA  := seq-fashion-mnist
 seqfmnist_lstm_MODEL := lstm:28x28-128-10
 seqfmnist_lstm_TITLE := LSTM-128 on sequential Fashion-MNIST
 seqfmnist_lstm_OPTS  := --batch 128 --lr 0.001
+seqfmnist_lstm_LIMIT := $(if $(SEQ_TRAIN_LIMIT),--train-limit $(SEQ_TRAIN_LIMIT))
 ifneq ($(PB_IMDB_DIR),)
 SEQ_EXPS          += imdb_lstm
 imdb_lstm_DATA    := imdb
@@ -251,16 +252,15 @@ SEQ_BASELINES        := plain dropout
 SEQ_plain_OPTS       := --family point
 SEQ_dropout_OPTS     := --family point --dropout 0.3 --weight-decay 0.001
 SEQ_METHODS          := $(IMAGE_METHODS)
-SEQ_LIMIT_OPT        := $(if $(SEQ_TRAIN_LIMIT),--train-limit $(SEQ_TRAIN_LIMIT))
 
 define SEQ_RULES
 $(R)/$(1)/train-config.txt: FORCE
-	$$(call write_if_changed,$$@,"data=$$($(1)_DATA)" "model=$$($(1)_MODEL)" "epochs=$$(SEQ_EPOCHS)" "train=$$($(1)_OPTS) $$(SEQ_LIMIT_OPT)" "plain=$$(SEQ_plain_OPTS)" "dropout=$$(SEQ_dropout_OPTS)")
+	$$(call write_if_changed,$$@,"data=$$($(1)_DATA)" "model=$$($(1)_MODEL)" "epochs=$$(SEQ_EPOCHS)" "train=$$($(1)_OPTS) $$($(1)_LIMIT)" "plain=$$(SEQ_plain_OPTS)" "dropout=$$(SEQ_dropout_OPTS)")
 $(R)/$(1)/curve-config.txt: FORCE
 	$$(call write_if_changed,$$@,"fractions=$$(SEQ_FRACTIONS)")
 $(R)/$(1)/fit/%-r0.fit: $(PB) $(R)/$(1)/train-config.txt
 	@mkdir -p $$(@D)
-	$(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) $$(SEQ_$$*_OPTS) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $(SEQ_LIMIT_OPT) --progress -o $$@
+	$(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) $$(SEQ_$$*_OPTS) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $($(1)_LIMIT) --progress -o $$@
 $(R)/$(1)/%-eval.tsv: $(R)/$(1)/fit/%-r0.fit
 	$(PB) evaluate --fit $$< --tex $(R)/$(1)/$$*-macros.tex --name $(1)-$$* -o $$@
 report/gen/$(1)/stamp: $(foreach b,$(SEQ_BASELINES),$(R)/$(1)/$(b)-eval.tsv) $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png \
@@ -274,7 +274,7 @@ endef
 define SEQ_METHOD_RULES
 $(R)/$(1)/fit/$(2)-r0.fit: $(PB) $(R)/$(1)/train-config.txt $(B)/plugins/$(2).so
 	@mkdir -p $$(@D)
-	$(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) --method $(2) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $(SEQ_LIMIT_OPT) --progress -o $$@
+	$(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) --method $(2) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $($(1)_LIMIT) --progress -o $$@
 $(R)/$(1)/$(2)-p4.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv
 	$(PB) structure --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --operating-point --plugin-dir $(B)/plugins --repeats $(SEQ_TIMING) \
 	    --gates $(R)/$(1)/gates-$(2).tsv --tex $(R)/$(1)/$(2)-p4.tex --name $(1)-$(2) -o $$@
