@@ -64,10 +64,12 @@ VEC_CFLAGS := -O3 -ffp-contract=fast -fno-math-errno -fno-trapping-math
 $(B)/obj/harness/vmath.o: CFLAGS_ALL += $(VEC_CFLAGS)
 
 # util.o carries the version into every result file's provenance: rebuild it
-# when the version changes (a stamp rewritten only then).
+# when the version changes (a stamp rewritten only then). The temp file is
+# per process, so two makes started together cannot take each other's.
 $(B)/obj/harness/util.o: $(B)/version.txt
 $(B)/version.txt: FORCE
-	@mkdir -p $(@D); printf '%s\n' '$(VERSION)' > $@.new; if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+	@mkdir -p $(@D); t=$@.$$$$.new; printf '%s\n' '$(VERSION)' > $$t; \
+	 if cmp -s $$t $@; then rm -f $$t; else mv $$t $@; fi
 # Its elementwise loops vectorized, same arithmetic (no contraction).
 $(B)/obj/models/mlp_lrt.o: CFLAGS_ALL += -O3 -fno-math-errno
 

@@ -73,10 +73,11 @@ synthetic_TRAIN_EXTRA := --init seed004-synthetic
 obd_OPTIONS ?=
 belsley_OPTIONS ?=
 
-# Write $(2) to file $(1) only if it differs (so its timestamp means "changed").
+# Write $(2) to file $(1) only if it differs (so its timestamp means "changed"),
+# through a temp file of this process's own.
 define write_if_changed
-@mkdir -p $(dir $(1)); printf '%s\n' $(2) > $(1).new; \
- if cmp -s $(1).new $(1); then rm -f $(1).new; else mv $(1).new $(1); fi
+@mkdir -p $(dir $(1)); t=$(1).$$$$.new; printf '%s\n' $(2) > $$t; \
+ if cmp -s $$t $(1); then rm -f $$t; else mv $$t $(1); fi
 endef
 
 define DATASET_RULES
