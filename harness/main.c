@@ -45,11 +45,8 @@
 #define PB_DEFAULT_DATA_DIR "datasets"
 #endif
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: prunebench <command> [options]\n"
-            "commands:\n"
+/* One entry per command: a line "  NAME ..." and its continuation lines. */
+static const char usage_commands[] =
             "  train --data NAME --model SPEC [--repeat R] [--family gauss-diag|point] [--epochs E]\n"
             "        [--batch B] [--lr LR] [--init-sd S] [--prior-mean eb|zero] [--noise eb|fixed] [--test-fraction F]\n"
             "        [--init default|seed004-synthetic] [--lr-decay none|linear] [--method NAME [--options STR] [--plugin-dir DIR]]\n"
@@ -78,14 +75,41 @@ static void usage(FILE *f)
             "  provenance\n"
             "  bench [--plugin-dir DIR] [--only SUBSTR] [--repeat K]   throughput of training steps, compressed LSTM\n"
             "        inference and the Belsley order\n"
+            "  help [COMMAND]   this text, or one command's (as COMMAND --help)\n";
+
+static const char usage_notes[] =
             "Datasets: wine, boston, synthetic (CSV files in --data-dir or generated), fashion-mnist (from\n"
             "$PB_FASHION_MNIST_DIR or " PB_FASHION_MNIST_DEFAULT_DIR "), mnist (from $PB_MNIST_DIR), seq-fashion-mnist\n"
             "and seq-mnist (rows as 28 steps), imdb (aclImdb directory: --data-dir or $PB_IMDB_DIR), movie-reviews\n"
             "(text<TAB>score file: --data-dir or $PB_MOVIE_REVIEWS_FILE).\n"
             "Model specs: mlp:13-13-3:tanh, mlp:13-39-1:tanh:mse, lstm:28x28-128-10, rnn:28x28-128-10,\n"
             "lstm:200xv20002e300-128-2 (tokens: vocabulary x embedding).\n"
-            "Plugins: a method NAME is DIR/NAME.so, DIR from --plugin-dir, else $PB_PLUGIN_DIR, else " PB_DEFAULT_PLUGIN_DIR ".\n");
+            "Plugins: a method NAME is DIR/NAME.so, DIR from --plugin-dir, else $PB_PLUGIN_DIR, else " PB_DEFAULT_PLUGIN_DIR ".\n";
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: prunebench <command> [options]\ncommands:\n%s%s", usage_commands, usage_notes);
 }
+
+/* The entry of command `cmd` in usage_commands and the notes; 0 if there is
+ * no such command. */
+static int command_usage(FILE *f, const char *cmd)
+{
+    size_t n = strlen(cmd);
+    for (const char *l = usage_commands; *l;) {
+        const char *end = strchr(l, '\n') + 1;
+        if (!strncmp(l + 2, cmd, n) && (l[2 + n] == ' ' || l[2 + n] == '\n')) {
+            const char *e = end;  /* continuation lines start with more than two spaces */
+            while (*e && e[2] == ' ') e = strchr(e, '\n') + 1;
+            fprintf(f, "usage: prunebench %.*s%s", (int)(e - l - 2), l + 2, usage_notes);
+            return 1;
+        }
+        l = end;
+    }
+    return 0;
+}
+
+static int is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
 
 static void plugin_path(const char *method, const char *dir, char *out, size_t len)
 {
@@ -659,6 +683,14 @@ int main(int argc, char **argv)
     if (argc < 2) { usage(stderr); return 2; }
     const char *cmd = argv[1];
     argc -= 2, argv += 2;
+    if (!strcmp(cmd, "help") || is_help(cmd)) {
+        if (argc == 0) { usage(stdout); return 0; }
+        if (command_usage(stdout, argv[0])) return 0;
+        fprintf(stderr, "prunebench: unknown command '%s' (see 'prunebench help')\n", argv[0]);
+        return 2;
+    }
+    for (int i = 0; i < argc; i++)
+        if (is_help(argv[i]) && command_usage(stdout, cmd)) return 0;
     if (!strcmp(cmd, "train")) return cmd_train(argc, argv);
     if (!strcmp(cmd, "rank")) return cmd_rank(argc, argv);
     if (!strcmp(cmd, "curve")) return cmd_curve(argc, argv);
@@ -673,7 +705,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "plugins")) return cmd_plugins(argc, argv);
     if (!strcmp(cmd, "check-plugin")) return cmd_check_plugin(argc, argv);
     if (!strcmp(cmd, "provenance")) return cmd_provenance();
-    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) { usage(stdout); return 0; }
     fprintf(stderr, "prunebench: unknown command '%s' (see 'prunebench help')\n", cmd);
     return 2;
 }

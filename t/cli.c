@@ -119,7 +119,7 @@ static size_t read_order(const char *name, int *weights_only)
 
 int main(void)
 {
-    plan(50);
+    plan(54);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     bdir = getenv("PB_BUILD") ? getenv("PB_BUILD") : "build";
     snprintf(pb, sizeof pb, "%s/prunebench", bdir);
@@ -303,6 +303,23 @@ int main(void)
     ok(rc == 0 && conforms, "check-plugin obd.so exits 0 and reports conformance");
     snprintf(args, sizeof args, "check-plugin '%s/broken.so'", pdir);
     ok(run(args, out) != 0, "check-plugin on a broken .so exits non-zero");
+
+    /* help: one command's entry, on stdout, exit 0 */
+    const char *helps[][2] = {{"help noise", "usage: prunebench noise --fit"}, {"evaluate --help", "usage: prunebench evaluate"},
+                              {"structure -h", "usage: prunebench structure"}};
+    for (size_t k = 0; k < sizeof helps / sizeof *helps; k++) {
+        rc = run(helps[k][0], out);
+        char first[512] = "";
+        int other_commands = 0;
+        f = fopen(out, "r");
+        if (f && fgets(first, sizeof first, f))
+            while (fgets(line, sizeof line, f)) other_commands |= !strncmp(line, "  ", 2) && line[2] != ' ';
+        if (f) fclose(f);
+        ok(rc == 0 && !strncmp(first, helps[k][1], strlen(helps[k][1])) && !other_commands && errbuf[0] == '\0',
+           "'%s' prints that command's usage only", helps[k][0]);
+    }
+    rc = run("help nosuch", out);
+    ok(rc == 2 && one_error_line() && strstr(errbuf, "unknown command 'nosuch'"), "'help nosuch': one line, exit 2");
 
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) diag("could not remove %s", dir);
