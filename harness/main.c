@@ -98,7 +98,7 @@ static int command_usage(FILE *f, const char *cmd)
     size_t n = strlen(cmd);
     for (const char *l = usage_commands; *l;) {
         const char *end = strchr(l, '\n') + 1;
-        if (!strncmp(l + 2, cmd, n) && (l[2 + n] == ' ' || l[2 + n] == '\n')) {
+        if (n && l[2] != ' ' && !strncmp(l + 2, cmd, n) && (l[2 + n] == ' ' || l[2 + n] == '\n')) {
             const char *e = end;  /* continuation lines start with more than two spaces */
             while (*e && e[2] == ' ') e = strchr(e, '\n') + 1;
             fprintf(f, "usage: prunebench %.*s%s", (int)(e - l - 2), l + 2, usage_notes);
