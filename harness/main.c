@@ -111,6 +111,12 @@ static int command_usage(FILE *f, const char *cmd)
 
 static int is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
 
+static int unknown_command(const char *cmd)
+{
+    fprintf(stderr, "prunebench: unknown command '%s' (see 'prunebench help')\n", cmd);
+    return 2;
+}
+
 static void plugin_path(const char *method, const char *dir, char *out, size_t len)
 {
     size_t l = strlen(method);
@@ -685,9 +691,7 @@ int main(int argc, char **argv)
     argc -= 2, argv += 2;
     if (!strcmp(cmd, "help") || is_help(cmd)) {
         if (argc == 0) { usage(stdout); return 0; }
-        if (command_usage(stdout, argv[0])) return 0;
-        fprintf(stderr, "prunebench: unknown command '%s' (see 'prunebench help')\n", argv[0]);
-        return 2;
+        return command_usage(stdout, argv[0]) ? 0 : unknown_command(argv[0]);
     }
     for (int i = 0; i < argc; i++)
         if (is_help(argv[i]) && command_usage(stdout, cmd)) return 0;
@@ -705,6 +709,5 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "plugins")) return cmd_plugins(argc, argv);
     if (!strcmp(cmd, "check-plugin")) return cmd_check_plugin(argc, argv);
     if (!strcmp(cmd, "provenance")) return cmd_provenance();
-    fprintf(stderr, "prunebench: unknown command '%s' (see 'prunebench help')\n", cmd);
-    return 2;
+    return unknown_command(cmd);
 }
