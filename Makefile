@@ -25,7 +25,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LDIRS  := $(shell pkg-config --libs-only-L $(PKGS) 2>/dev/null)
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow $(WERROR)
-CFLAGS_ALL := $(WARN) $(OPT) $(SAN) -Iplugins -Iharness -Imodels -Idatasets $(PKG_CFLAGS) $(CFLAGS)
+CFLAGS_ALL := $(WARN) $(OPT) $(SAN) -I. $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS_ALL := $(SAN) $(PKG_LDIRS) -lopenblas -lgsl -lz -ldl -lm $(LDLIBS)
 
 # OpenBLAS 0.3.21 (Debian 12) does not recognize some newer x86-64 CPUs and
@@ -41,10 +41,13 @@ export OPENBLAS_CORETYPE
 endif
 
 B       ?= build
-CLI_SRC := harness/main.c harness/cli.c $(wildcard harness/cmd_*.c)
-LIB_SRC := $(filter-out $(CLI_SRC),$(wildcard harness/*.c)) $(wildcard models/*.c) $(wildcard datasets/*.c)
+# The layers, bottom to top (docs/architecture.md; scripts/layercheck.sh
+# enforces that no file includes a header of a layer above its own).
+LAYERS  := base datasets models formats train posterior host protocols cli
+CLI_SRC := $(wildcard cli/*.c)
+LIB_SRC := $(foreach d,$(filter-out cli,$(LAYERS)),$(wildcard $(d)/*.c))
 LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
-HDRS    := $(wildcard harness/*.h models/*.h datasets/*.h plugins/*.h)
+HDRS    := $(foreach d,$(LAYERS),$(wildcard $(d)/*.h)) $(wildcard plugins/*.h)
 PB      := $(B)/prunebench
 PLUGINS := $(sort $(basename $(notdir $(wildcard plugins/*.c))))
 PLUGIN_SO := $(patsubst %,$(B)/plugins/%.so,$(PLUGINS))
@@ -53,20 +56,22 @@ TESTS   := $(patsubst t/%.c,$(B)/t/%.t,$(wildcard t/*.c))
 .PHONY: all check test sanitize deps clean bench reproduce figures report FORCE
 all: $(PB) $(PLUGIN_SO)
 
-$(B)/obj/%.o: %.c $(HDRS) | $(B)/obj/harness $(B)/obj/models $(B)/obj/datasets
-	$(CC) $(CFLAGS_ALL) -DPB_VERSION='"$(VERSION)"' -c -o $@ $<
+$(B)/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 # The vectorized elementwise kernels: -O3 so gcc vectorizes their loops (in
 # each per-CPU code path), FMA contraction, no errno from sqrt, no
 # floating-point exception flags (lets gcc if-convert selects for AVX2). Not
-# -ffast-math: NaN and inf keep their IEEE meaning (see harness/vmath.c).
+# -ffast-math: NaN and inf keep their IEEE meaning (see base/vmath.c).
 VEC_CFLAGS := -O3 -ffp-contract=fast -fno-math-errno -fno-trapping-math
-$(B)/obj/harness/vmath.o: CFLAGS_ALL += $(VEC_CFLAGS)
+$(B)/obj/base/vmath.o: CFLAGS_ALL += $(VEC_CFLAGS)
 
-# util.o carries the version into every result file's provenance: rebuild it
-# when the version changes (a stamp rewritten only then). The temp file is
-# per process, so two makes started together cannot take each other's.
-$(B)/obj/harness/util.o: $(B)/version.txt
+# provenance.o carries the version into every result file's provenance:
+# rebuild it when the version changes (a stamp rewritten only then). The temp
+# file is per process, so two makes started together cannot take each other's.
+$(B)/obj/formats/provenance.o: $(B)/version.txt
+$(B)/obj/formats/provenance.o: CFLAGS_ALL += -DPB_VERSION='"$(VERSION)"'
 $(B)/version.txt: FORCE
 	@mkdir -p $(@D); t=$@.$$$$.new; printf '%s\n' '$(VERSION)' > $$t; \
 	 if cmp -s $$t $@; then rm -f $$t; else mv $$t $@; fi
@@ -77,7 +82,7 @@ $(B)/libprunebench.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(PB): $(CLI_SRC) $(B)/libprunebench.a $(HDRS)
-	$(CC) $(CFLAGS_ALL) -DPB_VERSION='"$(VERSION)"' -o $@ $(CLI_SRC) $(B)/libprunebench.a $(LDLIBS_ALL)
+	$(CC) $(CFLAGS_ALL) -o $@ $(CLI_SRC) $(B)/libprunebench.a $(LDLIBS_ALL)
 
 # A plugin sees only plugins/prunebench.h and never links against the host.
 $(B)/plugins/%.so: plugins/%.c $(wildcard plugins/*.h) | $(B)/plugins
@@ -88,7 +93,7 @@ $(B)/plugins/svd.so $(B)/plugins/groupvd.so: PLUGIN_CFLAGS := $(VEC_CFLAGS)
 $(B)/t/%.t: t/%.c t/tap.h t/testutil.h t/blobs.h $(B)/libprunebench.a $(HDRS) | $(B)/t
 	$(CC) $(CFLAGS_ALL) -It -o $@ $< $(B)/libprunebench.a $(LDLIBS_ALL)
 
-$(B)/obj/harness $(B)/obj/models $(B)/obj/datasets $(B)/plugins $(B)/t $(B)/template:
+$(B)/plugins $(B)/t $(B)/template:
 	mkdir -p $@
 
 # The plugin template (docs/) and a deliberately broken plugin, for the tests.
@@ -104,7 +109,7 @@ check: deps
 	$(MAKE) test
 
 test: all $(TESTS) $(TEST_PLUGINS)
-	PB_BUILD=$(B) prove --exec '' $(TESTS)
+	PB_BUILD=$(B) prove --exec '' $(TESTS) t/layers.sh
 
 # The whole suite again under AddressSanitizer and UBSan, in its own build tree.
 sanitize:

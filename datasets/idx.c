@@ -1,7 +1,7 @@
 /* idx.c -- see idx.h. */
 #define _POSIX_C_SOURCE 200809L
-#include "idx.h"
-#include "util.h"
+#include "datasets/idx.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <inttypes.h>

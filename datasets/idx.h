@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tabular.h"
+#include "datasets/tabular.h"
 
 #define PB_IDX_MAX_DIMS 4
 

@@ -1,9 +1,9 @@
 /* tabular.c -- see tabular.h. */
 #define _POSIX_C_SOURCE 200809L
-#include "tabular.h"
-#include "idx.h"
-#include "text.h"
-#include "util.h"
+#include "datasets/tabular.h"
+#include "datasets/idx.h"
+#include "datasets/text.h"
+#include "base/util.h"
 
 #include <ctype.h>
 #include <errno.h>

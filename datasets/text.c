@@ -1,7 +1,7 @@
 /* text.c -- see text.h. */
 #define _POSIX_C_SOURCE 200809L
-#include "text.h"
-#include "util.h"
+#include "datasets/text.h"
+#include "base/util.h"
 
 #include <dirent.h>
 #include <errno.h>

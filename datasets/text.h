@@ -39,7 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tabular.h"
+#include "datasets/tabular.h"
 
 /* Defaults. Seed 001, section 5.2: "словарь был составлен из 20 тысяч
  * наиболее популярных слов в данном наборе данных" -- a vocabulary of the

@@ -15,9 +15,9 @@
  *                   + [exact] (delta_l W_l) .* act''(a_{l-1}) .* R a_{l-1}
  * Dropping the [exact] terms gives the Gauss-Newton product J^T H_out J v.
  */
-#include "mlp.h"
-#include "util.h"
-#include "vmath.h"
+#include "models/mlp.h"
+#include "base/util.h"
+#include "base/vmath.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -19,8 +19,8 @@
 #define PB_MLP_H
 
 #include <stddef.h>
-#include "blas.h"
-#include "layout.h"
+#include "base/blas.h"
+#include "models/layout.h"
 
 typedef enum pb_act { PB_ACT_TANH, PB_ACT_RELU, PB_ACT_IDENTITY } pb_act;
 

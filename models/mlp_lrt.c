@@ -8,9 +8,9 @@
  * then through the hidden activation as in mlp.c. With group multipliers the
  * layer input is u = x .* z (per sample), every "in" above is u, and
  *   dL/dz = dL/du .* x,   dL/dx = dL/du .* z. */
-#include "mlp_lrt.h"
-#include "util.h"
-#include "vmath.h"
+#include "models/mlp_lrt.h"
+#include "base/util.h"
+#include "base/vmath.h"
 
 #include <math.h>
 #include <stdlib.h>

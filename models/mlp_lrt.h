@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 #include <gsl/gsl_rng.h>
-#include "mlp.h"
+#include "models/mlp.h"
 
 typedef struct pb_lrt_ws pb_lrt_ws;
 pb_lrt_ws *pb_lrt_ws_alloc(const pb_mlp *m, size_t batch);

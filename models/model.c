@@ -1,7 +1,7 @@
 /* model.c -- see model.h. */
-#include "model.h"
-#include "mlp_lrt.h"
-#include "util.h"
+#include "models/model.h"
+#include "models/mlp_lrt.h"
+#include "base/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -16,9 +16,9 @@
 
 #include <stddef.h>
 #include <gsl/gsl_rng.h>
-#include "layout.h"
-#include "mlp.h"
-#include "rnn.h"
+#include "models/layout.h"
+#include "models/mlp.h"
+#include "models/rnn.h"
 
 typedef enum pb_model_kind { PB_MODEL_MLP, PB_MODEL_RNN } pb_model_kind;
 

@@ -32,15 +32,15 @@
  *                   dU = dS Wx  (tokens or dZ): dZ_x += dU .* x,
  *                   dEmb[v] += dU .* z_x z_vocab[v],  dZ_vocab[v] += (dU .* z_x) . Emb[v]
  */
-#include "rnn.h"
-#include "util.h"
+#include "models/rnn.h"
+#include "base/util.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
-#include "vmath.h"
+#include "base/vmath.h"
 
 /* ---- elementwise kernels (the only places that call exp and tanh) --------
  * sigm(x) = 1 / (1 + exp(-x)) and tanh, vectorized (harness/vmath.h: within

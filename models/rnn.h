@@ -54,9 +54,9 @@
 
 #include <stddef.h>
 #include <gsl/gsl_rng.h>
-#include "blas.h"
-#include "layout.h"
-#include "mlp.h"   /* pb_head_loss */
+#include "base/blas.h"
+#include "models/layout.h"
+#include "models/mlp.h"   /* pb_head_loss */
 
 /* Named pb_rnn_cell, not pb_cell: harness/cell.h already defines pb_cell
  * (an experiment cell). */

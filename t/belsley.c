@@ -24,14 +24,14 @@
 #include <gsl/gsl_vector.h>
 
 #include "tap.h"
-#include "cell.h"
-#include "fit.h"
-#include "host.h"
-#include "linalg.h"
-#include "mlp.h"
-#include "tabular.h"
-#include "train.h"
-#include "util.h"
+#include "host/cell.h"
+#include "formats/fit.h"
+#include "host/host.h"
+#include "base/linalg.h"
+#include "models/mlp.h"
+#include "datasets/tabular.h"
+#include "train/train.h"
+#include "base/util.h"
 
 /* ---- the fake host ------------------------------------------------------ */
 

@@ -8,7 +8,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "tap.h"
-#include "blas.h"
+#include "base/blas.h"
 
 /* Padding marker: any read of it poisons the result, any write changes it. */
 #define PAD (-12345.678)

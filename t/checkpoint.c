@@ -27,11 +27,11 @@
 #include <unistd.h>
 
 #include "blobs.h"
-#include "fit.h"
-#include "host.h"
+#include "formats/fit.h"
+#include "host/host.h"
 #include "tap.h"
-#include "train.h"
-#include "util.h"
+#include "train/train.h"
+#include "base/util.h"
 
 static char dir[] = "/tmp/pb-checkpoint-XXXXXX";
 

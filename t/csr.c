@@ -14,11 +14,11 @@
 #include <gsl/gsl_rng.h>
 
 #include "tap.h"
-#include "csr.h"
-#include "fit.h"
-#include "mlp.h"
-#include "order.h"
-#include "util.h"
+#include "formats/csr.h"
+#include "formats/fit.h"
+#include "models/mlp.h"
+#include "formats/order.h"
+#include "base/util.h"
 
 static char dir[] = "/tmp/pb-csr-XXXXXX";
 static char pb[1024], plugdir[1024], errfile[600], outfile[600];

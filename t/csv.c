@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "tabular.h"
-#include "util.h"
+#include "datasets/tabular.h"
+#include "base/util.h"
 
 static char dir[] = "/tmp/pb-csv-XXXXXX";
 

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "fit.h"
-#include "util.h"
+#include "formats/fit.h"
+#include "base/util.h"
 
 static char dir[] = "/tmp/pb-fit-XXXXXX";
 

@@ -19,13 +19,13 @@
 
 #include "tap.h"
 #include "blobs.h"
-#include "fit.h"
-#include "host.h"
-#include "mlp.h"
-#include "mlp_lrt.h"
-#include "tabular.h"
-#include "train.h"
-#include "util.h"
+#include "formats/fit.h"
+#include "host/host.h"
+#include "models/mlp.h"
+#include "models/mlp_lrt.h"
+#include "datasets/tabular.h"
+#include "train/train.h"
+#include "base/util.h"
 
 static double lrt(const pb_mlp *m, pb_lrt_ws *ws, const double *th, const double *s2, const double *X, const double *y,
                   size_t B, const double *Z, double *dZ, unsigned long seed, double *dth, double *ds2)

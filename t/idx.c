@@ -11,9 +11,9 @@
 #include <zlib.h>
 
 #include "tap.h"
-#include "idx.h"
-#include "tabular.h"
-#include "util.h"
+#include "datasets/idx.h"
+#include "datasets/tabular.h"
+#include "base/util.h"
 
 static char dir[] = "/tmp/pb-idx-XXXXXX";
 

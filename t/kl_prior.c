@@ -9,7 +9,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "tap.h"
-#include "train.h"
+#include "train/train.h"
 
 /* KL(N(m, S_q) || N(mu 1, S_p)) = 1/2 [ tr(S_p^-1 S_q) + (mu-m)^T S_p^-1 (mu-m) - n
  * + ln det S_p - ln det S_q ], with S_q = diag(s^2), S_p = sp^2 I. */

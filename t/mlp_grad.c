@@ -10,8 +10,8 @@
 
 #include "tap.h"
 #include "testutil.h"
-#include "mlp.h"
-#include "util.h"
+#include "models/mlp.h"
+#include "base/util.h"
 
 
 static double ref_loss(const ref_net *r, const double *w, const double *X, const double *y, size_t N,

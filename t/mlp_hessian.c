@@ -16,8 +16,8 @@
 
 #include "tap.h"
 #include "testutil.h"
-#include "mlp.h"
-#include "util.h"
+#include "models/mlp.h"
+#include "base/util.h"
 
 
 static void softmax(size_t C, const double *z, double *p)

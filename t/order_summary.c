@@ -7,11 +7,11 @@
 #include <string.h>
 
 #include "tap.h"
-#include "mlp.h"
-#include "order.h"
-#include "p1.h"
-#include "summary.h"
-#include "util.h"
+#include "models/mlp.h"
+#include "formats/order.h"
+#include "protocols/p1.h"
+#include "protocols/summary.h"
+#include "base/util.h"
 
 static char dir[] = "/tmp/pb-order-XXXXXX";
 

@@ -15,11 +15,11 @@
 #include <gsl/gsl_rng.h>
 
 #include "tap.h"
-#include "cell.h"
-#include "p1.h"
-#include "p2.h"
-#include "prune.h"
-#include "util.h"
+#include "host/cell.h"
+#include "protocols/p1.h"
+#include "protocols/p2.h"
+#include "protocols/prune.h"
+#include "base/util.h"
 
 /* A cell without files: random weights (biases non-zero), n test points
  * with N(0, 1) inputs; labels (classification) or targets (regression, y_sd

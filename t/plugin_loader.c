@@ -12,11 +12,11 @@
 #include <gsl/gsl_rng.h>
 
 #include "tap.h"
-#include "cell.h"
-#include "host.h"
-#include "mlp.h"
-#include "tabular.h"
-#include "util.h"
+#include "host/cell.h"
+#include "host/host.h"
+#include "models/mlp.h"
+#include "datasets/tabular.h"
+#include "base/util.h"
 
 static char dir[] = "/tmp/pb-plugin-XXXXXX";
 

@@ -24,14 +24,14 @@
 
 #include "tap.h"
 #include "testutil.h"
-#include "cell.h"
-#include "fit.h"
-#include "linalg.h"
-#include "mlp.h"
-#include "posterior.h"
-#include "prune.h"
-#include "tabular.h"
-#include "util.h"
+#include "host/cell.h"
+#include "formats/fit.h"
+#include "base/linalg.h"
+#include "models/mlp.h"
+#include "posterior/posterior.h"
+#include "protocols/prune.h"
+#include "datasets/tabular.h"
+#include "base/util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -12,8 +12,8 @@
 
 #include "tap.h"
 #include "testutil.h"
-#include "rnn.h"
-#include "util.h"
+#include "models/rnn.h"
+#include "base/util.h"
 
 static double sigm(double x) { return 1 / (1 + exp(-x)); }
 

@@ -20,9 +20,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "rnn.h"
+#include "models/rnn.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static const char *specs[] = {"lstm:3x2-4-3", "rnn:3x2-4-2:mse", "lstm:3xv5e2-4-3", "lstm:3x2-4-2:mse"};
 #define N_SPECS (sizeof specs / sizeof specs[0])

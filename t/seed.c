@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 /* Reference SplitMix64 generator (Steele, Lea, Flood 2014; Vigna's
  * splitmix64.c): the state advances by the golden gamma and the output is

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "tap.h"
-#include "tabular.h"
-#include "util.h"
+#include "datasets/tabular.h"
+#include "base/util.h"
 
 static int count_class(const pb_data *d, int c)
 {

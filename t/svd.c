@@ -24,14 +24,14 @@
 
 #include "tap.h"
 #include "blobs.h"
-#include "cell.h"
-#include "fit.h"
-#include "host.h"
-#include "mlp.h"
-#include "mlp_lrt.h"
-#include "tabular.h"
-#include "train.h"
-#include "util.h"
+#include "host/cell.h"
+#include "formats/fit.h"
+#include "host/host.h"
+#include "models/mlp.h"
+#include "models/mlp_lrt.h"
+#include "datasets/tabular.h"
+#include "train/train.h"
+#include "base/util.h"
 
 static const double PI = 3.14159265358979323846;
 static const double EULER_GAMMA = 0.57721566490153286061;

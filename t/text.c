@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "tabular.h"
-#include "text.h"
-#include "util.h"
+#include "datasets/tabular.h"
+#include "datasets/text.h"
+#include "base/util.h"
 
 static char dir[] = "/tmp/pb-text-XXXXXX";
 

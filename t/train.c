@@ -9,11 +9,11 @@
 
 #include "tap.h"
 #include "blobs.h"
-#include "fit.h"
-#include "mlp.h"
-#include "tabular.h"
-#include "train.h"
-#include "util.h"
+#include "formats/fit.h"
+#include "models/mlp.h"
+#include "datasets/tabular.h"
+#include "train/train.h"
+#include "base/util.h"
 
 
 static double accuracy(const pb_mlp *m, const double *w, const pb_data *d)

@@ -8,11 +8,11 @@
 #include <string.h>
 
 #include "tap.h"
-#include "cell.h"
-#include "host.h"
-#include "mlp.h"
-#include "tabular.h"
-#include "util.h"
+#include "host/cell.h"
+#include "host/host.h"
+#include "models/mlp.h"
+#include "datasets/tabular.h"
+#include "base/util.h"
 
 /* mlp:2-2-2:tanh: W0 = 0..3, b0 = 4..5, W1 = 6..9, b1 = 10..11 */
 #define NP 12

@@ -17,9 +17,9 @@
 #include <time.h>
 
 #include "tap.h"
-#include "host.h"
-#include "util.h"
-#include "vmath.h"
+#include "host/host.h"
+#include "base/util.h"
+#include "base/vmath.h"
 
 static const char *path_name = "";  /* the code path under test, in every test name */
 

@@ -1,0 +1,163 @@
+/* util.c -- see util.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "base/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <gsl/gsl_rng.h>
+
+static _Thread_local char last_error[1024];
+
+const char *pb_strerror(int status)
+{
+    switch (status) {
+    case PB_OK: return "success";
+    case PB_ERR_NOMEM: return "out of memory";
+    case PB_ERR_IO: return "input/output error";
+    case PB_ERR_FORMAT: return "malformed input";
+    case PB_ERR_ARG: return "invalid argument";
+    case PB_ERR_PLUGIN: return "plugin error";
+    case PB_ERR_NUMERIC: return "numerical failure";
+    case PB_PAUSED: return "paused";
+    default: return "unknown error";
+    }
+}
+
+int pb_error(int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+const char *pb_last_error(void)
+{
+    return last_error[0] ? last_error : "no error recorded";
+}
+
+void *pb_calloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p) pb_error(PB_ERR_NOMEM, "out of memory allocating %zu x %zu bytes", count, size);
+    return p;
+}
+
+uint64_t pb_fnv1a(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+uint64_t pb_mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static uint64_t hash_field(uint64_t h, const char *s)
+{
+    static const char sep = 0x1f;
+    if (s) h = pb_fnv1a(h, s, strlen(s));
+    return pb_fnv1a(h, &sep, 1);
+}
+
+uint64_t pb_seed(const char *experiment, const char *dataset, const char *model,
+                 const char *method, unsigned repeat, const char *purpose)
+{
+    char rep[32];
+    snprintf(rep, sizeof rep, "%u", repeat);
+    uint64_t h = PB_FNV_OFFSET;
+    h = hash_field(h, experiment);
+    h = hash_field(h, dataset);
+    h = hash_field(h, model);
+    h = hash_field(h, method);
+    h = hash_field(h, rep);
+    h = hash_field(h, purpose);
+    return pb_mix64(h);
+}
+
+int pb_out_open(pb_outfile *o, const char *path)
+{
+    memset(o, 0, sizeof *o);
+    size_t len = strlen(path) + 32;
+    o->path = strdup(path);
+    o->tmp = malloc(len);
+    if (!o->path || !o->tmp) {
+        pb_out_abort(o);
+        return pb_error(PB_ERR_NOMEM, "out of memory");
+    }
+    snprintf(o->tmp, len, "%s.tmp.%ld", path, (long)getpid());
+    o->f = fopen(o->tmp, "w");
+    if (!o->f) {
+        int e = errno;
+        pb_out_abort(o);
+        return pb_error(PB_ERR_IO, "cannot write %s: %s", path, strerror(e));
+    }
+    return PB_OK;
+}
+
+int pb_out_commit(pb_outfile *o)
+{
+    int st = PB_OK;
+    if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0) {
+        st = pb_error(PB_ERR_IO, "cannot write %s: %s", o->path, strerror(errno));
+    }
+    if (fclose(o->f) != 0 && st == PB_OK)
+        st = pb_error(PB_ERR_IO, "cannot close %s: %s", o->path, strerror(errno));
+    o->f = NULL;
+    if (st == PB_OK && rename(o->tmp, o->path) != 0)
+        st = pb_error(PB_ERR_IO, "cannot rename %s to %s: %s", o->tmp, o->path, strerror(errno));
+    if (st != PB_OK) remove(o->tmp);
+    free(o->path);
+    free(o->tmp);
+    o->path = o->tmp = NULL;
+    return st;
+}
+
+void pb_out_abort(pb_outfile *o)
+{
+    if (o->f) fclose(o->f);
+    if (o->tmp) remove(o->tmp);
+    free(o->path);
+    free(o->tmp);
+    memset(o, 0, sizeof *o);
+}
+
+void pb_rng_seed(void *r, uint64_t seed)
+{
+    gsl_rng_set((gsl_rng *)r, (unsigned long)((seed ^ (seed >> 32)) & 0xffffffffULL));
+}
+
+void pb_tex_camel(const char *s, char *out, size_t len)
+{
+    static const char *digit[] = {"Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine"};
+    size_t k = 0;
+    int up = 1;
+    if (!len) return;
+    for (; *s && k + 6 < len; s++) {
+        if (isdigit((unsigned char)*s)) { k += (size_t)snprintf(out + k, len - k, "%s", digit[*s - '0']); up = 1; }
+        else if (isalpha((unsigned char)*s)) { out[k++] = (char)(up ? toupper((unsigned char)*s) : *s); up = 0; }
+        else up = 1;
+    }
+    out[k] = '\0';
+}
+
+double pb_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}

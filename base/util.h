@@ -1,0 +1,71 @@
+/* util.h -- status codes, error messages, allocation, seed derivation and
+ * atomic file output shared by every part of the harness.
+ *
+ * Errors: a function that fails returns a pb_status and records one line of
+ * explanation with pb_error(); the caller (ultimately main) prints it with
+ * pb_last_error(). Messages never end with a newline.
+ */
+#ifndef PB_UTIL_H
+#define PB_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum pb_status {
+    PB_OK = 0,
+    PB_ERR_NOMEM,
+    PB_ERR_IO,
+    PB_ERR_FORMAT,
+    PB_ERR_ARG,
+    PB_ERR_PLUGIN,
+    PB_ERR_NUMERIC,
+    PB_PAUSED          /* training stopped early on request, its state saved (checkpoint.h) */
+} pb_status;
+
+const char *pb_strerror(int status);
+
+/* Record the explanation of the current failure (printf format). Returns status. */
+int pb_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *pb_last_error(void);
+
+/* calloc that records an error on failure (returns NULL). */
+void *pb_calloc(size_t count, size_t size);
+
+/* 64-bit FNV-1a of a byte string, continuing from h (start with PB_FNV_OFFSET). */
+#define PB_FNV_OFFSET 0xcbf29ce484222325ULL
+uint64_t pb_fnv1a(uint64_t h, const void *data, size_t len);
+/* One SplitMix64 step on x: add the golden-ratio increment, then the
+ * finalizer; a bijection of the 64 bits. */
+uint64_t pb_mix64(uint64_t x);
+
+/* Seed of a random stream, derived from what the cell is:
+ * hash(experiment, dataset, model, method, repeat, purpose). Fields are
+ * joined with a unit separator so ("ab","c") != ("a","bc"). */
+uint64_t pb_seed(const char *experiment, const char *dataset, const char *model,
+                 const char *method, unsigned repeat, const char *purpose);
+
+/* Seed a GSL generator from a 64-bit seed. GSL's mt19937 takes 32 bits, so
+ * the seed is folded (low ^ high) first; streams of different cells collide
+ * only if their folded seeds are equal (probability 2^-32 per pair). */
+void pb_rng_seed(void *gsl_rng_ptr, uint64_t seed);
+
+/* Atomic output: write to "<path>.tmp.<pid>", then rename onto path. */
+typedef struct pb_outfile {
+    FILE *f;
+    char *path, *tmp;
+} pb_outfile;
+int pb_out_open(pb_outfile *o, const char *path);
+int pb_out_commit(pb_outfile *o);   /* flush, fsync, close, rename */
+void pb_out_abort(pb_outfile *o);   /* close and remove the temp file */
+
+/* Macro-safe CamelCase of a name in [a-z0-9_] for LaTeX command names:
+ * the first letter and every letter after a separator is upper-cased,
+ * digits are spelled out ("Zero" ... "Nine"), other characters dropped
+ * ("boston_2" -> "BostonTwo"). out is always terminated (len >= 1). */
+void pb_tex_camel(const char *s, char *out, size_t len);
+
+/* Seconds on the monotonic clock (for elapsed times only). */
+double pb_seconds(void);
+
+#endif

@@ -1,0 +1,277 @@
+/* cmd_bench.c -- `prunebench bench`: measured throughput of the standard
+ * training steps and of the Belsley order, beside this machine's measured
+ * GEMM peak (one thread, as cells run). Nothing here is asserted; the
+ * numbers are printed for comparison between builds and machines.
+ *
+ * FLOP counts per training step on B samples: 3 F B, with F the FLOPs of
+ * the matrix products of one sample's forward pass (the backward pass costs
+ * twice the forward: input and weight gradients). MLP with W weight entries:
+ * F = 2 W. LSTM (T steps, d inputs, H units, G = 4 gate blocks, C outputs):
+ * F = 2 (T G H d + (T - 1) G H H + C H) (h_0 = 0). Elementwise work
+ * (activations, variational sampling, KL, Adam) is not counted.
+ * The compressed LSTM: inference on sequences with the pb_rnn_compact network
+ * built from a fixed pruning pattern (below), against the same code on the
+ * unpruned network.
+ *
+ * Options: --plugin-dir DIR; --only SUBSTR runs only the rows whose
+ * "data spec method" contains SUBSTR (e.g. "wine", "svd", "784", "belsley"),
+ * for profiling one case; --repeat K trains K times as many epochs.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/blas.h"
+#include "host/cell.h"
+#include "cli/cli.h"
+#include "host/host.h"
+#include "models/mlp.h"
+#include "models/model.h"
+#include "models/rnn.h"
+#include "datasets/tabular.h"
+#include "train/train.h"
+#include "base/util.h"
+#include "formats/provenance.h"
+#include "base/vmath.h"
+
+/* Best-of-3 GFLOP/s of an n x n x n pb_gemm. */
+static double gemm_peak(size_t n)
+{
+    double *A = calloc(n * n, sizeof *A), *B = calloc(n * n, sizeof *B), *C = calloc(n * n, sizeof *C);
+    if (!A || !B || !C) die(pb_error(PB_ERR_NOMEM, "out of memory"));
+    for (size_t i = 0; i < n * n; i++) A[i] = (double)(i % 7) * 0.1, B[i] = (double)(i % 5) * 0.2;
+    double best = 0;
+    for (int r = 0; r < 3; r++) {
+        double t0 = pb_seconds();
+        pb_gemm(0, 0, n, n, n, 1.0, A, n, B, n, 0.0, C, n);
+        double g = 2.0 * (double)n * (double)n * (double)n / (pb_seconds() - t0) / 1e9;
+        if (g > best) best = g;
+    }
+    free(A); free(B); free(C);
+    return best;
+}
+
+/* --only SUBSTR: run just the rows whose "data spec method" contains SUBSTR
+ * ("belsley" for the Belsley rows); NULL runs everything. */
+static const char *only;
+static size_t repeat = 1;  /* --repeat K: K times the epochs, for a longer profile */
+static int wanted(const char *data, const char *spec, const char *method)
+{
+    char key[256];
+    snprintf(key, sizeof key, "%s %s %s", data, spec, method);
+    return !only || strstr(key, only) != NULL;
+}
+
+/* F: FLOPs of the matrix products of one sample's forward pass (see above). */
+static double forward_flops(const pb_model *m)
+{
+    if (m->mlp) {
+        double w = 0;
+        for (size_t l = 0; l < m->mlp->n_layers; l++) w += (double)(m->mlp->dims[l] * m->mlp->dims[l + 1]);
+        return 2 * w;
+    }
+    const pb_rnn *r = m->rnn;
+    double G = (double)r->G, H = (double)r->H, T = (double)r->T;
+    return 2 * (T * G * H * (double)r->d + (T - 1) * G * H * H + (double)(r->C * r->H));
+}
+
+/* Time `epochs` epochs of training on the first `limit` rows (0: all) of the
+ * training split of `data`; method: a plugin that trains its own network, or NULL. */
+static void bench_train(const char *data, const char *spec, pb_family fam, const char *method, size_t batch,
+                        size_t epochs, size_t limit, double peak, const char *plugin_dir)
+{
+    if (!wanted(data, spec, method ? method : fam == PB_FAMILY_POINT ? "plain" : "gauss-diag")) return;
+    pb_data tr, te;
+    pb_scaling sc;
+    pb_model *m;
+    int st;
+    if ((st = pb_dataset_open(data, "datasets", 1, 0.2, 1, &tr, &te, &sc))) die(st);
+    size_t n_all = tr.n;
+    if (limit && limit < tr.n) tr.n = limit;
+    if ((st = pb_model_parse(spec, &m))) die(st);
+    pb_fit fit;
+    if ((st = pb_fit_alloc(&fit, m->n_params))) die(st);
+    pb_train_opts o;
+    pb_train_opts_default(&o);
+    o.family = fam, o.batch = batch, o.epochs = epochs, o.seed = 1, o.label = "bench";
+    pb_plugin p;
+    if (method) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s.so", plugin_dir, method);
+        if ((st = pb_plugin_open(path, &p)) || !p.method.training) {
+            printf("%-9s %-22s %-10s skipped (%s)\n", data, spec, method, st ? pb_last_error() : "no training facet");
+            pb_fit_free(&fit); pb_model_free(m); pb_data_free(&tr); pb_data_free(&te); pb_scaling_free(&sc);
+            return;
+        }
+        o.family = PB_FAMILY_METHOD;
+        o.training = p.method.training;
+    }
+    o.epochs *= repeat;
+    epochs = o.epochs;
+    double t0 = pb_seconds();
+    if ((st = pb_train_model(m, &tr, &o, &fit))) die(st);
+    double dt = pb_seconds() - t0;
+    size_t B = batch && batch < tr.n ? batch : tr.n;
+    size_t steps = epochs * ((tr.n + B - 1) / B);
+    double samples = (double)epochs * (double)tr.n;
+    double gflops = 3.0 * forward_flops(m) * samples / dt / 1e9;
+    printf("%-17s %-23s %-10s B=%-4zu %9.0f steps/s %8.1f us/step %11.0f samples/s %6.2f GFLOP/s %5.1f%% of peak\n",
+           data, spec, method ? method : fam == PB_FAMILY_POINT ? "plain" : "gauss-diag", B, (double)steps / dt, 1e6 * dt / (double)steps,
+           samples / dt, gflops, 100 * gflops / peak);
+    if (method) pb_plugin_close(&p);
+    tr.n = n_all;
+    pb_fit_free(&fit);
+    pb_model_free(m);
+    pb_data_free(&tr); pb_data_free(&te);
+    pb_scaling_free(&sc);
+}
+
+/* Inference of the compact LSTM (models/rnn.h) against the same code on the
+ * unpruned network, on the first 2000 test sequences of sequential
+ * Fashion-MNIST. Pruning pattern (fixed, deterministic, the kind group
+ * sparsification gives): of 128 hidden units keep 32; of their gates keep
+ * input dependence for i, f, o on the first 16 kept units and for g on all 32
+ * (the others constant); of 28 inputs keep 14; every other weight 0. */
+static void bench_compact(void)
+{
+    const char *spec = "lstm:28x28-128-10";
+    if (!wanted("seq-fashion-mnist", spec, "compact")) return;
+    pb_data tr, te;
+    pb_scaling sc;
+    pb_rnn *m;
+    int st;
+    if ((st = pb_dataset_open("seq-fashion-mnist", "datasets", 1, 0.2, 1, &tr, &te, &sc))) die(st);
+    if ((st = pb_rnn_parse(spec, &m))) die(st);
+    size_t n = m->n_params, H = m->H, d = m->d, N = te.n < 2000 ? te.n : 2000;
+    double *w = pb_calloc(n, sizeof *w), *wp = pb_calloc(n, sizeof *wp), *out = pb_calloc(N * m->C, sizeof *out);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!w || !wp || !out || !r) die(PB_ERR_NOMEM);
+    gsl_rng_set(r, 1);
+    pb_rnn_init(m, w, r);
+    memcpy(wp, w, n * sizeof *w);
+    for (size_t q = 0; q < 4; q++)
+        for (size_t u = 0; u < H; u++) {
+            int unit = u < 32, dep = unit && (q == 2 || u < 16);
+            for (size_t j = 0; j < d; j++)
+                if (!dep || j >= 14) wp[m->off_wx + (q * H + u) * d + j] = 0;
+            for (size_t k = 0; k < H; k++)
+                if (!dep || k >= 32) wp[m->off_wh + (q * H + u) * H + k] = 0;
+        }
+    for (size_t c = 0; c < m->C; c++)
+        for (size_t k = 32; k < H; k++) wp[m->off_wout + c * H + k] = 0;
+    pb_rnn_compact *full, *cp;
+    pb_rnn_structure sf, s;
+    if ((st = pb_rnn_compact_build(m, w, &full)) || (st = pb_rnn_compact_build(m, wp, &cp)) ||
+        (st = pb_rnn_compact_structure(full, &sf)) || (st = pb_rnn_compact_structure(cp, &s)))
+        die(st);
+    double tf = HUGE_VAL, tc = HUGE_VAL;
+    for (int k = 0; k < 3; k++) {
+        double t0 = pb_seconds();
+        if ((st = pb_rnn_compact_predict(full, te.X, N, out))) die(st);
+        double t1 = pb_seconds();
+        if ((st = pb_rnn_compact_predict(cp, te.X, N, out))) die(st);
+        double t2 = pb_seconds();
+        tf = fmin(tf, t1 - t0), tc = fmin(tc, t2 - t1);
+    }
+    printf("seq-fashion-mnist %s compact: hidden %zu/%zu, non-constant gates %zu/%zu, inputs %zu/%zu: "
+           "%.0f vs %.0f sequences/s, %.2fx faster for %.2fx fewer FLOPs\n", spec, s.hidden_kept, s.hidden,
+           s.gates_nonconst, s.gates, s.inputs_kept, s.inputs, (double)N / tf, (double)N / tc, tf / tc,
+           sf.flops_compact / s.flops_compact);
+    pb_rnn_compact_free(full);
+    pb_rnn_compact_free(cp);
+    gsl_rng_free(r);
+    free(w), free(wp), free(out);
+    pb_rnn_free(m);
+    pb_data_free(&tr), pb_data_free(&te), pb_scaling_free(&sc);
+}
+
+/* Time the Belsley order on a short Boston base fit (weights only). */
+static void bench_belsley(const char *plugin_dir, const char *options)
+{
+    if (!wanted("boston", "mlp:13-39-1:tanh:mse", "belsley")) return;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/belsley.so", plugin_dir);
+    pb_plugin p;
+    int st = pb_plugin_open(path, &p);
+    if (st) { printf("belsley: skipped (%s)\n", pb_last_error()); return; }
+    pb_data all, tr, te;
+    pb_scaling sc;
+    pb_mlp *m;
+    if ((st = pb_dataset_load("boston", "datasets", 1, &all))) die(st);
+    if ((st = pb_cell_prepare_data(&all, 0.2, 1, 1, &tr, &te, &sc))) die(st);
+    if ((st = pb_mlp_parse("mlp:13-39-1:tanh:mse", &m))) die(st);
+    pb_fit fit;
+    if ((st = pb_fit_alloc(&fit, m->n_params))) die(st);
+    pb_train_opts o;
+    pb_train_opts_default(&o);
+    o.epochs = 100, o.seed = 1, o.label = "bench fit";
+    if ((st = pb_train(m, &tr, &o, &fit))) die(st);
+    m->noise_precision = fit.noise_precision;
+    size_t n = m->n_params;
+    unsigned char *mask = pb_calloc(n, 1);
+    size_t *order = pb_calloc(n, sizeof *order);
+    double *score = pb_calloc(n, sizeof *score);
+    if (!mask || !order || !score) die(PB_ERR_NOMEM);
+    size_t np = pb_prunable_mask(m, 0, mask);
+    pb_fit_view view = {n, fit.mean, fit.sd, mask, np, fit.prior_mean, fit.prior_sd, m->spec, 0, NULL, NULL, NULL, NULL, NULL};
+    pb_host host;
+    pb_host_ctx ctx;
+    if ((st = pb_host_init(&host, &ctx, m, &tr, 1))) die(st);
+    char settings[512];
+    double t0 = pb_seconds();
+    if ((st = pb_plugin_rank(&p, &host, &view, options, order, score, settings, sizeof settings))) die(st);
+    printf("belsley   boston %-15s %zu weights, full removal order in %.2f s (%s)\n", "mlp:13-39-1:tanh:mse", np,
+           pb_seconds() - t0, options[0] ? options : "batch=1");
+    pb_host_release(&ctx);
+    free(mask); free(order); free(score);
+    pb_fit_free(&fit);
+    pb_mlp_free(m);
+    pb_data_free(&all); pb_data_free(&tr); pb_data_free(&te);
+    pb_scaling_free(&sc);
+    pb_plugin_close(&p);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    opt o[] = {O("plugin-dir"), O("only"), O("repeat"), END};
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    int nrest;
+    if (!rest) die(PB_ERR_NOMEM);
+    int st = parse_opts(argc, argv, o, &rest, &nrest);
+    if (st) die(st);
+    if (nrest) die(pb_error(PB_ERR_ARG, "bench: unexpected argument '%s'", rest[0]));
+    const char *dir = get(o, "plugin-dir", "build/plugins");
+    only = get(o, "only", NULL);
+    repeat = get_count(o, "repeat", 1, 1, 1000);
+    printf("prunebench bench (%s; BLAS core %s, %d thread; vmath path %s)\n", pb_version(), pb_blas_corename(),
+           pb_blas_threads(), pb_vmath_path_name(pb_vmath_path()));
+    double peak = gemm_peak(1024);
+    printf("GEMM peak (dgemm 1024^3, best of 3): %.2f GFLOP/s\n\n", peak);
+    printf("training steps (epochs over the training split; 3 F B FLOP per step, F = forward matrix products):\n");
+    bench_train("wine", "mlp:13-13-3:tanh", PB_FAMILY_POINT, NULL, 0, 2000, 0, peak, dir);
+    bench_train("wine", "mlp:13-13-3:tanh", PB_FAMILY_GAUSS_DIAG, NULL, 0, 2000, 0, peak, dir);
+    bench_train("wine", "mlp:13-13-3:tanh", PB_FAMILY_GAUSS_DIAG, NULL, 32, 500, 0, peak, dir);
+    bench_train("wine", "mlp:13-13-3:tanh", PB_FAMILY_METHOD, "svd", 0, 2000, 0, peak, dir);
+    bench_train("boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_POINT, NULL, 0, 1000, 0, peak, dir);
+    bench_train("boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_GAUSS_DIAG, NULL, 0, 1000, 0, peak, dir);
+    bench_train("boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_GAUSS_DIAG, NULL, 32, 200, 0, peak, dir);
+    bench_train("boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_METHOD, "svd", 0, 1000, 0, peak, dir);
+    /* LeNet-300-100, batch 100, on the first 10000 training images (100 steps) */
+    bench_train("fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_POINT, NULL, 100, 1, 10000, peak, dir);
+    bench_train("fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_GAUSS_DIAG, NULL, 100, 1, 10000, peak, dir);
+    bench_train("fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_METHOD, "svd", 100, 1, 10000, peak, dir);
+    /* LSTM-128 on sequential Fashion-MNIST, batch 128, on the first 2560 training sequences (20 steps) */
+    bench_train("seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_POINT, NULL, 128, 1, 2560, peak, dir);
+    bench_train("seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_METHOD, "svd", 128, 1, 2560, peak, dir);
+    bench_train("seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_METHOD, "groupvd", 128, 1, 2560, peak, dir);
+    bench_train("fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_METHOD, "groupvd", 100, 1, 10000, peak, dir);
+    if (wanted("seq-fashion-mnist", "lstm:28x28-128-10", "compact")) printf("\ncompressed LSTM inference:\n");
+    bench_compact();
+    if (wanted("boston", "mlp:13-39-1:tanh:mse", "belsley")) printf("\nBelsley removal order:\n");
+    bench_belsley(dir, "");
+    bench_belsley(dir, "batch=10");
+    free(rest);
+    return 0;
+}

@@ -1,0 +1,124 @@
+/* fit.c -- see fit.h. */
+#include "formats/fit.h"
+#include "base/binfile.h"
+#include "base/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const unsigned char MAGIC[8] = {'P', 'B', 'F', 'I', 'T', '\r', '\n', 032};
+
+int pb_fit_alloc(pb_fit *fit, size_t n)
+{
+    memset(fit, 0, sizeof *fit);
+    fit->n = n;
+    fit->mean = pb_calloc(n, sizeof *fit->mean);
+    fit->sd = pb_calloc(n, sizeof *fit->sd);
+    if (!fit->mean || !fit->sd) {
+        pb_fit_free(fit);
+        return PB_ERR_NOMEM;
+    }
+    return PB_OK;
+}
+
+void pb_fit_free(pb_fit *fit)
+{
+    if (!fit) return;
+    free(fit->mean);
+    free(fit->sd);
+    free(fit->group_mean);
+    free(fit->group_sd);
+    fit->mean = fit->sd = fit->group_mean = fit->group_sd = NULL;
+    fit->n_groups = 0;
+}
+
+int pb_fit_alloc_groups(pb_fit *fit, size_t n_groups)
+{
+    free(fit->group_mean);
+    free(fit->group_sd);
+    fit->n_groups = n_groups;
+    fit->group_mean = n_groups ? pb_calloc(n_groups, sizeof *fit->group_mean) : NULL;
+    fit->group_sd = n_groups ? pb_calloc(n_groups, sizeof *fit->group_sd) : NULL;
+    if (n_groups && (!fit->group_mean || !fit->group_sd)) {
+        free(fit->group_mean);
+        free(fit->group_sd);
+        fit->group_mean = fit->group_sd = NULL;
+        fit->n_groups = 0;
+        return PB_ERR_NOMEM;
+    }
+    return PB_OK;
+}
+
+int pb_fit_save(const pb_fit *fit, const char *path)
+{
+    pb_buf pl = {0};
+    pb_buf_str(&pl, fit->model);
+    pb_buf_str(&pl, fit->dataset);
+    pb_buf_str(&pl, fit->family);
+    pb_buf_u32(&pl, fit->repeat);
+    pb_buf_u64(&pl, fit->data_seed);
+    pb_buf_u64(&pl, fit->init_seed);
+    pb_buf_f64(&pl, fit->test_fraction);
+    pb_buf_u32(&pl, (uint32_t)fit->standardize_y);
+    pb_buf_u64(&pl, fit->n);
+    pb_buf_f64(&pl, fit->prior_mean);
+    pb_buf_f64(&pl, fit->prior_sd);
+    pb_buf_f64(&pl, fit->noise_precision);
+    pb_buf_f64(&pl, fit->final_objective);
+    pb_buf_str(&pl, fit->settings);
+    pb_buf_u64(&pl, fit->n_groups);
+    pb_buf_put(&pl, fit->mean, fit->n * sizeof *fit->mean);
+    pb_buf_put(&pl, fit->sd, fit->n * sizeof *fit->sd);
+    if (fit->n_groups) {
+        pb_buf_put(&pl, fit->group_mean, fit->n_groups * sizeof *fit->group_mean);
+        pb_buf_put(&pl, fit->group_sd, fit->n_groups * sizeof *fit->group_sd);
+    }
+    int st = pb_binfile_write(path, MAGIC, PB_FIT_VERSION, "fit file", &pl);
+    free(pl.p);
+    return st;
+}
+
+int pb_fit_load(const char *path, pb_fit *fit)
+{
+    memset(fit, 0, sizeof *fit);
+    unsigned char *data;
+    pb_reader r;
+    uint32_t version;
+    int st = pb_binfile_read_versions(path, MAGIC, 2, PB_FIT_VERSION, "fit file", &data, &r, &version);
+    if (st) return st;
+    pb_reader_str(&r, fit->model, sizeof fit->model);
+    pb_reader_str(&r, fit->dataset, sizeof fit->dataset);
+    pb_reader_str(&r, fit->family, sizeof fit->family);
+    fit->repeat = pb_reader_u32(&r);
+    fit->data_seed = pb_reader_u64(&r);
+    fit->init_seed = pb_reader_u64(&r);
+    fit->test_fraction = pb_reader_f64(&r);
+    fit->standardize_y = (int)pb_reader_u32(&r);
+    uint64_t n = pb_reader_u64(&r);
+    fit->prior_mean = pb_reader_f64(&r);
+    fit->prior_sd = pb_reader_f64(&r);
+    fit->noise_precision = pb_reader_f64(&r);
+    fit->final_objective = pb_reader_f64(&r);
+    pb_reader_str(&r, fit->settings, sizeof fit->settings);
+    uint64_t ng = version >= 3 ? pb_reader_u64(&r) : 0;  /* version 2: no group variables */
+    if (r.bad || n == 0 || ng > n || (r.len - r.pos) % 16 != 0 || (r.len - r.pos) / 16 != n + ng) {
+        st = pb_error(PB_ERR_FORMAT, "%s: fit file payload is inconsistent", path);
+        goto done;
+    }
+    fit->n = (size_t)n;
+    fit->mean = pb_calloc(fit->n, sizeof *fit->mean);
+    fit->sd = pb_calloc(fit->n, sizeof *fit->sd);
+    if (!fit->mean || !fit->sd) { st = PB_ERR_NOMEM; goto done; }
+    pb_reader_get(&r, fit->mean, fit->n * sizeof *fit->mean);
+    pb_reader_get(&r, fit->sd, fit->n * sizeof *fit->sd);
+    if (ng) {
+        if ((st = pb_fit_alloc_groups(fit, (size_t)ng))) goto done;
+        pb_reader_get(&r, fit->group_mean, fit->n_groups * sizeof *fit->group_mean);
+        pb_reader_get(&r, fit->group_sd, fit->n_groups * sizeof *fit->group_sd);
+    }
+done:
+    free(data);
+    if (st) pb_fit_free(fit);
+    return st;
+}

@@ -1,0 +1,132 @@
+/* order.c -- see order.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "formats/order.h"
+#include "base/util.h"
+#include "formats/provenance.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int pb_order_write(const char *path, const pb_order_meta *meta, const pb_model *m, const size_t *order,
+                   const double *score, size_t n_prunable)
+{
+    pb_outfile o;
+    int st = pb_out_open(&o, path);
+    if (st) return st;
+    FILE *f = o.f;
+    fprintf(f, "# prunebench removal order (least relevant first)\n");
+    fprintf(f, "# method: %s\n", meta->method);
+    fprintf(f, "# method_settings: %s\n", meta->settings && *meta->settings ? meta->settings : "default");
+    fprintf(f, "# fit: %s\n", meta->fit_path);
+    fprintf(f, "# model: %s\n", m->spec);
+    fprintf(f, "# repeat: %u\n", meta->repeat);
+    fprintf(f, "# seed: %" PRIu64 "\n", meta->seed);
+    fprintf(f, "# prunable: %s\n", meta->prunable);
+    fprintf(f, "# n_params: %zu\n# n_prunable: %zu\n", m->n_params, n_prunable);
+    pb_write_provenance(f);
+    fprintf(f, "rank\tindex\ttensor\tscore\n");
+    for (size_t k = 0; k < n_prunable; k++) {
+        double s = score[order[k]];
+        if (isnan(s)) fprintf(f, "%zu\t%zu\t%s\tNA\n", k, order[k], pb_model_tensor_of(m, order[k]));
+        else fprintf(f, "%zu\t%zu\t%s\t%.17g\n", k, order[k], pb_model_tensor_of(m, order[k]), s);
+    }
+    return pb_out_commit(&o);
+}
+
+/* Both readers: the index column always, the score column (4th; "NA" -> NaN)
+ * when score is not NULL. */
+static int order_read(const char *path, size_t n_params, size_t **order, double **score, size_t *n_order,
+                      char *method, size_t method_len)
+{
+    *order = NULL;
+    *n_order = 0;
+    if (score) *score = NULL;
+    if (method && method_len) method[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open order file: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0, lineno = 0, n = 0;
+    int st = PB_OK, header_seen = 0;
+    size_t *ord = pb_calloc(n_params, sizeof *ord);
+    unsigned char *seen = pb_calloc(n_params, 1);
+    double *sc = score ? pb_calloc(n_params, sizeof *sc) : NULL;
+    if (!ord || !seen || (score && !sc)) { st = PB_ERR_NOMEM; goto done; }
+    while (getline(&line, &cap, f) >= 0) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '#') {
+            if (method && !strncmp(line, "# method: ", 10)) snprintf(method, method_len, "%s", line + 10);
+            continue;
+        }
+        if (!header_seen) {
+            if (strncmp(line, "rank\tindex", 10) != 0) {
+                st = pb_error(PB_ERR_FORMAT, "%s:%zu: expected the column header 'rank<TAB>index...'", path, lineno);
+                goto done;
+            }
+            header_seen = 1;
+            continue;
+        }
+        if (!line[0]) continue;
+        char *tab = strchr(line, '\t'), *end;
+        if (!tab) { st = pb_error(PB_ERR_FORMAT, "%s:%zu:2: missing index column", path, lineno); goto done; }
+        errno = 0;
+        unsigned long long j = strtoull(tab + 1, &end, 10);
+        if (end == tab + 1 || (*end && *end != '\t') || errno) {
+            st = pb_error(PB_ERR_FORMAT, "%s:%zu:2: expected a parameter index", path, lineno);
+            goto done;
+        }
+        if (j >= n_params || seen[j]++) {
+            st = pb_error(PB_ERR_FORMAT, "%s:%zu:2: index %llu is out of range or repeated (model has %zu parameters)",
+                          path, lineno, j, n_params);
+            goto done;
+        }
+        if (sc) {
+            /* rank, index, tensor, score */
+            char *t = *end ? strchr(end + 1, '\t') : NULL, *send;
+            if (!t) {
+                st = pb_error(PB_ERR_FORMAT, "%s:%zu:4: missing score column", path, lineno);
+                goto done;
+            }
+            t++;
+            if (!strcmp(t, "NA")) {
+                sc[n] = NAN;
+            } else {
+                sc[n] = strtod(t, &send);
+                if (send == t || (*send && *send != '\t')) {
+                    st = pb_error(PB_ERR_FORMAT, "%s:%zu:4: expected a score or NA", path, lineno);
+                    goto done;
+                }
+            }
+        }
+        ord[n++] = (size_t)j;
+    }
+    if (!header_seen) st = pb_error(PB_ERR_FORMAT, "%s: no column header; not an order file", path);
+done:
+    free(line);
+    free(seen);
+    fclose(f);
+    if (st) {
+        free(ord);
+        free(sc);
+    } else {
+        *order = ord, *n_order = n;
+        if (score) *score = sc;
+    }
+    return st;
+}
+
+int pb_order_read(const char *path, size_t n_params, size_t **order, size_t *n_order, char *method,
+                  size_t method_len)
+{
+    return order_read(path, n_params, order, NULL, n_order, method, method_len);
+}
+
+int pb_order_read_scores(const char *path, size_t n_params, size_t **order, double **score, size_t *n_order,
+                         char *method, size_t method_len)
+{
+    return order_read(path, n_params, order, score, n_order, method, method_len);
+}

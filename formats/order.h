@@ -1,0 +1,34 @@
+/* order.h -- removal-order files: TSV, one prunable parameter per row, least
+ * relevant first, with a '#' header carrying the method, its settings, the
+ * fit it scored and the provenance.
+ *
+ *   # key: value          (method, settings, fit, seed, n_params, n_prunable, ...)
+ *   rank  index  tensor  score
+ */
+#ifndef PB_ORDER_H
+#define PB_ORDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "models/model.h"
+
+typedef struct pb_order_meta {
+    const char *method, *settings, *fit_path, *prunable;
+    uint64_t seed;
+    unsigned repeat;
+} pb_order_meta;
+
+int pb_order_write(const char *path, const pb_order_meta *meta, const pb_model *m, const size_t *order,
+                   const double *score, size_t n_prunable);
+
+/* Read the order (indices < n_params, no repeats). *order is malloc'd.
+ * method (if not NULL, cap method_len) receives the '# method:' value. */
+int pb_order_read(const char *path, size_t n_params, size_t **order, size_t *n_order, char *method,
+                  size_t method_len);
+
+/* The same, and score[k] (n_params capacity, malloc'd) receives the score
+ * column of row k, i.e. the score of parameter order[k] ("NA" reads as NaN). */
+int pb_order_read_scores(const char *path, size_t n_params, size_t **order, double **score, size_t *n_order,
+                         char *method, size_t method_len);
+
+#endif

@@ -1,0 +1,39 @@
+/* cell.h -- what every step of a cell needs: the fit, its model, and the
+ * same train/test split and standardization the fit was trained on,
+ * re-derived from the seeds the fit file records. */
+#ifndef PB_CELL_H
+#define PB_CELL_H
+
+#include "formats/fit.h"
+#include "plugins/prunebench.h"
+#include "models/mlp.h"
+#include "models/model.h"
+#include "datasets/tabular.h"
+
+typedef struct pb_cell {
+    pb_fit fit;
+    pb_model *net;          /* the fit's model */
+    pb_mlp *model;          /* net->mlp: NULL for a recurrent model (MLP-only services check it) */
+    pb_data train, test;
+    pb_scaling scaling;
+} pb_cell;
+
+/* Split and standardize `all` as PROTOCOLS.md says (seeded stratified split,
+ * scaling fitted on train only). */
+int pb_cell_prepare_data(const pb_data *all, double test_fraction, uint64_t split_seed, int standardize_y,
+                         pb_data *train, pb_data *test, pb_scaling *sc);
+
+/* Load fit_path, parse its model, reload its dataset from data_dir, split. */
+int pb_cell_open(pb_cell *c, const char *fit_path, const char *data_dir);
+void pb_cell_close(pb_cell *c);
+
+/* The prunable set: weight-matrix entries, plus biases when include_biases. */
+size_t pb_prunable_mask(const pb_mlp *m, int include_biases, unsigned char *mask);
+
+/* The plugin's view of fit f of model m (prunable mask given), including
+ * its group variables and the model's variable groups. Free with
+ * pb_fit_view_free. */
+int pb_fit_view_of(const pb_fit *f, const pb_model *m, const unsigned char *mask, size_t n_prunable, pb_fit_view *view);
+void pb_fit_view_free(pb_fit_view *view);
+
+#endif

@@ -1,0 +1,360 @@
+/* host.c -- see host.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "host/host.h"
+#include "base/linalg.h"
+#include "posterior/posterior.h"
+#include "base/util.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+/* ---- services ---- */
+
+static void svc_log(void *ctx, const char *fmt, ...)
+{
+    pb_host_ctx *c = ctx;
+    va_list ap;
+    fprintf(stderr, "%s: ", c->plugin_name ? c->plugin_name : "plugin");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static void svc_fail(void *ctx, const char *fmt, ...)
+{
+    pb_host_ctx *c = ctx;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->fail_msg, sizeof c->fail_msg, fmt, ap);
+    va_end(ap);
+}
+
+static double svc_uniform(void *ctx) { return gsl_rng_uniform(((pb_host_ctx *)ctx)->rng); }
+static double svc_gaussian(void *ctx) { return gsl_ran_gaussian_ziggurat(((pb_host_ctx *)ctx)->rng, 1.0); }
+
+static int svc_loss_grad(void *ctx, const double *w, double *loss, double *grad)
+{
+    pb_host_ctx *c = ctx;
+    if (!c->model) return pb_model_loss_grad(c->net, c->net_ws, w, c->train->X, c->train->y, c->train->n, NULL, NULL, loss, grad);
+    return pb_mlp_loss_grad(c->model, c->ws, w, c->train->X, c->train->y, c->train->n, loss, grad);
+}
+
+/* Hessian and posterior services exist for MLPs only. */
+static int need_mlp(pb_host_ctx *c, const char *service)
+{
+    if (c->model) return 0;
+    snprintf(c->fail_msg, sizeof c->fail_msg, "%s: not available for model %s (MLPs only)", service, c->net->spec);
+    pb_error(PB_ERR_ARG, "%s", c->fail_msg);
+    return 1;
+}
+
+static int svc_hessian_diag(void *ctx, const double *w, pb_hessian_kind kind, double *diag)
+{
+    pb_host_ctx *c = ctx;
+    if (need_mlp(c, "hessian_diag")) return PB_ERR_ARG;
+    if (kind == PB_HESSIAN_EXACT)
+        return pb_mlp_hessian_diag(c->model, c->ws, w, c->train->X, c->train->y, c->train->n, diag);
+    return pb_mlp_gn_diag(c->model, c->ws, w, c->train->X, c->train->y, c->train->n, diag);
+}
+
+static int svc_hessian_vec(void *ctx, const double *w, const double *v, pb_hessian_kind kind, double *out)
+{
+    pb_host_ctx *c = ctx;
+    if (need_mlp(c, "hessian_vec")) return PB_ERR_ARG;
+    return pb_mlp_hessian_vec(c->model, c->ws, w, c->train->X, c->train->y, c->train->n, v,
+                              kind == PB_HESSIAN_EXACT, out);
+}
+
+static int svc_posterior_matrix(void *ctx, const pb_fit_view *fit, const char *estimator, pb_posterior_what what,
+                                double *out, char *info, size_t info_len)
+{
+    pb_host_ctx *c = ctx;
+    if (need_mlp(c, "posterior_matrix")) return PB_ERR_ARG;
+    const pb_mlp *m = c->model;
+    size_t n = m->n_params, np = fit->n_prunable;
+    pb_estimator e;
+    char line[256];
+    double *S = NULL;
+    int st = pb_estimator_parse(estimator ? estimator : "laplace", &e);
+    if (!st && fit->n_params != n)
+        st = pb_error(PB_ERR_ARG, "fit view has %zu parameters, the model %zu", fit->n_params, n);
+    if (!st && !(S = pb_calloc(n * n, sizeof *S))) st = PB_ERR_NOMEM;
+    if (!st) {
+        uint64_t seed = gsl_rng_get(c->rng);
+        st = pb_posterior_covariance(m, c->train, fit->mean, fit->prior_mean, fit->prior_sd, e, seed, S, line,
+                                     sizeof line);
+    }
+    if (!st) {
+        /* marginal of the prunable set: the sub-block of the covariance */
+        size_t r = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!fit->prunable[i]) continue;
+            size_t col = 0;
+            for (size_t j = 0; j < n; j++)
+                if (fit->prunable[j]) out[r * np + col++] = S[i * n + j];
+            r++;
+        }
+        if (what == PB_POSTERIOR_PRECISION) st = pb_spd_inverse(np, out, np);
+    }
+    if (!st && info && info_len) snprintf(info, info_len, "%s", line);
+    if (st) snprintf(c->fail_msg, sizeof c->fail_msg, "posterior_matrix: %s", pb_last_error());
+    free(S);
+    return st;
+}
+
+static int svc_eigen_sym(void *ctx, size_t m, double *A, size_t lda, size_t il, size_t iu, double *w, double *Z,
+                         size_t ldz)
+{
+    pb_host_ctx *c = ctx;
+    int st = pb_eigen_sym(m, A, lda, il, iu, w, Z, ldz);
+    if (st) snprintf(c->fail_msg, sizeof c->fail_msg, "eigen_sym: %s", pb_last_error());
+    return st;
+}
+
+static int host_setup(pb_host *host, pb_host_ctx *ctx, const pb_mlp *model, const pb_model *net,
+                      const pb_data *train, uint64_t seed)
+{
+    memset(host, 0, sizeof *host);
+    memset(ctx, 0, sizeof *ctx);
+    ctx->model = model;
+    ctx->net = net;
+    ctx->train = train;
+    size_t batch = train->n < 256 ? train->n : 256;
+    if (model) ctx->ws = pb_mlp_ws_alloc(model, batch);
+    else ctx->net_ws = pb_model_ws_alloc(net, batch);
+    ctx->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if ((!ctx->ws && !ctx->net_ws) || !ctx->rng) {
+        pb_host_release(ctx);
+        return pb_error(PB_ERR_NOMEM, "out of memory setting up plugin services");
+    }
+    pb_rng_seed(ctx->rng, seed);
+    host->abi_major = PB_ABI_MAJOR;
+    host->abi_minor = PB_ABI_MINOR;
+    host->struct_size = sizeof *host;
+    host->ctx = ctx;
+    host->log = svc_log;
+    host->fail = svc_fail;
+    host->rng_uniform = svc_uniform;
+    host->rng_gaussian = svc_gaussian;
+    host->n_train = train->n;
+    host->loss_grad = svc_loss_grad;
+    host->hessian_diag = svc_hessian_diag;
+    host->hessian_vec = svc_hessian_vec;
+    host->posterior_matrix = svc_posterior_matrix;
+    host->eigen_sym = svc_eigen_sym;
+    return PB_OK;
+}
+
+int pb_host_init(pb_host *host, pb_host_ctx *ctx, const pb_mlp *model, const pb_data *train, uint64_t seed)
+{
+    return host_setup(host, ctx, model, NULL, train, seed);
+}
+
+int pb_host_init_model(pb_host *host, pb_host_ctx *ctx, const pb_model *model, const pb_data *train, uint64_t seed)
+{
+    return host_setup(host, ctx, model->mlp, model, train, seed);
+}
+
+void pb_host_release(pb_host_ctx *ctx)
+{
+    pb_mlp_ws_free(ctx->ws);
+    pb_model_ws_free(ctx->net_ws);
+    ctx->net_ws = NULL;
+    gsl_rng_free(ctx->rng);
+    ctx->ws = NULL;
+    ctx->rng = NULL;
+}
+
+/* ---- loader ---- */
+
+static int valid_name(const char *s)
+{
+    if (!s || !*s || strlen(s) >= 64) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_')) return 0;
+    return 1;
+}
+
+int pb_plugin_open(const char *path, pb_plugin *p)
+{
+    memset(p, 0, sizeof *p);
+    snprintf(p->path, sizeof p->path, "%s", path);
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return pb_error(PB_ERR_PLUGIN, "plugin %s: cannot open: %s (a method's directory is --plugin-dir or $PB_PLUGIN_DIR)",
+                        path, strerror(errno));
+    /* A bare name would make dlopen search the library path: insist on a path. */
+    char buf[1100];
+    if (!strchr(path, '/')) snprintf(buf, sizeof buf, "./%s", path);
+    else snprintf(buf, sizeof buf, "%s", path);
+    dlerror();
+    p->handle = dlopen(buf, RTLD_NOW | RTLD_LOCAL);
+    if (!p->handle) {
+        const char *e = dlerror();
+        return pb_error(PB_ERR_PLUGIN, "plugin %s: cannot load (not a usable shared object): %s", path,
+                        e ? e : "unknown dlopen error");
+    }
+    dlerror();
+    const pb_method *d = dlsym(p->handle, PB_METHOD_SYMBOL);
+    const char *e = dlerror();
+    int st = PB_OK;
+    if (e || !d) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s: no symbol '%s' (not a prunebench plugin?)", path, PB_METHOD_SYMBOL);
+        goto fail;
+    }
+    if (d->abi_major != PB_ABI_MAJOR) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s: ABI major version %u, this host speaks %u", path, d->abi_major,
+                      PB_ABI_MAJOR);
+        goto fail;
+    }
+    if (d->abi_minor > PB_ABI_MINOR) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s: ABI %u.%u is newer than this host's %u.%u; rebuild the host",
+                      path, d->abi_major, d->abi_minor, PB_ABI_MAJOR, PB_ABI_MINOR);
+        goto fail;
+    }
+    if (d->struct_size < PB_METHOD_MIN_SIZE) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s: descriptor struct_size %u is smaller than the %u bytes of ABI %u.0",
+                      path, d->struct_size, PB_METHOD_MIN_SIZE, PB_ABI_MAJOR);
+        goto fail;
+    }
+    memcpy(&p->method, d, sizeof p->method < d->struct_size ? sizeof p->method : d->struct_size);
+    if (!valid_name(p->method.name)) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s: name must be 1-63 characters of [a-z0-9_]", path);
+        goto fail;
+    }
+    snprintf(p->name, sizeof p->name, "%s", p->method.name);
+    /* The name is the method's id in every result file: it must be the file's name. */
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    size_t blen = strlen(base);
+    if (blen < 3 || strcmp(base + blen - 3, ".so") || blen - 3 != strlen(p->name) || strncmp(base, p->name, blen - 3)) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s: descriptor name '%s' does not match the file name (expected %s.so)",
+                      path, p->name, p->name);
+        goto fail;
+    }
+    if (!p->method.summary || !p->method.citation) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s (%s): summary and citation are required", path, p->name);
+        goto fail;
+    }
+    if (!p->method.relevance && !p->method.order) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s (%s): neither the relevance nor the order hook is set", path, p->name);
+        goto fail;
+    }
+    const pb_training *tr = p->method.training;
+    if (tr && (tr->struct_size < PB_TRAINING_MIN_SIZE || !tr->family || !tr->kl)) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s (%s): training facet needs struct_size >= %u, a family name and a kl hook",
+                      path, p->name, PB_TRAINING_MIN_SIZE);
+        goto fail;
+    }
+    if (tr) {
+        memset(&p->training, 0, sizeof p->training);
+        memcpy(&p->training, tr, tr->struct_size < sizeof p->training ? tr->struct_size : sizeof p->training);
+        p->method.training = &p->training;
+    }
+    if (!p->method.create != !p->method.destroy) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s (%s): create and destroy must be given together", path, p->name);
+        goto fail;
+    }
+    return PB_OK;
+fail:
+    pb_plugin_close(p);
+    return st;
+}
+
+void pb_plugin_close(pb_plugin *p)
+{
+    if (p->handle) dlclose(p->handle);
+    p->handle = NULL;
+}
+
+typedef struct ranked { double score; size_t index; } ranked;
+
+/* Ascending score, ties by ascending index: a total, deterministic order. */
+static int cmp_ranked(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->score < y->score) return -1;
+    if (x->score > y->score) return 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+int pb_plugin_rank(const pb_plugin *p, const pb_host *host, const pb_fit_view *view, const char *options,
+                   size_t *order, double *score, char *settings, size_t settings_len)
+{
+    pb_host_ctx *ctx = host->ctx;
+    const pb_method *m = &p->method;
+    void *state = NULL;
+    int st = PB_OK;
+    size_t n = view->n_params, np = view->n_prunable;
+    ctx->plugin_name = p->name;
+    ctx->fail_msg[0] = '\0';
+    if (settings_len) settings[0] = '\0';
+    if (!options) options = "";
+    if (m->create) {
+        if (m->create(host, options, &state) != 0)
+            return pb_error(PB_ERR_PLUGIN, "plugin %s: create failed: %s", p->name,
+                            ctx->fail_msg[0] ? ctx->fail_msg : "no reason given");
+    } else if (*options) {
+        return pb_error(PB_ERR_PLUGIN, "plugin %s takes no options, got '%s'", p->name, options);
+    }
+    for (size_t j = 0; j < n; j++) score[j] = NAN;
+    if (m->order) {
+        /* entries the hook leaves unwritten must not pass as stale indices */
+        for (size_t k = 0; k < np; k++) order[k] = (size_t)-1;
+        if (m->order(host, view, order, state) != 0) {
+            st = pb_error(PB_ERR_PLUGIN, "plugin %s: order hook failed: %s", p->name,
+                          ctx->fail_msg[0] ? ctx->fail_msg : "no reason given");
+            goto done;
+        }
+        unsigned char *seen = pb_calloc(n, 1);
+        if (!seen) { st = PB_ERR_NOMEM; goto done; }
+        for (size_t k = 0; k < np && !st; k++) {
+            size_t j = order[k];
+            if (j == (size_t)-1)
+                st = pb_error(PB_ERR_PLUGIN, "plugin %s: order entry %zu was not filled in (need %zu entries)", p->name, k, np);
+            else if (j >= n || !view->prunable[j])
+                st = pb_error(PB_ERR_PLUGIN, "plugin %s: order entry %zu is %zu, not a prunable parameter", p->name, k, j);
+            else if (seen[j]++)
+                st = pb_error(PB_ERR_PLUGIN, "plugin %s: order lists parameter %zu twice (not a permutation)", p->name, j);
+        }
+        free(seen);
+        goto done;
+    }
+    if (m->relevance(host, view, score, state) != 0) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s: relevance hook failed: %s", p->name,
+                      ctx->fail_msg[0] ? ctx->fail_msg : "no reason given");
+        goto done;
+    }
+    ranked *r = pb_calloc(np, sizeof *r);
+    if (!r) { st = PB_ERR_NOMEM; goto done; }
+    size_t k = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (!view->prunable[j]) continue;
+        if (!isfinite(score[j])) {
+            st = pb_error(PB_ERR_PLUGIN, "plugin %s: relevance of parameter %zu is %g (must be finite)", p->name, j, score[j]);
+            break;
+        }
+        r[k].score = score[j];
+        r[k++].index = j;
+    }
+    if (!st) {
+        qsort(r, np, sizeof *r, cmp_ranked);
+        for (k = 0; k < np; k++) order[k] = r[k].index;
+    }
+    free(r);
+done:
+    if (!st && m->settings && settings_len) {
+        const char *s = m->settings(state);
+        snprintf(settings, settings_len, "%s", s ? s : "");
+    }
+    if (m->destroy) m->destroy(state);
+    return st;
+}
