@@ -152,3 +152,32 @@ const char *pb_group_kind_name(pb_group_kind k)
     }
     return "?";
 }
+
+static const char *const capability_name[PB_CAP_COUNT] = {"curvature", "csr", "compact"};
+static const char *const capability_text[PB_CAP_COUNT] = {
+    "Hessian-vector products and diagonals (curvature)",
+    "a sparse CSR form of the pruned network (csr)",
+    "a compact network without removed groups (compact)",
+};
+
+const char *pb_model_capability_name(pb_model_capability cap)
+{
+    return (unsigned)cap < PB_CAP_COUNT ? capability_name[cap] : "?";
+}
+
+int pb_model_has(const pb_model *m, pb_model_capability cap)
+{
+    switch (cap) {
+    case PB_CAP_CURVATURE: return m->kind == PB_MODEL_MLP;
+    case PB_CAP_CSR: return m->kind == PB_MODEL_MLP;
+    case PB_CAP_COMPACT: return m->kind == PB_MODEL_RNN;
+    default: return 0;
+    }
+}
+
+int pb_model_require(const pb_model *m, pb_model_capability cap, const char *what)
+{
+    if (pb_model_has(m, cap)) return PB_OK;
+    return pb_error(PB_ERR_ARG, "%s needs %s, which model '%s' does not offer", what,
+                    (unsigned)cap < PB_CAP_COUNT ? capability_text[cap] : "an unknown capability", m->spec);
+}

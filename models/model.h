@@ -76,6 +76,26 @@ int pb_model_lrt_loss_grad(const pb_model *m, pb_model_ws *ws, const double *the
  * predictions (mse). */
 int pb_model_predict(const pb_model *m, pb_model_ws *ws, const double *w, const double *X, size_t N, double *out);
 
+/* Optional services a model may offer. The harness asks for a capability,
+ * never for a model kind; a service a model lacks is refused before work
+ * starts, in one line (pb_model_require). */
+typedef enum pb_model_capability {
+    PB_CAP_CURVATURE,   /* exact and Gauss-Newton Hessian-vector products and diagonals */
+    PB_CAP_CSR,         /* a pruned network as CSR layers with sparse inference (export) */
+    PB_CAP_COMPACT,     /* a physically smaller network without removed groups (protocol P4) */
+    PB_CAP_COUNT
+} pb_model_capability;
+
+/* Short name of a capability ("curvature", "csr", "compact"). */
+const char *pb_model_capability_name(pb_model_capability cap);
+
+/* 1 if m offers cap. */
+int pb_model_has(const pb_model *m, pb_model_capability cap);
+
+/* PB_OK if m offers cap; else PB_ERR_ARG with the line
+ * "<what> needs <capability description>, which model '<spec>' does not offer". */
+int pb_model_require(const pb_model *m, pb_model_capability cap, const char *what);
+
 /* Name of the tensor that holds parameter j ("?" if none). */
 const char *pb_model_tensor_of(const pb_model *m, size_t j);
 
