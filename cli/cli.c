@@ -1,13 +1,7 @@
 /* cli.c -- see cli.h. */
 #include "cli/cli.h"
-#include "host/cell.h"
-#include "host/host.h"
-#include "formats/order.h"
-#include "posterior/posterior.h"
-#include "protocols/prune.h"
 #include "base/util.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +13,8 @@ _Noreturn void die(int st)
     exit(1);
 }
 
-
-
-int parse_opts(int argc, char **argv, opt *opts, char ***rest, int *nrest)
+/* Parse argv into opts; other arguments go to rest (capacity argc). */
+static int parse_opts(int argc, char **argv, opt *opts, char ***rest, int *nrest)
 {
     *nrest = 0;
     for (int i = 0; i < argc; i++) {
@@ -40,6 +33,23 @@ int parse_opts(int argc, char **argv, opt *opts, char ***rest, int *nrest)
         }
     }
     return PB_OK;
+}
+
+void parse_or_die(int argc, char **argv, opt *opts, const char *command)
+{
+    int nrest;
+    char **rest = parse_files_or_die(argc, argv, opts, &nrest);
+    if (nrest) die(pb_error(PB_ERR_ARG, "%s: unexpected argument '%s'", command, rest[0]));
+    free(rest);
+}
+
+char **parse_files_or_die(int argc, char **argv, opt *opts, int *n)
+{
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    if (!rest) die(PB_ERR_NOMEM);
+    int st = parse_opts(argc, argv, opts, &rest, n);
+    if (st) die(st);
+    return rest;
 }
 
 const char *get(opt *opts, const char *key, const char *dflt)
@@ -78,44 +88,20 @@ size_t get_count(opt *opts, const char *key, size_t dflt, size_t lo, size_t hi)
     return (size_t)x;
 }
 
-
-void open_pruning(opt *o, const char *fit_path, const char *order_path, pb_cell *c, size_t **order, size_t *n_order,
-                  char *method, size_t method_len, pb_pruner *pr, char *info, size_t info_len)
+const char *plugin_dir(opt *opts)
 {
-    int st = pb_cell_open(c, fit_path, get(o, "data-dir", "datasets"));
-    if (st) die(st);
-    if ((st = pb_order_read(order_path, c->net->n_params, order, n_order, method, method_len))) die(st);
-    if (!method[0]) die(pb_error(PB_ERR_FORMAT, "%s: no '# method:' line", order_path));
-    const char *comp = get(o, "compensate", "none");
-    if (strcmp(comp, "none") && strcmp(comp, "conditional"))
-        die(pb_error(PB_ERR_ARG, "--compensate %s: expected none or conditional", comp));
-    pb_estimator est;
-    if ((st = pb_estimator_parse(get(o, "estimator", "laplace"), &est))) die(st);
-    uint64_t cseed = pb_seed("p1", c->fit.dataset, c->fit.model, method, c->fit.repeat, "compensate");
-    if ((st = pb_pruner_init(pr, c, *order, *n_order, !strcmp(comp, "conditional"), est, cseed, info, info_len)))
-        die(st);
+    const char *env = getenv(PB_PLUGIN_DIR_ENV);
+    return get(opts, "plugin-dir", env ? env : PB_DEFAULT_PLUGIN_DIR);
 }
 
-double method_operating_point(const char *order_path, const char *plugin_dir)
+const char *data_dir(opt *opts)
 {
-    char mname[256] = "", line[256];
-    FILE *of = fopen(order_path, "r");
-    if (!of) die(pb_error(PB_ERR_IO, "%s: cannot open order file", order_path));
-    while (fgets(line, sizeof line, of) && line[0] == '#')
-        if (!strncmp(line, "# method: ", 10)) {
-            line[strcspn(line, "\r\n")] = '\0';
-            snprintf(mname, sizeof mname, "%s", line + 10);
-        }
-    fclose(of);
-    if (!mname[0]) die(pb_error(PB_ERR_FORMAT, "%s: no '# method:' line", order_path));
-    char so[2048];
-    snprintf(so, sizeof so, "%s/%s.so", plugin_dir, mname);
-    pb_plugin p;
-    int st = pb_plugin_open(so, &p);
-    if (st) die(st);
-    if (!p.method.training || isnan(p.method.training->relevance_threshold))
-        die(pb_error(PB_ERR_ARG, "method %s declares no operating point (relevance threshold)", p.name));
-    double x = p.method.training->relevance_threshold;
-    pb_plugin_close(&p);
-    return x;
+    return get(opts, "data-dir", PB_DEFAULT_DATA_DIR);
+}
+
+void plugin_path(const char *method, const char *dir, char *out, size_t len)
+{
+    size_t l = strlen(method);
+    if (strchr(method, '/') || (l > 3 && !strcmp(method + l - 3, ".so"))) snprintf(out, len, "%s", method);
+    else snprintf(out, len, "%s/%s.so", dir, method);
 }

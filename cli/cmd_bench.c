@@ -87,7 +87,7 @@ static void bench_train(const char *data, const char *spec, pb_family fam, const
     pb_scaling sc;
     pb_model *m;
     int st;
-    if ((st = pb_dataset_open(data, "datasets", 1, 0.2, 1, &tr, &te, &sc))) die(st);
+    if ((st = pb_dataset_open(data, PB_DEFAULT_DATA_DIR, 1, 0.2, 1, &tr, &te, &sc))) die(st);
     size_t n_all = tr.n;
     if (limit && limit < tr.n) tr.n = limit;
     if ((st = pb_model_parse(spec, &m))) die(st);
@@ -142,7 +142,7 @@ static void bench_compact(void)
     pb_scaling sc;
     pb_rnn *m;
     int st;
-    if ((st = pb_dataset_open("seq-fashion-mnist", "datasets", 1, 0.2, 1, &tr, &te, &sc))) die(st);
+    if ((st = pb_dataset_open("seq-fashion-mnist", PB_DEFAULT_DATA_DIR, 1, 0.2, 1, &tr, &te, &sc))) die(st);
     if ((st = pb_rnn_parse(spec, &m))) die(st);
     size_t n = m->n_params, H = m->H, d = m->d, N = te.n < 2000 ? te.n : 2000;
     double *w = pb_calloc(n, sizeof *w), *wp = pb_calloc(n, sizeof *wp), *out = pb_calloc(N * m->C, sizeof *out);
@@ -199,7 +199,7 @@ static void bench_belsley(const char *plugin_dir, const char *options)
     pb_data all, tr, te;
     pb_scaling sc;
     pb_mlp *m;
-    if ((st = pb_dataset_load("boston", "datasets", 1, &all))) die(st);
+    if ((st = pb_dataset_load("boston", PB_DEFAULT_DATA_DIR, 1, &all))) die(st);
     if ((st = pb_cell_prepare_data(&all, 0.2, 1, 1, &tr, &te, &sc))) die(st);
     if ((st = pb_mlp_parse("mlp:13-39-1:tanh:mse", &m))) die(st);
     pb_fit fit;
@@ -236,13 +236,8 @@ static void bench_belsley(const char *plugin_dir, const char *options)
 int cmd_bench(int argc, char **argv)
 {
     opt o[] = {O("plugin-dir"), O("only"), O("repeat"), END};
-    char **rest = calloc((size_t)argc + 1, sizeof *rest);
-    int nrest;
-    if (!rest) die(PB_ERR_NOMEM);
-    int st = parse_opts(argc, argv, o, &rest, &nrest);
-    if (st) die(st);
-    if (nrest) die(pb_error(PB_ERR_ARG, "bench: unexpected argument '%s'", rest[0]));
-    const char *dir = get(o, "plugin-dir", "build/plugins");
+    parse_or_die(argc, argv, o, "bench");
+    const char *dir = plugin_dir(o);
     only = get(o, "only", NULL);
     repeat = get_count(o, "repeat", 1, 1, 1000);
     printf("prunebench bench (%s; BLAS core %s, %d thread; vmath path %s)\n", pb_version(), pb_blas_corename(),
@@ -272,6 +267,5 @@ int cmd_bench(int argc, char **argv)
     if (wanted("boston", "mlp:13-39-1:tanh:mse", "belsley")) printf("\nBelsley removal order:\n");
     bench_belsley(dir, "");
     bench_belsley(dir, "batch=10");
-    free(rest);
     return 0;
 }

@@ -15,15 +15,11 @@
 int cmd_evaluate(int argc, char **argv)
 {
     opt o[] = {O("fit"), O("data-dir"), O("tex"), O("name"), O("o"), END};
-    char **rest = calloc((size_t)argc + 1, sizeof *rest);
-    int nrest;
-    if (!rest) die(PB_ERR_NOMEM);
-    int st = parse_opts(argc, argv, o, &rest, &nrest);
-    if (st) die(st);
-    if (nrest) die(pb_error(PB_ERR_ARG, "evaluate: unexpected argument '%s'", rest[0]));
+    parse_or_die(argc, argv, o, "evaluate");
+    int st;
     const char *fit_path = need(o, "fit"), *path = need(o, "o");
     pb_cell c;
-    if ((st = pb_cell_open(&c, fit_path, get(o, "data-dir", "datasets")))) die(st);
+    if ((st = pb_cell_open(&c, fit_path, data_dir(o)))) die(st);
     double q, aux;
     if ((st = pb_evaluate(&c, c.fit.mean, &q, &aux))) die(st);
     pb_outfile out;
@@ -49,6 +45,5 @@ int cmd_evaluate(int argc, char **argv)
         if ((st = pb_out_commit(&out))) die(st);
     }
     pb_cell_close(&c);
-    free(rest);
     return 0;
 }

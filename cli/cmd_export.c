@@ -1,16 +1,12 @@
-/* cmd_export.c -- compressed export of a pruned MLP on the command line:
- *
- *   export       the fit's posterior means with the parameters a removal
- *                order removes set to 0, in CSR form (harness/csr.h)  -> .csr
- *                  --fraction F     the first round(F n_order) of the order:
- *                                   protocol P1's network at F (pb_pruner,
- *                                   no compensation)
- *                  --score-below X  every parameter whose order-file score
- *                                   is < X (NA scores are kept); for methods
- *                                   scoring -log alpha, X = -3 removes
- *                                   log alpha > 3
- *   sparse-eval  test accuracy (classification) or RMSE in target units
- *                (regression) of a .csr network on the split of a fit
+/* cmd_export.c -- `prunebench export`: compressed export of a pruned MLP,
+ * the fit's posterior means with the parameters a removal order removes set
+ * to 0, in CSR form (formats/csr.h)  -> .csr
+ *   --fraction F       the first round(F n_order) of the order: protocol P1's
+ *                      network at F (pb_pruner, no compensation)
+ *   --score-below X    every parameter whose order-file score is < X (NA
+ *                      scores are kept); for methods scoring -log alpha,
+ *                      X = -3 removes log alpha > 3
+ *   --operating-point  X = the method's relevance threshold
  */
 #include <math.h>
 #include <stdint.h>
@@ -19,6 +15,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/pruning.h"
 #include "host/host.h"
 #include "host/cell.h"
 #include "formats/csr.h"
@@ -27,28 +24,19 @@
 #include "protocols/prune.h"
 #include "base/util.h"
 
-#ifndef PB_DEFAULT_DATA_DIR
-#define PB_DEFAULT_DATA_DIR "datasets"
-#endif
-
 int cmd_export(int argc, char **argv)
 {
     opt o[] = {O("fit"), O("order"), O("fraction"), O("score-below"), F("operating-point"), O("plugin-dir"), O("data-dir"),
                O("tex"), O("name"), O("o"), END};
-    char *restv[64], **rest = restv;
-    int nrest;
-    if (argc > 64) die(pb_error(PB_ERR_ARG, "too many arguments"));
-    int st = parse_opts(argc, argv, o, &rest, &nrest);
-    if (st) die(st);
-    if (nrest) die(pb_error(PB_ERR_ARG, "export: unexpected argument '%s'", rest[0]));
+    parse_or_die(argc, argv, o, "export");
+    int st;
     const char *fit_path = need(o, "fit"), *order_path = need(o, "order"), *path = need(o, "o");
     const char *fspec = get(o, "fraction", NULL), *xspec = get(o, "score-below", NULL);
     char xbuf[64];
     if (get(o, "operating-point", NULL)) {
         /* the method's natural operating point: its training facet's relevance threshold */
         if (fspec || xspec) die(pb_error(PB_ERR_ARG, "export: --operating-point excludes --fraction and --score-below"));
-        const char *pdir = get(o, "plugin-dir", getenv("PB_PLUGIN_DIR") ? getenv("PB_PLUGIN_DIR") : "build/plugins");
-        snprintf(xbuf, sizeof xbuf, "%.17g", method_operating_point(order_path, pdir));
+        snprintf(xbuf, sizeof xbuf, "%.17g", method_operating_point(order_path, plugin_dir(o)));
         xspec = xbuf;
     }
     if (!fspec == !xspec)
@@ -70,7 +58,7 @@ int cmd_export(int argc, char **argv)
             die(pb_error(PB_ERR_ARG, "--score-below %s: expected a number", xspec));
     }
     pb_cell c;
-    if ((st = pb_cell_open(&c, fit_path, get(o, "data-dir", PB_DEFAULT_DATA_DIR)))) die(st);
+    if ((st = pb_cell_open(&c, fit_path, data_dir(o)))) die(st);
     const pb_mlp *m = c.model;
     if (!m) die(pb_error(PB_ERR_ARG, "export writes MLPs in CSR form; %s is a %s (see 'prunebench structure')", fit_path,
                          c.fit.model));
@@ -159,49 +147,6 @@ int cmd_export(int argc, char **argv)
     else free(w);
     free(order);
     free(score);
-    pb_cell_close(&c);
-    return 0;
-}
-
-/* Test quality from the sparse network's outputs, as pb_evaluate (p1.c)
- * computes it from the dense one: accuracy and mean NLL (ce), or RMSE and
- * MSE in the original target units (mse). */
-static int sparse_evaluate(const pb_cell *c, const pb_csr_net *net, double *quality, double *aux)
-{
-    const pb_data *t = &c->test;
-    size_t C = pb_mlp_out_dim(c->model);
-    double *out = pb_calloc(t->n * C, sizeof *out);
-    if (!out) return PB_ERR_NOMEM;
-    int st = pb_csr_predict(net, t->X, t->n, out);
-    if (!st) pb_score_outputs(c, out, quality, aux);
-    free(out);
-    return st;
-}
-
-int cmd_sparse_eval(int argc, char **argv)
-{
-    opt o[] = {O("net"), O("fit"), O("data-dir"), END};
-    char *restv[64], **rest = restv;
-    int nrest;
-    if (argc > 64) die(pb_error(PB_ERR_ARG, "too many arguments"));
-    int st = parse_opts(argc, argv, o, &rest, &nrest);
-    if (st) die(st);
-    if (nrest) die(pb_error(PB_ERR_ARG, "sparse-eval: unexpected argument '%s'", rest[0]));
-    const char *net_path = need(o, "net"), *fit_path = need(o, "fit");
-    pb_csr_net net;
-    if ((st = pb_csr_load(net_path, &net))) die(st);
-    pb_cell c;
-    if ((st = pb_cell_open(&c, fit_path, get(o, "data-dir", PB_DEFAULT_DATA_DIR)))) die(st);
-    if (strcmp(net.spec, c.fit.model))
-        die(pb_error(PB_ERR_ARG, "%s holds a %s network but %s is a fit of %s", net_path, net.spec, fit_path,
-                     c.fit.model));
-    double q, aux;
-    if ((st = sparse_evaluate(&c, &net, &q, &aux))) die(st);
-    size_t nnz = pb_csr_nnz(&net), n_weights = 0;
-    for (size_t l = 0; l < net.n_layers; l++) n_weights += (size_t)net.layers[l].rows * net.layers[l].cols;
-    printf("sparse-eval: %s %.10g (%s %.10g; %zu test samples of %s; nnz %zu/%zu)\n", pb_quality_metric(&c), q,
-           c.test.n_classes ? "test_nll" : "test_mse", aux, c.test.n, c.fit.dataset, nnz, n_weights);
-    pb_csr_free(&net);
     pb_cell_close(&c);
     return 0;
 }

@@ -1,0 +1,57 @@
+/* cmd_rank.c -- `prunebench rank`: score a fit with a pruning-method
+ * plugin; its removal order. -> order .tsv */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "formats/order.h"
+#include "host/cell.h"
+#include "host/host.h"
+#include "base/util.h"
+
+int cmd_rank(int argc, char **argv)
+{
+    opt o[] = {O("fit"), O("method"), O("options"), O("prunable"), O("plugin-dir"), O("data-dir"), O("experiment"), O("o"), END};
+    parse_or_die(argc, argv, o, "rank");
+    int st;
+    const char *fit_path = need(o, "fit"), *method = need(o, "method"), *path = need(o, "o");
+    const char *prunable = get(o, "prunable", "weights");
+    if (strcmp(prunable, "weights") && strcmp(prunable, "all"))
+        die(pb_error(PB_ERR_ARG, "--prunable %s: expected weights or all", prunable));
+    char so[2048];
+    plugin_path(method, plugin_dir(o), so, sizeof so);
+    pb_plugin p;
+    if ((st = pb_plugin_open(so, &p))) die(st);
+    pb_cell c;
+    if ((st = pb_cell_open(&c, fit_path, data_dir(o)))) die(st);
+    if (p.method.training && strcmp(c.fit.family, p.method.training->family))
+        die(pb_error(PB_ERR_ARG, "method %s trains its own network (family %s) but %s is a %s fit: train it with "
+                                 "'prunebench train --method %s'", p.name, p.method.training->family, fit_path,
+                     c.fit.family, p.name));
+    size_t n = c.net->n_params;
+    unsigned char *mask = pb_calloc(n, 1);
+    size_t *order = pb_calloc(n, sizeof *order);
+    double *score = pb_calloc(n, sizeof *score);
+    if (!mask || !order || !score) die(PB_ERR_NOMEM);
+    size_t np = pb_model_prunable(c.net, !strcmp(prunable, "all"), mask);
+    uint64_t seed = pb_seed(get(o, "experiment", "p1"), c.fit.dataset, c.fit.model, p.name, c.fit.repeat, "rank");
+    pb_host host;
+    pb_host_ctx ctx;
+    if ((st = pb_host_init_model(&host, &ctx, c.net, &c.train, seed))) die(st);
+    pb_fit_view view;
+    if ((st = pb_fit_view_of(&c.fit, c.net, mask, np, &view))) die(st);
+    char settings[512];
+    if ((st = pb_plugin_rank(&p, &host, &view, get(o, "options", ""), order, score, settings, sizeof settings))) die(st);
+    pb_order_meta meta = {p.name, settings, fit_path, prunable, seed, c.fit.repeat};
+    if ((st = pb_order_write(path, &meta, c.net, order, score, np))) die(st);
+    pb_fit_view_free(&view);
+    pb_host_release(&ctx);
+    pb_plugin_close(&p);
+    free(mask);
+    free(order);
+    free(score);
+    pb_cell_close(&c);
+    return 0;
+}

@@ -1,0 +1,238 @@
+/* cmd_train.c -- `prunebench train`: fit a model to a dataset (one cell),
+ * with the base families (gauss-diag, point) or a method's own training
+ * facet; checkpoints, pause and resume, snapshots. -> .fit */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "formats/fit.h"
+#include "formats/provenance.h"
+#include "host/host.h"
+#include "train/train.h"
+#include "base/util.h"
+
+
+/* Exit status of a paused run (sysexits' EX_TEMPFAIL: run it again). */
+enum { PB_EXIT_PAUSED = 75 };
+static volatile sig_atomic_t train_interrupted;
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    train_interrupted = 1;
+}
+
+/* A snapshot of a training run (train.h) saved beside the final fit. */
+typedef struct train_snapshot {
+    const pb_fit *header;   /* model, dataset, seeds, split of the run */
+    const char *path;       /* the final fit's path */
+    char suffix[640];       /* appended to the settings */
+} train_snapshot;
+
+static int save_snapshot(void *ctx, const pb_fit *fit, size_t epoch)
+{
+    const train_snapshot *s = ctx;
+    pb_fit out = *fit;  /* shares the arrays */
+    memcpy(out.model, s->header->model, sizeof out.model);
+    memcpy(out.dataset, s->header->dataset, sizeof out.dataset);
+    out.repeat = s->header->repeat, out.data_seed = s->header->data_seed, out.init_seed = s->header->init_seed;
+    out.test_fraction = s->header->test_fraction, out.standardize_y = s->header->standardize_y;
+    size_t len = strlen(out.settings);
+    snprintf(out.settings + len, sizeof out.settings - len, "%s snapshot_epoch=%zu", s->suffix, epoch);
+    char p[4096];
+    size_t pl = strlen(s->path);
+    int has_ext = pl > 4 && !strcmp(s->path + pl - 4, ".fit");
+    if (snprintf(p, sizeof p, "%.*s.e%zu%s", (int)(has_ext ? pl - 4 : pl), s->path, epoch, has_ext ? ".fit" : "") >=
+        (int)sizeof p)
+        return pb_error(PB_ERR_ARG, "-o %s: path too long for a snapshot", s->path);
+    return pb_fit_save(&out, p);
+}
+
+int cmd_train(int argc, char **argv)
+{
+    opt o[] = {O("data"), O("model"), O("repeat"), O("family"), O("epochs"), O("batch"), O("lr"), O("init-sd"),
+               O("prior-mean"), O("test-fraction"), O("init"), O("noise"), O("experiment"), O("data-dir"), O("weight-decay"), O("dropout"), O("train-limit"),
+               F("progress"), O("method"), O("options"), O("plugin-dir"), O("lr-decay"), O("checkpoint-minutes"),
+               F("no-checkpoint"), O("pause-after-steps"), O("snapshot-every"), O("o"), END};
+    parse_or_die(argc, argv, o, "train");
+    int st;
+    const char *data = need(o, "data"), *spec = need(o, "model"), *path = need(o, "o");
+    const char *experiment = get(o, "experiment", "p1"), *dir = data_dir(o);
+    unsigned repeat = (unsigned)get_count(o, "repeat", 0, 0, 1000000);
+    pb_train_opts to;
+    pb_train_opts_default(&to);
+    const char *family = get(o, "family", "gauss-diag");
+    if (!strcmp(family, "gauss-diag")) to.family = PB_FAMILY_GAUSS_DIAG;
+    else if (!strcmp(family, "point")) to.family = PB_FAMILY_POINT;
+    else die(pb_error(PB_ERR_ARG, "--family %s: expected gauss-diag or point", family));
+    to.epochs = get_count(o, "epochs", to.epochs, 1, 10000000);
+    to.batch = get_count(o, "batch", to.batch, 0, 1000000000);
+    to.lr = get_num(o, "lr", to.lr, 1e-9, 10);
+    to.init_sd = get_num(o, "init-sd", to.init_sd, 1e-6, 100);
+    to.weight_decay = get_num(o, "weight-decay", 0, 0, 1e6);
+    to.dropout = get_num(o, "dropout", 0, 0, 0.99);
+    const char *pm = get(o, "prior-mean", "eb");
+    if (!strcmp(pm, "zero")) to.fix_prior_mean = 1;
+    else if (strcmp(pm, "eb")) die(pb_error(PB_ERR_ARG, "--prior-mean %s: expected eb or zero", pm));
+    to.progress = get(o, "progress", NULL) != NULL;
+    const char *noise = get(o, "noise", "eb");
+    if (!strcmp(noise, "fixed")) to.fixed_noise = 1;
+    else if (strcmp(noise, "eb")) die(pb_error(PB_ERR_ARG, "--noise %s: expected eb or fixed", noise));
+    double test_fraction = get_num(o, "test-fraction", 0.2, 0.01, 0.99);
+    const char *decay = get(o, "lr-decay", "none");
+    if (!strcmp(decay, "linear")) to.lr_decay = 1;
+    else if (strcmp(decay, "none")) die(pb_error(PB_ERR_ARG, "--lr-decay %s: expected none or linear", decay));
+    const char *method = get(o, "method", NULL);
+
+    pb_model *m;
+    if ((st = pb_model_parse(spec, &m))) die(st);
+    uint64_t data_seed = pb_seed("split", data, "", "", repeat, "split");
+    /* the stream is named by the method's name (the plugin file's base name), however the plugin was given */
+    char method_id[256] = "base-fit";
+    if (method) {
+        const char *base = strrchr(method, '/') ? strrchr(method, '/') + 1 : method;
+        size_t bl = strlen(base);
+        snprintf(method_id, sizeof method_id, "%.*s", (int)(bl > 3 && !strcmp(base + bl - 3, ".so") ? bl - 3 : bl), base);
+    }
+    uint64_t init_seed = pb_seed(experiment, data, spec, method_id, repeat, "init");
+    pb_data train, test;
+    pb_scaling sc;
+    if ((st = pb_dataset_open(data, dir, data_seed, test_fraction, 1, &train, &test, &sc))) die(st);
+    /* --train-limit N: train on the first N training samples only (short runs; recorded in the fit) */
+    size_t limit = get_count(o, "train-limit", 0, 0, (size_t)-1);
+    if (limit && limit < train.n) train.n = limit;
+    else limit = 0;
+    if (train.d != m->in_dim)
+        die(pb_error(PB_ERR_ARG, "model %s takes %zu inputs per sample but %s has %zu", spec, m->in_dim, data, train.d));
+    if (m->kind == PB_MODEL_RNN && !m->rnn->tokens != !train.vocab)
+        die(pb_error(PB_ERR_ARG, "model %s takes %s but %s has %s", spec,
+                     m->rnn->tokens ? "token ids" : "real-valued steps", data, train.vocab ? "token ids" : "real values"));
+    if (m->kind == PB_MODEL_RNN && train.vocab && train.vocab != m->rnn->V)
+        die(pb_error(PB_ERR_ARG, "model %s has a vocabulary of %zu but %s's is %zu (its most frequent training words, "
+                                 "padding and unknown): use lstm:...xv%zue...", spec, m->rnn->V, data, train.vocab,
+                     train.vocab));
+    if (m->kind == PB_MODEL_MLP && train.vocab)
+        die(pb_error(PB_ERR_ARG, "%s holds token ids: it needs a model with an embedding (lstm:<T>xv<V>e<E>-...)", data));
+    if ((train.n_classes > 0) != (m->head == PB_HEAD_CE))
+        die(pb_error(PB_ERR_ARG, "model %s has a %s head but %s is a %s task", spec, m->head == PB_HEAD_CE ? "ce" : "mse",
+                     data, train.n_classes ? "classification" : "regression"));
+    if (train.n_classes && (size_t)train.n_classes != m->out_dim)
+        die(pb_error(PB_ERR_ARG, "model %s has %zu outputs but %s has %d classes", spec, m->out_dim, data, train.n_classes));
+    pb_fit fit;
+    if ((st = pb_fit_alloc(&fit, m->n_params))) die(st);
+    snprintf(fit.model, sizeof fit.model, "%s", spec);
+    snprintf(fit.dataset, sizeof fit.dataset, "%s", data);
+    fit.repeat = repeat;
+    fit.data_seed = data_seed;
+    fit.init_seed = init_seed;
+    fit.test_fraction = test_fraction;
+    fit.standardize_y = 1;
+    to.seed = init_seed;
+    double *init = NULL;
+    const char *init_name = get(o, "init", "default");
+    if (!strcmp(init_name, "seed004-synthetic")) {
+        /* 100-1 network: weights from seed 004 eq. 5.1, bias 0 */
+        if (!m->mlp || m->mlp->n_layers != 1 || m->out_dim != 1)
+            die(pb_error(PB_ERR_ARG, "--init seed004-synthetic needs a one-layer network with one output, not %s", spec));
+        if (!(init = pb_calloc(m->n_params, sizeof *init))) die(PB_ERR_NOMEM);
+        if ((st = pb_synthetic_init(m->in_dim, pb_seed(experiment, data, spec, "base-fit", repeat, "init-synthetic"),
+                                    init)))
+            die(st);
+        to.init = init;
+    } else if (strcmp(init_name, "default")) {
+        die(pb_error(PB_ERR_ARG, "--init %s: expected default or seed004-synthetic", init_name));
+    }
+    /* A method that trains its own network: its family, prior and warm-up. */
+    pb_plugin plug;
+    pb_host host;
+    pb_host_ctx hctx;
+    void *state = NULL;
+    char msettings[512] = "";
+    if (method) {
+        char so[2048];
+        plugin_path(method, plugin_dir(o), so, sizeof so);
+        if ((st = pb_plugin_open(so, &plug))) die(st);
+        if (!plug.method.training)
+            die(pb_error(PB_ERR_ARG, "method %s scores the shared base fit and does not train a network; train without "
+                                     "--method", plug.name));
+        if ((st = pb_host_init_model(&host, &hctx, m, &train, pb_seed(experiment, data, spec, plug.name, repeat, "train"))))
+            die(st);
+        hctx.plugin_name = plug.name;
+        const char *opts = get(o, "options", "");
+        if (plug.method.create && plug.method.create(&host, opts, &state) != 0)
+            die(pb_error(PB_ERR_PLUGIN, "plugin %s: create failed: %s", plug.name, hctx.fail_msg[0] ? hctx.fail_msg : "no reason given"));
+        if (!plug.method.create && *opts) die(pb_error(PB_ERR_PLUGIN, "plugin %s takes no options, got '%s'", plug.name, opts));
+        if (plug.method.settings) snprintf(msettings, sizeof msettings, "%s", plug.method.settings(state));
+        to.family = PB_FAMILY_METHOD;
+        to.training = plug.method.training;
+        to.training_state = state;
+    } else if (get(o, "options", NULL)) {
+        die(pb_error(PB_ERR_ARG, "--options needs --method"));
+    }
+    char label[512];
+    snprintf(label, sizeof label, "train %s %s%s%s repeat %u", data, spec, method ? " method " : "", method ? method : "",
+             repeat);
+    to.label = label;
+    /* what the fit's settings gain beyond the training loop's: method, init, limit */
+    train_snapshot snap = {&fit, path, ""};
+    size_t sl = 0;
+    if (method)
+        sl += (size_t)snprintf(snap.suffix + sl, sizeof snap.suffix - sl, " method=%s%s%s", plug.name,
+                               msettings[0] ? " " : "", msettings);
+    if (init && sl < sizeof snap.suffix) sl += (size_t)snprintf(snap.suffix + sl, sizeof snap.suffix - sl, " init=%s", init_name);
+    if (limit && sl < sizeof snap.suffix) snprintf(snap.suffix + sl, sizeof snap.suffix - sl, " train_limit=%zu", limit);
+    /* --snapshot-every E: the fit after every E-th epoch, as FIT with .e<epoch> before its extension */
+    to.snapshot_every = get_count(o, "snapshot-every", 0, 1, 10000000);
+    to.snapshot = save_snapshot;
+    to.snapshot_ctx = &snap;
+    /* Checkpoints: <FIT>.ckpt every --checkpoint-minutes (at an epoch's end),
+     * and on SIGINT / SIGTERM or --pause-after-steps (after a minibatch). */
+    char ckpt[4096], ckey[640];
+    if (!get(o, "no-checkpoint", NULL)) {
+        if (snprintf(ckpt, sizeof ckpt, "%s.ckpt", path) >= (int)sizeof ckpt) die(pb_error(PB_ERR_ARG, "-o %s: path too long", path));
+        to.checkpoint = ckpt;
+        to.checkpoint_seconds = 60 * get_num(o, "checkpoint-minutes", 10, 0, 1e6);
+        /* the version too: a run resumes only with the code that started it */
+        snprintf(ckey, sizeof ckey, "version=%s %s", pb_version(), msettings);
+        to.checkpoint_key = ckey;
+        to.stop_after_steps = get_count(o, "pause-after-steps", 0, 1, (size_t)-1);
+        to.interrupt = &train_interrupted;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_interrupt;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+    } else if (get(o, "pause-after-steps", NULL) || get(o, "checkpoint-minutes", NULL)) {
+        die(pb_error(PB_ERR_ARG, "--pause-after-steps and --checkpoint-minutes need checkpoints (drop --no-checkpoint)"));
+    }
+    st = pb_train_model(m, &train, &to, &fit);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    if (st) {
+        if (st != PB_PAUSED) die(st);
+        fprintf(stderr, "prunebench: %s\n", pb_last_error());
+        exit(PB_EXIT_PAUSED);
+    }
+    if (method) {
+        if (plug.method.destroy) plug.method.destroy(state);
+        pb_host_release(&hctx);
+        pb_plugin_close(&plug);
+    }
+    size_t len = strlen(fit.settings);
+    snprintf(fit.settings + len, sizeof fit.settings - len, "%s", snap.suffix);
+    if ((st = pb_fit_save(&fit, path))) die(st);
+    if (to.checkpoint && remove(to.checkpoint) != 0 && errno != ENOENT)
+        fprintf(stderr, "prunebench: note: could not remove %s: %s\n", to.checkpoint, strerror(errno));
+    free(init);
+    pb_fit_free(&fit);
+    pb_data_free(&train);
+    pb_data_free(&test);
+    pb_scaling_free(&sc);
+    pb_model_free(m);
+    return 0;
+}

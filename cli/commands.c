@@ -1,0 +1,75 @@
+/* commands.c -- the command table (commands.h): one row per command, in the
+ * order `help` lists them. */
+#include <string.h>
+
+#include "cli/commands.h"
+
+const command commands[] = {
+    {"train", "fit a model to a dataset (one cell): a fit file",
+     "train --data NAME --model SPEC [--repeat R] [--family gauss-diag|point] [--epochs E]\n"
+     "        [--batch B] [--lr LR] [--init-sd S] [--prior-mean eb|zero] [--noise eb|fixed] [--test-fraction F]\n"
+     "        [--init default|seed004-synthetic] [--lr-decay none|linear] [--method NAME [--options STR] [--plugin-dir DIR]]\n"
+     "        [--weight-decay WD] [--dropout P] [--train-limit N] [--experiment NAME] [--data-dir DIR] [--progress]\n"
+     "        [--checkpoint-minutes M | --no-checkpoint] [--pause-after-steps S] [--snapshot-every E] -o FIT\n"
+     "        (state in FIT.ckpt every M minutes (10) and on SIGINT/SIGTERM; the same command resumes; exit 75 = paused;\n"
+     "        --snapshot-every E: the fit after every E-th epoch too, as FIT with .e<epoch> before .fit)\n",
+     cmd_train},
+    {"rank", "score a fit with a pruning-method plugin: a removal order",
+     "rank --fit FIT --method NAME|PATH.so [--options STR] [--prunable weights|all]\n"
+     "        [--plugin-dir DIR] [--data-dir DIR] -o ORDER.tsv\n",
+     cmd_rank},
+    {"curve", "protocol P1 for one order: test quality against the fraction removed",
+     "curve --fit FIT --order ORDER.tsv [--fractions LIST] [--compensate none|conditional]\n"
+     "        [--estimator laplace|laplace-exact|samples] [--data-dir DIR] -o CURVE.tsv\n",
+     cmd_curve},
+    {"summarize", "the P1 summary of one dataset: gnuplot data, LaTeX tables and macros",
+     "summarize --dataset NAME [--title T] [--tol X] [--mean F] [--gp F] [--tsv F] [--tex F]\n"
+     "        [--macros F] [--reference F] [--variant NAME] CURVE.tsv...\n",
+     cmd_summarize},
+    {"noise", "protocol P2 for one order: output noise under input noise, per fraction removed and noise level",
+     "noise --fit FIT --order ORDER.tsv [--fractions LIST] [--levels LIST] [--draws K]\n"
+     "        [--compensate none|conditional] [--estimator laplace|laplace-exact|samples] [--data-dir DIR] -o NOISE.tsv\n",
+     cmd_noise},
+    {"noise-summary", "the P2 summary of one dataset: surfaces and slices for gnuplot, LaTeX table and macros",
+     "noise-summary --dataset NAME [--tex F] [--title T] --surface-prefix PREFIX --slices OUT.tsv --macros OUT.tex\n"
+     "        [--at-fraction F] [--at-level S] NOISE.tsv...\n",
+     cmd_noise_summary},
+    {"export", "a pruned MLP in compressed sparse row form",
+     "export --fit FIT --order ORDER.tsv (--fraction F | --score-below X | --operating-point) [--data-dir DIR]\n"
+     "        [--plugin-dir DIR] [--tex F --name NAME] -o NET.csr\n",
+     cmd_export},
+    {"structure", "protocol P4: the group structure, size and speed of a pruned recurrent network",
+     "structure --fit FIT --order ORDER.tsv (--operating-point | --score-below X) [--gates G.tsv]\n"
+     "        [--repeats R] [--plugin-dir DIR] [--data-dir DIR] [--tex F --name NAME] -o OUT.tsv   protocol P4\n",
+     cmd_structure},
+    {"sparse-eval", "test quality of a CSR network on the split of its fit",
+     "sparse-eval --net NET.csr --fit FIT [--data-dir DIR]\n",
+     cmd_sparse_eval},
+    {"plugins", "list the plugins found",
+     "plugins [--plugin-dir DIR]\n",
+     cmd_plugins},
+    {"check-plugin", "conformance test of a plugin, for its author (TAP on stdout)",
+     "check-plugin PATH.so\n",
+     cmd_check_plugin},
+    {"evaluate", "test quality of a fit as trained, nothing removed",
+     "evaluate --fit FIT [--data-dir DIR] [--tex F --name NAME] -o OUT.tsv   test quality, nothing removed\n",
+     cmd_evaluate},
+    {"provenance", "LaTeX macros describing this build and its data (report appendix)",
+     "provenance\n",
+     cmd_provenance},
+    {"bench", "throughput of training steps, compressed LSTM inference and the Belsley order",
+     "bench [--plugin-dir DIR] [--only SUBSTR] [--repeat K]   throughput of training steps, compressed LSTM\n"
+     "        inference and the Belsley order\n",
+     cmd_bench},
+    {"help", "every command's usage, or one command's",
+     "help [COMMAND]   this text, or one command's (as COMMAND --help)\n",
+     cmd_help},
+    {NULL, NULL, NULL, NULL},
+};
+
+const command *find_command(const char *name)
+{
+    for (const command *c = commands; c->name; c++)
+        if (!strcmp(c->name, name)) return c;
+    return NULL;
+}
