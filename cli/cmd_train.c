@@ -16,7 +16,6 @@
 #include "train/train.h"
 #include "base/util.h"
 
-
 /* Exit status of a paused run (sysexits' EX_TEMPFAIL: run it again). */
 enum { PB_EXIT_PAUSED = 75 };
 static volatile sig_atomic_t train_interrupted;

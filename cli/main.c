@@ -24,15 +24,16 @@ int main(int argc, char **argv)
     }
     const char *name = argv[1];
     argc -= 2, argv += 2;
-    /* help's arguments are command names: it takes no --help of its own */
     if (is_help(name)) return cmd_help(argc, argv);
     const command *c = find_command(name);
     if (!c) return unknown_command(name);
-    if (c->run != cmd_help)
-        for (int i = 0; i < argc; i++)
-            if (is_help(argv[i])) {
-                print_command_usage(stdout, c);
-                return 0;
-            }
+    /* help's arguments are command names ('help train --help' is train's
+     * usage): only a first --help is its own */
+    int scan = c->run == cmd_help && argc > 1 ? 1 : argc;
+    for (int i = 0; i < scan; i++)
+        if (is_help(argv[i])) {
+            print_command_usage(stdout, c);
+            return 0;
+        }
     return c->run(argc, argv);
 }

@@ -119,7 +119,7 @@ static size_t read_order(const char *name, int *weights_only)
 
 int main(void)
 {
-    plan(54);
+    plan(57 + 2 * 15);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     bdir = getenv("PB_BUILD") ? getenv("PB_BUILD") : "build";
     snprintf(pb, sizeof pb, "%s/prunebench", bdir);
@@ -320,6 +320,52 @@ int main(void)
     }
     rc = run("help nosuch", out);
     ok(rc == 2 && one_error_line() && strstr(errbuf, "unknown command 'nosuch'"), "'help nosuch': one line, exit 2");
+    rc = run("nosuch --help", out);
+    ok(rc == 2 && one_error_line() && strstr(errbuf, "unknown command 'nosuch'"), "'nosuch --help': one line, exit 2");
+    rc = run("", out);
+    ok(rc == 2 && !strncmp(errbuf, "usage: prunebench <command>", 27), "no command: the usage on stderr, exit 2");
+
+    /* every command of the table: listed by 'help', and its own usage from
+     * 'help COMMAND' and 'COMMAND --help' */
+    static const char *const commands[] = {"train", "rank", "curve", "summarize", "noise", "noise-summary", "export",
+                                           "structure", "sparse-eval", "plugins", "check-plugin", "evaluate",
+                                           "provenance", "bench", "help"};
+    enum { N_COMMANDS = sizeof commands / sizeof *commands };
+    rc = run("help", out);
+    size_t listed = 0, known = 0;
+    f = fopen(out, "r");
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "  ", 2) || line[2] == ' ') continue;
+        listed++;
+        for (size_t k = 0; k < N_COMMANDS; k++) {
+            size_t l = strlen(commands[k]);
+            known += !strncmp(line + 2, commands[k], l) && (line[2 + l] == ' ' || line[2 + l] == '\n');
+        }
+    }
+    if (f) fclose(f);
+    ok(rc == 0 && listed == N_COMMANDS && known == N_COMMANDS, "'help' lists the %d commands (%zu listed, %zu known)",
+       (int)N_COMMANDS, listed, known);
+    for (size_t k = 0; k < N_COMMANDS; k++)
+        for (int form = 0; form < 2; form++) {
+            snprintf(args, sizeof args, form ? "%s --help" : "help %s", commands[k]);
+            rc = run(args, out);
+            char first[512] = "", want[128], summary[128];
+            snprintf(want, sizeof want, "usage: prunebench %s", commands[k]);
+            snprintf(summary, sizeof summary, "%s: ", commands[k]);
+            int other_commands = 0, has_summary = 0, has_notes = 0;
+            f = fopen(out, "r");
+            if (f && fgets(first, sizeof first, f))
+                while (fgets(line, sizeof line, f)) {
+                    other_commands |= !strncmp(line, "  ", 2) && line[2] != ' ';
+                    has_summary |= !strncmp(line, summary, strlen(summary));
+                    has_notes |= !strncmp(line, "Plugins: ", 9);
+                }
+            if (f) fclose(f);
+            size_t wl = strlen(want);
+            ok(rc == 0 && !strncmp(first, want, wl) && (first[wl] == ' ' || first[wl] == '\n') && !other_commands &&
+                   has_summary && has_notes && errbuf[0] == '\0',
+               "'%s': that command's usage, its summary and the notes", args);
+        }
 
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) diag("could not remove %s", dir);
