@@ -21,26 +21,21 @@ int cmd_curve(int argc, char **argv)
     double *fr;
     size_t nf;
     if ((st = pb_fractions_parse(fspec, &fr, &nf))) die(st);
-    pb_cell c;
-    size_t *order, n_order;
-    char method[64], info[256];
-    pb_pruner pr;
-    open_pruning(o, fit_path, order_path, &c, &order, &n_order, method, sizeof method, &pr, info, sizeof info);
+    pruning p;
+    open_pruning(o, fit_path, order_path, &p);
     pb_outfile out;
     if ((st = pb_out_open(&out, path))) die(st);
     FILE *f = out.f;
-    write_cell_header(f, "protocol P1: sparsity vs quality", method, &c, fit_path, order_path);
-    fprintf(f, "# test_samples: %zu\n# fractions: %s\n", c.test.n, fspec);
-    write_removal_header(f, &pr, info);
+    write_cell_header(f, "protocol P1: sparsity vs quality", &p);
+    fprintf(f, "# test_samples: %zu\n# fractions: %s\n", p.c.test.n, fspec);
+    write_removal_header(f, &p);
     pb_write_provenance(f);
-    if ((st = pb_p1_curve(&c, &pr, fr, nf, f))) {
+    if ((st = pb_p1_curve(&p.c, &p.pr, fr, nf, f))) {
         pb_out_abort(&out);
         die(st);
     }
     if ((st = pb_out_commit(&out))) die(st);
-    pb_pruner_free(&pr);
+    close_pruning(&p);
     free(fr);
-    free(order);
-    pb_cell_close(&c);
     return 0;
 }

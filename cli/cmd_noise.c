@@ -26,37 +26,33 @@ int cmd_noise(int argc, char **argv)
     size_t nf, nl;
     if ((st = pb_fractions_parse(fspec, &fr, &nf))) die(st);
     if ((st = pb_levels_parse(lspec, &lv, &nl))) die(st);
-    pb_cell c;
-    size_t *order, n_order;
-    char method[64], info[256];
-    pb_pruner pr;
-    open_pruning(o, fit_path, order_path, &c, &order, &n_order, method, sizeof method, &pr, info, sizeof info);
-    uint64_t nseed = pb_p2_seed(c.fit.dataset, c.fit.repeat);
+    pruning p;
+    open_pruning(o, fit_path, order_path, &p);
+    const pb_cell *c = &p.c;
+    uint64_t nseed = pb_p2_seed(c->fit.dataset, c->fit.repeat);
     pb_outfile out;
     if ((st = pb_out_open(&out, path))) die(st);
     FILE *f = out.f;
-    write_cell_header(f, "protocol P2: noise robustness", method, &c, fit_path, order_path);
-    fprintf(f, "# test_samples: %zu\n# fractions: %s\n# levels: %s\n# draws: %zu\n", c.test.n, fspec, lspec, draws);
+    write_cell_header(f, "protocol P2: noise robustness", &p);
+    fprintf(f, "# test_samples: %zu\n# fractions: %s\n# levels: %s\n# draws: %zu\n", c->test.n, fspec, lspec, draws);
     fprintf(f, "# noise_seed: %" PRIu64 "\n", nseed);
     fprintf(f, "# noise: x + s eps per test point and draw, eps ~ N(0, I) in standardized input units; "
                "gsl mt19937 seeded with pb_seed(p2, dataset, -, -, repeat, input-noise), "
                "gsl_ran_gaussian_ziggurat in the order (draw, test point, feature); the same eps for every method, "
                "fraction and level\n");
     fprintf(f, "# output_noise: sqrt(mean over test points and outputs of the sample variance over draws of the %s)\n",
-            c.test.n_classes ? "class probabilities" : "prediction in target units");
+            c->test.n_classes ? "class probabilities" : "prediction in target units");
     fprintf(f, "# quality: mean and sample sd over draws of the test %s on noisy inputs\n",
-            c.test.n_classes ? "accuracy" : "RMSE in target units");
-    write_removal_header(f, &pr, info);
+            c->test.n_classes ? "accuracy" : "RMSE in target units");
+    write_removal_header(f, &p);
     pb_write_provenance(f);
-    if ((st = pb_p2_noise(&c, &pr, fr, nf, lv, nl, draws, nseed, f))) {
+    if ((st = pb_p2_noise(c, &p.pr, fr, nf, lv, nl, draws, nseed, f))) {
         pb_out_abort(&out);
         die(st);
     }
     if ((st = pb_out_commit(&out))) die(st);
-    pb_pruner_free(&pr);
+    close_pruning(&p);
     free(fr);
     free(lv);
-    free(order);
-    pb_cell_close(&c);
     return 0;
 }

@@ -1,9 +1,9 @@
 /* cmd_summarize.c -- `prunebench summarize`: the P1 summary of one dataset
- * over methods and repeats (protocols/summary.h). */
+ * over methods and repeats (protocols/p1_summary.h). */
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "protocols/summary.h"
+#include "protocols/p1_summary.h"
 #include "base/util.h"
 
 int cmd_summarize(int argc, char **argv)

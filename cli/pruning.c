@@ -1,6 +1,5 @@
 /* pruning.c -- see pruning.h. */
 #include "cli/pruning.h"
-#include "host/cell.h"
 #include "host/host.h"
 #include "formats/order.h"
 #include "posterior/posterior.h"
@@ -10,11 +9,16 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-void open_pruning(opt *o, const char *fit_path, const char *order_path, pb_cell *c, size_t **order, size_t *n_order,
-                  char *method, size_t method_len, pb_pruner *pr, char *info, size_t info_len)
+void open_pruning(opt *o, const char *fit_path, const char *order_path, pruning *p)
 {
+    p->fit_path = fit_path, p->order_path = order_path;
+    pb_cell *c = &p->c;
+    size_t **order = &p->order, *n_order = &p->n_order;
+    char *method = p->method, *info = p->info;
+    size_t method_len = sizeof p->method, info_len = sizeof p->info;
     int st = pb_cell_open(c, fit_path, data_dir(o));
     if (st) die(st);
     if ((st = pb_order_read(order_path, c->net->n_params, order, n_order, method, method_len))) die(st);
@@ -25,23 +29,31 @@ void open_pruning(opt *o, const char *fit_path, const char *order_path, pb_cell 
     pb_estimator est;
     if ((st = pb_estimator_parse(get(o, "estimator", "laplace"), &est))) die(st);
     uint64_t cseed = pb_seed("p1", c->fit.dataset, c->fit.model, method, c->fit.repeat, "compensate");
-    if ((st = pb_pruner_init(pr, c, *order, *n_order, !strcmp(comp, "conditional"), est, cseed, info, info_len)))
+    if ((st = pb_pruner_init(&p->pr, c, *order, *n_order, !strcmp(comp, "conditional"), est, cseed, info, info_len)))
         die(st);
 }
 
-void write_cell_header(FILE *f, const char *title, const char *method, const pb_cell *c, const char *fit_path,
-                       const char *order_path)
+void close_pruning(pruning *p)
 {
+    pb_pruner_free(&p->pr);
+    free(p->order);
+    pb_cell_close(&p->c);
+}
+
+void write_cell_header(FILE *f, const char *title, const pruning *p)
+{
+    const pb_cell *c = &p->c;
     fprintf(f, "# prunebench %s\n", title);
-    fprintf(f, "# method: %s\n# repeat: %u\n# dataset: %s\n# model: %s\n", method, c->fit.repeat, c->fit.dataset,
+    fprintf(f, "# method: %s\n# repeat: %u\n# dataset: %s\n# model: %s\n", p->method, c->fit.repeat, c->fit.dataset,
             c->fit.model);
-    fprintf(f, "# fit: %s\n# fit_settings: %s\n# order: %s\n", fit_path, c->fit.settings, order_path);
+    fprintf(f, "# fit: %s\n# fit_settings: %s\n# order: %s\n", p->fit_path, c->fit.settings, p->order_path);
     fprintf(f, "# quality_metric: %s\n# higher_is_better: %d\n", pb_quality_metric(c), c->test.n_classes ? 1 : 0);
 }
 
-void write_removal_header(FILE *f, const pb_pruner *pr, const char *info)
+void write_removal_header(FILE *f, const pruning *p)
 {
-    if (pr->compensate)
+    const char *info = p->info;
+    if (p->pr.compensate)
         fprintf(f, "# removal: first k of the order set to 0, others moved to the Gaussian conditional mean "
                    "given the removed are 0 (compensate=conditional; %s), no retraining\n# compensate: conditional\n", info);
     else

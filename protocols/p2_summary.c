@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "protocols/p2_summary.h"
+#include "protocols/p1_summary.h"
 #include "base/util.h"
 
 typedef struct noise_file {
@@ -117,9 +118,7 @@ static int grid_of(const noise_file *f, size_t *n_frac, size_t *n_lev)
 static int cmp_method(const void *a, const void *b)
 {
     const noise_method *x = a, *y = b;
-    int rx = !strcmp(x->name, "random"), ry = !strcmp(y->name, "random");
-    if (rx != ry) return ry - rx;
-    return strcmp(x->name, y->name);
+    return pb_summary_method_cmp(x->name, y->name);
 }
 
 static int cmp_file_repeat(const void *a, const void *b)

@@ -10,7 +10,7 @@
 #include "models/mlp.h"
 #include "formats/order.h"
 #include "protocols/p1.h"
-#include "protocols/summary.h"
+#include "protocols/p1_summary.h"
 #include "base/util.h"
 
 static char dir[] = "/tmp/pb-order-XXXXXX";

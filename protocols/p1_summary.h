@@ -1,4 +1,4 @@
-/* summary.h -- the P1 summary of one dataset over methods and repeats
+/* p1_summary.h -- the P1 summary of one dataset over methods and repeats
  * (PROTOCOLS.md, protocol P1 "Summary"):
  *   quality at 0% removed (mean, sd over repeats);
  *   area under the quality-vs-achieved-fraction curve (trapezoid, per repeat);
@@ -9,8 +9,8 @@
  *   paired comparison of each method's per-repeat AUC against random's on the
  *     same repeat (same base fit): exact two-sided Wilcoxon signed-rank p-value.
  */
-#ifndef PB_SUMMARY_H
-#define PB_SUMMARY_H
+#ifndef PB_P1_SUMMARY_H
+#define PB_P1_SUMMARY_H
 
 #include <stddef.h>
 
@@ -28,6 +28,10 @@ typedef struct pb_summary_opts {
 } pb_summary_opts;
 
 int pb_summarize(const pb_summary_opts *o, char **curve_files, size_t n_files);
+
+/* The order in which the summaries (P1, P2) list methods: random, the
+ * baseline, first; then by name (strcmp). */
+int pb_summary_method_cmp(const char *a, const char *b);
 
 /* Exact two-sided Wilcoxon signed-rank p-value of paired differences d
  * (zeros dropped, average ranks for ties; normal approximation above n = 20).

@@ -1,6 +1,6 @@
-/* summary.c -- see summary.h. */
+/* p1_summary.c -- see p1_summary.h. */
 #define _POSIX_C_SOURCE 200809L
-#include "protocols/summary.h"
+#include "protocols/p1_summary.h"
 #include "base/util.h"
 #include "formats/provenance.h"
 
@@ -139,12 +139,17 @@ static const char *reference_lookup(const char *path, const char *dataset, const
     return found;
 }
 
+int pb_summary_method_cmp(const char *a, const char *b)
+{
+    int ra = !strcmp(a, "random"), rb = !strcmp(b, "random");
+    if (ra != rb) return rb - ra;
+    return strcmp(a, b);
+}
+
 static int cmp_method(const void *a, const void *b)
 {
     const method_sum *x = a, *y = b;
-    int rx = !strcmp(x->name, "random"), ry = !strcmp(y->name, "random");
-    if (rx != ry) return ry - rx;
-    return strcmp(x->name, y->name);
+    return pb_summary_method_cmp(x->name, y->name);
 }
 
 static int cmp_curve_repeat(const void *a, const void *b)
