@@ -16,20 +16,18 @@ void open_pruning(opt *o, const char *fit_path, const char *order_path, pruning 
 {
     p->fit_path = fit_path, p->order_path = order_path;
     pb_cell *c = &p->c;
-    size_t **order = &p->order, *n_order = &p->n_order;
-    char *method = p->method, *info = p->info;
-    size_t method_len = sizeof p->method, info_len = sizeof p->info;
     int st = pb_cell_open(c, fit_path, data_dir(o));
     if (st) die(st);
-    if ((st = pb_order_read(order_path, c->net->n_params, order, n_order, method, method_len))) die(st);
-    if (!method[0]) die(pb_error(PB_ERR_FORMAT, "%s: no '# method:' line", order_path));
+    if ((st = pb_order_read(order_path, c->net->n_params, &p->order, &p->n_order, p->method, sizeof p->method))) die(st);
+    if (!p->method[0]) die(pb_error(PB_ERR_FORMAT, "%s: no '# method:' line", order_path));
     const char *comp = get(o, "compensate", "none");
     if (strcmp(comp, "none") && strcmp(comp, "conditional"))
         die(pb_error(PB_ERR_ARG, "--compensate %s: expected none or conditional", comp));
     pb_estimator est;
     if ((st = pb_estimator_parse(get(o, "estimator", "laplace"), &est))) die(st);
-    uint64_t cseed = pb_seed("p1", c->fit.dataset, c->fit.model, method, c->fit.repeat, "compensate");
-    if ((st = pb_pruner_init(&p->pr, c, *order, *n_order, !strcmp(comp, "conditional"), est, cseed, info, info_len)))
+    uint64_t cseed = pb_seed("p1", c->fit.dataset, c->fit.model, p->method, c->fit.repeat, "compensate");
+    if ((st = pb_pruner_init(&p->pr, c, p->order, p->n_order, !strcmp(comp, "conditional"), est, cseed, p->info,
+                             sizeof p->info)))
         die(st);
 }
 
