@@ -31,6 +31,7 @@
 #include "formats/fit.h"
 #include "host/host.h"
 #include "tap.h"
+#include "testutil.h"
 #include "train/train.h"
 #include "base/util.h"
 
@@ -362,12 +363,8 @@ int main(void)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) test_case(&cases[i]);
     test_damaged_and_interrupt();
     test_snapshots();
-    fflush(stderr);
     static char notes[65536];
-    FILE *f = fopen(errpath, "r");
-    size_t len = f ? fread(notes, 1, sizeof notes - 1, f) : 0;
-    notes[len] = '\0';
-    if (f) fclose(f);
+    read_text(errpath, notes, sizeof notes);
     ok(strstr(notes, "resuming from") && strstr(notes, "at epoch 2/6 (100 of 180 samples of it done)") &&
            strstr(notes, "belongs to another run (other settings or data): starting over"),
        "stderr says where a run resumes and when a checkpoint belongs to another run");

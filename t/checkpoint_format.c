@@ -17,6 +17,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "tap.h"
+#include "testutil.h"
 #include "base/binfile.h"
 #include "base/util.h"
 #include "formats/checkpoint.h"
@@ -129,12 +130,8 @@ int main(void)
            !strchr(msg, '\n'),
        "a format-1 checkpoint is one error line: %s", msg);
 
-    fflush(stderr);
     static char notes[8192];
-    FILE *f = fopen(err, "r");
-    size_t len = f ? fread(notes, 1, sizeof notes - 1, f) : 0;
-    notes[len] = '\0';
-    if (f) fclose(f);
+    read_text(err, notes, sizeof notes);
     ok(strstr(notes, "carries a value 'kl' this run does not") && strstr(notes, "carries 3 values, this run 2") &&
            strstr(notes, "has vector 'adam_m1' where this run has 'adam_m2'") &&
            strstr(notes, "has 4 values, this run 3") && strstr(notes, "belongs to another run"),

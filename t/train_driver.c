@@ -26,18 +26,24 @@
 typedef struct toy {
     struct { double calls; } carried;  /* loss calls over the whole run (resumed runs included) */
     double *g;
-    char trace[512];
-    int order_ok;                      /* update saw the step's scale, lr_c and c2 */
 } toy;
 
-static toy *last;  /* the driver allocates the family's struct: the test reads it through this */
-static int fail_open, nan_at_epoch, closed;
+/* What the test reads after a run (the driver frees the family's struct):
+ * the hooks called ("L<b>" loss, "U<t>" update, "E" epoch_kl), whether
+ * update saw the step's scale, lr_c and c2; and the test's switches. */
+static char trace[512];
+static int order_ok, fail_open, nan_at_epoch, closed;
+
+static void note_call(const char *fmt, size_t x)
+{
+    size_t len = strlen(trace);
+    snprintf(trace + len, sizeof trace - len, fmt, x);
+}
 
 static int toy_open(void *fp, const pb_driver *d, size_t *n_opt)
 {
     toy *f = fp;
-    last = f;
-    f->order_ok = 1;
+    trace[0] = '\0', order_ok = 1;
     if (fail_open) return pb_error(PB_ERR_ARG, "%s: toy family refuses", d->o->label);
     f->g = calloc(d->n, sizeof *f->g);
     *n_opt = d->n;
@@ -59,8 +65,8 @@ static void toy_init(void *fp, pb_driver *d)
 static int toy_loss(void *fp, pb_driver *d, double *loss)
 {
     toy *f = fp;
-    size_t n = d->n, dim = d->data->d, len = strlen(f->trace);
-    snprintf(f->trace + len, sizeof f->trace - len, "L%zu ", d->b);
+    size_t n = d->n, dim = d->data->d;
+    note_call("L%zu ", d->b);
     f->carried.calls += 1;
     double s = 0;
     for (size_t j = 0; j < n; j++) f->g[j] = 0;
@@ -77,12 +83,11 @@ static int toy_loss(void *fp, pb_driver *d, double *loss)
 static int toy_update(void *fp, pb_driver *d)
 {
     toy *f = fp;
-    size_t len = strlen(f->trace);
-    snprintf(f->trace + len, sizeof f->trace - len, "U%zu ", d->t);
+    note_call("U%zu ", d->t);
     double t = (double)d->t;
     if (d->scale != d->c.noise_precision / (double)d->b || d->lr_c != d->o->lr / (1 - pow(0.9, t)) ||
         d->c2 != 1 - pow(0.999, t))
-        f->order_ok = 0;
+        order_ok = 0;
     pb_drv_adam_lin(d, 0, d->n, d->scale, f->g, NULL, 0, NULL);
     return PB_OK;
 }
@@ -90,9 +95,7 @@ static int toy_update(void *fp, pb_driver *d)
 static double toy_epoch_kl(const void *fp, char *note, size_t cap)
 {
     (void)fp;
-    toy *f = last;
-    size_t len = strlen(f->trace);
-    snprintf(f->trace + len, sizeof f->trace - len, "E ");
+    note_call("E ", 0);
     snprintf(note, cap, " (toy)");
     return 0;
 }
@@ -139,9 +142,9 @@ int main(void)
 
     /* 1. */
     int st = pb_train_family(&toy_ops, m, &d, &o, &ref);
-    ok(st == 0 && !strcmp(last->trace, "L5 U1 L5 U2 L2 U3 E L5 U4 L5 U5 L2 U6 E "),
-       "hooks in order, minibatches 5, 5, 2, epoch_kl once per epoch: %s", last->trace);
-    ok(last->order_ok, "update sees scale = beta / b, lr_c = lr / (1 - 0.9^t), c2 = 1 - 0.999^t");
+    ok(st == 0 && !strcmp(trace, "L5 U1 L5 U2 L2 U3 E L5 U4 L5 U5 L2 U6 E "),
+       "hooks in order, minibatches 5, 5, 2, epoch_kl once per epoch: %s", trace);
+    ok(order_ok, "update sees scale = beta / b, lr_c = lr / (1 - 0.9^t), c2 = 1 - 0.999^t");
     ok(ref.prior_mean == 6 && !strcmp(ref.family, "toy") && strstr(ref.settings, "family=toy epochs=2 batch=5") &&
            strstr(ref.settings, "toy=1 noise=empirical-bayes"),
        "to_fit sees the family's state; the settings frame: %s", ref.settings);
@@ -151,11 +154,11 @@ int main(void)
     int st1 = pb_train_family(&toy_ops, m, &d, &o, &f);
     o.stop_after_steps = 0;
     int st2 = pb_train_family(&toy_ops, m, &d, &o, &f);
-    ok(st1 == PB_PAUSED && st2 == 0 && !strcmp(last->trace, "L2 U3 E L5 U4 L5 U5 L2 U6 E ") &&
+    ok(st1 == PB_PAUSED && st2 == 0 && !strcmp(trace, "L2 U3 E L5 U4 L5 U5 L2 U6 E ") &&
            !memcmp(ref.mean, f.mean, m->n_params * sizeof(double)) &&
            !memcmp(&ref.final_objective, &f.final_objective, sizeof(double)) &&
            !memcmp(&ref.noise_precision, &f.noise_precision, sizeof(double)),
-       "paused after 2 steps and resumed at the third: the same values, bitwise (%s)", last->trace);
+       "paused after 2 steps and resumed at the third: the same values, bitwise (%s)", trace);
     ok(f.prior_mean == 6, "the carried scalar 'calls' came back from the checkpoint (%g loss calls in all)", f.prior_mean);
     o.checkpoint = NULL;
     remove(ckpt);
