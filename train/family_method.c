@@ -194,7 +194,6 @@ static double method_epoch_kl(const void *fp, char *note, size_t cap)
 static int method_to_fit(const void *fp, const pb_driver *d, pb_fit *fit)
 {
     const method *f = fp;
-    const pb_train_opts *o = d->o;
     const pb_training *tr = f->tr;
     size_t n = d->n;
     const double *theta = d->opt.x, *lz = theta + n;
@@ -210,7 +209,6 @@ static int method_to_fit(const void *fp, const pb_driver *d, pb_fit *fit)
     fit->final_objective = d->c.objective;
     fit->noise_precision = d->c.noise_precision;
     char middle[160];
-    (void)o;
     snprintf(middle, sizeof middle, "init_log_sigma2=%g local_reparam=%d group_variables=%zu", tr->init_log_sigma2,
              f->lrt, f->gv.nv);
     pb_drv_settings(d, fit, tr->family, middle);
