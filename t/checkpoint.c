@@ -1,9 +1,10 @@
 /* checkpoint.c -- paused and resumed training (checkpoint.h, train.h):
- *   1. for each training loop (a method's family with local
- *      reparameterization, group variables on an LSTM, the Gaussian base
- *      fit, point training with dropout): a run paused in the middle of an
- *      epoch and again at an epoch's end, then resumed, ends bitwise equal
- *      to the uninterrupted run;
+ *   1. for each training family (train/driver.h) and path: a method's
+ *      family with local reparameterization, a method's family with one
+ *      weight sample per minibatch (a KL written here), group variables on
+ *      an LSTM, the Gaussian base fit, point training with dropout: a run
+ *      paused in the middle of an epoch and again at an epoch's end, then
+ *      resumed, ends bitwise equal to the uninterrupted run;
  *   2. a checkpoint left by a finished run resumes into the same fit;
  *   3. a checkpoint of another run (other seed) is not used: the run starts
  *      over and equals its own uninterrupted run;
@@ -30,6 +31,7 @@
 #include "formats/fit.h"
 #include "host/host.h"
 #include "tap.h"
+#include "testutil.h"
 #include "train/train.h"
 #include "base/util.h"
 
@@ -40,14 +42,37 @@ typedef struct tcase {
     pb_family family;
     double dropout;
     size_t n_noise, batch, epochs, mid, boundary;  /* pause steps: inside an epoch, at an epoch's end */
+    const pb_training *own;            /* a method's family written here (no plugin) */
 } tcase;
+
+/* A method's family without local reparameterization: KL of N(theta,
+ * sigma^2) against N(0, 1) per weight, warmed up over the first 30%. */
+static double gauss_kl(void *state, size_t n, const double *theta, const double *log_sigma2, double *dtheta,
+                       double *dlog_sigma2)
+{
+    (void)state;
+    double kl = 0;
+    for (size_t j = 0; j < n; j++) {
+        kl += 0.5 * (theta[j] * theta[j] + exp(log_sigma2[j]) - log_sigma2[j] - 1);
+        dtheta[j] = theta[j];
+        dlog_sigma2[j] = 0.5 * (exp(log_sigma2[j]) - 1);
+    }
+    return kl;
+}
+static double warm_up(void *state, double t) { (void)state; return t < 0.3 ? t / 0.3 : 1; }
+static const pb_training one_sample = {
+    .struct_size = sizeof(pb_training), .family = "test-gauss", .init_log_sigma2 = -6, .kl = gauss_kl,
+    .kl_weight = warm_up, .relevance_threshold = NAN,
+};
 
 /* N = 180 samples in batches of 50: 4 minibatches per epoch, the last of 30. */
 static const tcase cases[] = {
-    {"svd, MLP (local reparameterization)", "mlp:4-8-3:tanh", "svd", PB_FAMILY_METHOD, 0, 2, 50, 6, 6, 12},
-    {"groupvd, LSTM (group variables)", "lstm:2x3-4-3", "groupvd", PB_FAMILY_METHOD, 0, 4, 50, 5, 3, 16},
-    {"Gaussian base fit, MLP", "mlp:4-6-3:tanh", NULL, PB_FAMILY_GAUSS_DIAG, 0, 2, 50, 6, 7, 20},
-    {"point, LSTM with dropout", "lstm:2x3-4-3", NULL, PB_FAMILY_POINT, 0.3, 4, 50, 5, 2, 8},
+    {"svd, MLP (local reparameterization)", "mlp:4-8-3:tanh", "svd", PB_FAMILY_METHOD, 0, 2, 50, 6, 6, 12, NULL},
+    {"groupvd, LSTM (group variables)", "lstm:2x3-4-3", "groupvd", PB_FAMILY_METHOD, 0, 4, 50, 5, 3, 16, NULL},
+    {"Gaussian base fit, MLP", "mlp:4-6-3:tanh", NULL, PB_FAMILY_GAUSS_DIAG, 0, 2, 50, 6, 7, 20, NULL},
+    {"point, LSTM with dropout", "lstm:2x3-4-3", NULL, PB_FAMILY_POINT, 0.3, 4, 50, 5, 2, 8, NULL},
+    {"method, MLP (one weight sample per minibatch)", "mlp:4-8-3:tanh", NULL, PB_FAMILY_METHOD, 0, 2, 50, 5, 5, 8,
+     &one_sample},
 };
 
 static int same_fit(const pb_fit *a, const pb_fit *b, size_t n)
@@ -97,6 +122,7 @@ static void opts_for(const env *e, pb_train_opts *o, uint64_t seed, const char *
     pb_train_opts_default(o);
     o->family = e->c->family;
     if (e->has_plugin) o->training = e->p.method.training;
+    if (e->c->own) o->training = e->c->own;
     o->dropout = e->c->dropout;
     o->epochs = e->c->epochs, o->batch = e->c->batch, o->lr = 1e-2, o->seed = seed, o->label = e->c->name;
     o->checkpoint = ckpt, o->stop_after_steps = stop;
@@ -123,22 +149,39 @@ static void test_case(const tcase *c)
     if (st) diag("%s", pb_last_error());
     TAP_REQUIRE(st == 0);
 
-    /* 1. pause inside an epoch, then at an epoch's end, then finish */
+    /* 1. pause inside an epoch; resume and pause again after one minibatch
+     * (the step count says it resumed rather than started over); pause at
+     * an epoch's end, then after the last minibatch (the last epoch's
+     * objective then rests on the carried scalars alone); then finish */
     opts_for(&e, &o, 23, ckpt, c->mid);
     int st1 = train(&e, &o, &f);
     pb_fit_free(&f);
     struct stat sb;
     int saved = stat(ckpt, &sb) == 0;
+    volatile sig_atomic_t flag = 1;
+    opts_for(&e, &o, 23, ckpt, 0);
+    o.interrupt = &flag;
+    int sti = train(&e, &o, &f);
+    char want[64];
+    snprintf(want, sizeof want, " %zu steps in all", c->mid + 1);
+    int resumed = sti == PB_PAUSED && strstr(pb_last_error(), want) != NULL;
+    if (!resumed) diag("%s", pb_last_error());
+    pb_fit_free(&f);
     opts_for(&e, &o, 23, ckpt, c->boundary);
     int st2 = train(&e, &o, &f);
     const char *msg = pb_last_error();
     int says = strstr(msg, "paused at epoch") && strstr(msg, ckpt);
     pb_fit_free(&f);
+    opts_for(&e, &o, 23, ckpt, c->epochs * 4);
+    int stl = train(&e, &o, &f);
+    pb_fit_free(&f);
     opts_for(&e, &o, 23, ckpt, 0);
     int st3 = train(&e, &o, &f);
-    ok(st1 == PB_PAUSED && saved && st2 == PB_PAUSED && says && st3 == 0 && same_fit(&ref, &f, e.m->n_params),
-       "%s: paused after steps %zu (inside epoch %zu) and %zu (end of epoch %zu), resumed: bitwise the same fit", c->name,
-       c->mid, c->mid / 4 + 1, c->boundary, c->boundary / 4);
+    ok(st1 == PB_PAUSED && saved && resumed && st2 == PB_PAUSED && says && stl == PB_PAUSED && st3 == 0 &&
+           same_fit(&ref, &f, e.m->n_params),
+       "%s: paused after steps %zu (inside epoch %zu), %zu, %zu (end of epoch %zu) and %zu (the last), resumed: "
+       "bitwise the same fit", c->name, c->mid, c->mid / 4 + 1, c->mid + 1, c->boundary, c->boundary / 4,
+       c->epochs * 4);
     pb_fit_free(&f);
     remove(ckpt);
 
@@ -311,7 +354,7 @@ static void test_cli(void)
 
 int main(void)
 {
-    plan(3 * 4 + 2 + 2 + 1 + 3);
+    plan(3 * 5 + 2 + 2 + 1 + 3);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     /* the notices go to stderr: capture them */
     char errpath[512];
@@ -320,12 +363,8 @@ int main(void)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) test_case(&cases[i]);
     test_damaged_and_interrupt();
     test_snapshots();
-    fflush(stderr);
     static char notes[65536];
-    FILE *f = fopen(errpath, "r");
-    size_t len = f ? fread(notes, 1, sizeof notes - 1, f) : 0;
-    notes[len] = '\0';
-    if (f) fclose(f);
+    read_text(errpath, notes, sizeof notes);
     ok(strstr(notes, "resuming from") && strstr(notes, "at epoch 2/6 (100 of 180 samples of it done)") &&
            strstr(notes, "belongs to another run (other settings or data): starting over"),
        "stderr says where a run resumes and when a checkpoint belongs to another run");

@@ -1,11 +1,13 @@
 /* testutil.h -- helpers shared by the numerical tests (header-only): an
- * independent reference MLP written from the layout mlp.h documents, and
- * vector comparisons. Nothing here calls the code under test. */
+ * independent reference MLP written from the layout mlp.h documents,
+ * vector comparisons, and reading back what a test captured. Nothing here
+ * calls the code under test. */
 #ifndef PB_TESTUTIL_H
 #define PB_TESTUTIL_H
 
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* ---- an independent reference network ---------------------------------- */
 
@@ -69,6 +71,18 @@ static inline double max_diff(size_t n, const double *a, const double *b)
         if (!(d <= m)) m = isnan(d) ? INFINITY : d;
     }
     return m;
+}
+
+/* The text of file `path` (at most cap - 1 bytes, "" if unreadable) in buf,
+ * after flushing stderr (which tests redirect to a file to read notices). */
+static inline const char *read_text(const char *path, char *buf, size_t cap)
+{
+    fflush(stderr);
+    FILE *f = fopen(path, "r");
+    size_t len = f ? fread(buf, 1, cap - 1, f) : 0;
+    buf[len] = '\0';
+    if (f) fclose(f);
+    return buf;
 }
 
 #endif

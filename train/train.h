@@ -1,6 +1,12 @@
 /* train.h -- point-estimate and variational training of a model (model.h:
  * MLP or recurrent network) with Adam (Kingma & Ba 2015).
  *
+ * Code: one driver (driver.c) runs epochs, minibatches, the step-size
+ * schedule, Adam, divergence checks, checkpoints, snapshots and progress
+ * for every family; each family is one file behind the hook table of
+ * driver.h (family_point.c, family_gauss.c, family_method.c; group
+ * variables in groupvars.c). driver.h states the contract.
+ *
  * Point estimate: minimize (1/N) L(w) + (wd/2) |w|^2 over minibatches.
  * Gaussian variational base fit (PROTOCOLS.md "Base fit"): q(w) = N(m, diag s^2),
  * prior p(w) = N(mu 1, sigma_p^2 I). Per minibatch of B samples, one weight
@@ -33,7 +39,7 @@
  * sequence shared in time (recurrent models only).
  * Adam steps use the objective divided by N, so lr is scale-free.
  *
- * Checkpoints (checkpoint.h): with opts.checkpoint set, the run's state is
+ * Checkpoints (formats/checkpoint.h): with opts.checkpoint set, the run's state is
  * saved there at the end of an epoch once checkpoint_seconds have passed
  * since the last save (0: after every epoch), and when it is paused
  * (stop_after_steps reached, or *interrupt set, checked after every
@@ -53,10 +59,11 @@
 #include "models/model.h"
 #include "datasets/tabular.h"
 
+/* Each value is one family file and one row of driver.c's family table. */
 typedef enum pb_family {
-    PB_FAMILY_POINT,        /* point estimate */
-    PB_FAMILY_GAUSS_DIAG,   /* the shared Gaussian base fit (empirical-Bayes prior) */
-    PB_FAMILY_METHOD        /* a method's own family (pb_training of a plugin) */
+    PB_FAMILY_POINT,        /* point estimate (family_point.c) */
+    PB_FAMILY_GAUSS_DIAG,   /* the shared Gaussian base fit, empirical-Bayes prior (family_gauss.c) */
+    PB_FAMILY_METHOD        /* a method's own family, pb_training of a plugin (family_method.c) */
 } pb_family;
 
 typedef struct pb_train_opts {
