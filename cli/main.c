@@ -30,6 +30,8 @@
 #include "formats/fit.h"
 #include "host/host.h"
 #include "datasets/idx.h"
+#include "datasets/registry.h"
+#include "datasets/synthetic.h"
 #include "formats/order.h"
 #include "protocols/p1.h"
 #include "posterior/posterior.h"
@@ -79,17 +81,15 @@ static const char usage_commands[] =
             "  help [COMMAND]   this text, or one command's (as COMMAND --help)\n";
 
 static const char usage_notes[] =
-            "Datasets: wine, boston, synthetic (CSV files in --data-dir or generated), fashion-mnist (from\n"
-            "$PB_FASHION_MNIST_DIR or " PB_FASHION_MNIST_DEFAULT_DIR "), mnist (from $PB_MNIST_DIR), seq-fashion-mnist\n"
-            "and seq-mnist (rows as 28 steps), imdb (aclImdb directory: --data-dir or $PB_IMDB_DIR), movie-reviews\n"
-            "(text<TAB>score file: --data-dir or $PB_MOVIE_REVIEWS_FILE).\n"
             "Model specs: mlp:13-13-3:tanh, mlp:13-39-1:tanh:mse, lstm:28x28-128-10, rnn:28x28-128-10,\n"
             "lstm:200xv20002e300-128-2 (tokens: vocabulary x embedding).\n"
             "Plugins: a method NAME is DIR/NAME.so, DIR from --plugin-dir, else $PB_PLUGIN_DIR, else " PB_DEFAULT_PLUGIN_DIR ".\n";
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: prunebench <command> [options]\ncommands:\n%s%s", usage_commands, usage_notes);
+    fprintf(f, "usage: prunebench <command> [options]\ncommands:\n%s", usage_commands);
+    pb_dataset_help(f);
+    fputs(usage_notes, f);
 }
 
 /* The entry of command `cmd` in usage_commands and the notes; 0 if there is
@@ -102,7 +102,9 @@ static int command_usage(FILE *f, const char *cmd)
         if (n && l[2] != ' ' && !strncmp(l + 2, cmd, n) && (l[2 + n] == ' ' || l[2 + n] == '\n')) {
             const char *e = end;  /* continuation lines start with more than two spaces */
             while (*e && e[2] == ' ') e = strchr(e, '\n') + 1;
-            fprintf(f, "usage: prunebench %.*s%s", (int)(e - l - 2), l + 2, usage_notes);
+            fprintf(f, "usage: prunebench %.*s", (int)(e - l - 2), l + 2);
+            pb_dataset_help(f);
+            fputs(usage_notes, f);
             return 1;
         }
         l = end;

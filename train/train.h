@@ -51,7 +51,7 @@
 #include "plugins/prunebench.h"
 #include "models/mlp.h"
 #include "models/model.h"
-#include "datasets/tabular.h"
+#include "datasets/data.h"
 
 typedef enum pb_family {
     PB_FAMILY_POINT,        /* point estimate */
