@@ -385,15 +385,18 @@ int pb_mnist_open(const char *name, pb_data *train, pb_data *test)
 
 int pb_mnist_available(const char *name)
 {
-    const char *dir = pb_dataset_mnist_dir(mnist_base_name(name));
+    const char *base = mnist_base_name(name);
+    const char *dir = pb_dataset_mnist_dir(base);
     if (!dir) return 0;
     pb_mnist_info *info = pb_calloc(1, sizeof *info);
     if (!info) return 0;
     int st = mnist_resolve(dir, info);
     free(info);
     if (!st) return 1;
+    const char *env = strcmp(base, "fashion-mnist") ? PB_MNIST_ENV : PB_FASHION_MNIST_ENV;
+    int from_env = getenv(env) && *getenv(env);
     char why[512];
     snprintf(why, sizeof why, "%s", pb_last_error());
-    pb_error(PB_ERR_IO, "%s: %s", name, why);
+    pb_error(PB_ERR_IO, "%s: %s (%s $%s)", name, why, from_env ? "from" : "the default when unset:", env);
     return 0;
 }

@@ -687,10 +687,13 @@ int pb_text_available(const char *name, const char *data_dir)
 {
     const char *src = pb_text_source(name, data_dir);
     if (!src) return 0;
+    int imdb = !strcmp(name, "imdb");
+    char from[64] = "";   /* where src came from, when not from data_dir */
+    if (src != data_dir) snprintf(from, sizeof from, " (from $%s)", imdb ? PB_IMDB_ENV : PB_MOVIE_REVIEWS_ENV);
     struct stat s;
-    if (strcmp(name, "imdb")) {
+    if (!imdb) {
         if (stat(src, &s) == 0 && S_ISREG(s.st_mode) && access(src, R_OK) == 0) return 1;
-        pb_error(PB_ERR_IO, "%s: %s: no readable file", name, src);
+        pb_error(PB_ERR_IO, "%s: %s: no readable file%s", name, src, from);
         return 0;
     }
     static const char *const sub[4] = {"train/pos", "train/neg", "test/pos", "test/neg"};
@@ -698,7 +701,7 @@ int pb_text_available(const char *name, const char *data_dir)
     for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/%s", src, sub[i]);
         if (!is_dir(path)) {
-            pb_error(PB_ERR_IO, "%s: %s: no such directory", name, path);
+            pb_error(PB_ERR_IO, "%s: %s: no such directory%s", name, path, from);
             return 0;
         }
     }
