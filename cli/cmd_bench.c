@@ -30,7 +30,7 @@
 #include "models/mlp.h"
 #include "models/model.h"
 #include "models/rnn.h"
-#include "datasets/tabular.h"
+#include "datasets/registry.h"
 #include "train/train.h"
 #include "base/util.h"
 #include "formats/provenance.h"

@@ -8,7 +8,7 @@
 #include "cli/cli.h"
 #include "base/blas.h"
 #include "datasets/idx.h"
-#include "datasets/tabular.h"
+#include "datasets/idx.h"
 #include "formats/provenance.h"
 #include "base/util.h"
 

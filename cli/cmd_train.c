@@ -13,6 +13,8 @@
 #include "formats/fit.h"
 #include "formats/provenance.h"
 #include "host/host.h"
+#include "datasets/registry.h"
+#include "datasets/synthetic.h"
 #include "train/train.h"
 #include "base/util.h"
 

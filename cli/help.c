@@ -4,13 +4,9 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
-#include "datasets/tabular.h"
+#include "datasets/registry.h"
 
 static const char usage_notes[] =
-            "Datasets: wine, boston, synthetic (CSV files in --data-dir or generated), fashion-mnist (from\n"
-            "$PB_FASHION_MNIST_DIR or " PB_FASHION_MNIST_DEFAULT_DIR "), mnist (from $PB_MNIST_DIR), seq-fashion-mnist\n"
-            "and seq-mnist (rows as 28 steps), imdb (aclImdb directory: --data-dir or $PB_IMDB_DIR), movie-reviews\n"
-            "(text<TAB>score file: --data-dir or $PB_MOVIE_REVIEWS_FILE).\n"
             "Model specs: mlp:13-13-3:tanh, mlp:13-39-1:tanh:mse, lstm:28x28-128-10, rnn:28x28-128-10,\n"
             "lstm:200xv20002e300-128-2 (tokens: vocabulary x embedding).\n"
             "Plugins: a method NAME is DIR/NAME.so, DIR from --plugin-dir, else $" PB_PLUGIN_DIR_ENV ", else "
@@ -18,6 +14,7 @@ static const char usage_notes[] =
 
 static void print_notes(FILE *f)
 {
+    pb_dataset_help(f);
     fputs(usage_notes, f);
 }
 

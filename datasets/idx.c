@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,4 +326,77 @@ int pb_mnist_load(const char *dir, const char *name, pb_data *train, pb_data *te
     }
     if (!info) free(inf);
     return st;
+}
+
+/* ---- the sets by name ---- */
+
+const char *pb_dataset_mnist_dir(const char *name)
+{
+    if (!strcmp(name, "fashion-mnist")) {
+        const char *dir = getenv(PB_FASHION_MNIST_ENV);
+        return dir && *dir ? dir : PB_FASHION_MNIST_DEFAULT_DIR;
+    }
+    if (!strcmp(name, "mnist")) {
+        const char *dir = getenv(PB_MNIST_ENV);
+        if (dir && *dir) return dir;
+        pb_error(PB_ERR_ARG, "mnist: set %s to a directory holding train-images-idx3-ubyte, train-labels-idx1-ubyte, "
+                 "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each plain or .gz), e.g. "
+                 "export %s=$HOME/data/mnist", PB_MNIST_ENV, PB_MNIST_ENV);
+        return NULL;
+    }
+    pb_error(PB_ERR_ARG, "dataset '%s' is not an MNIST-format set (known: fashion-mnist, mnist)", name);
+    return NULL;
+}
+
+/* "seq-fashion-mnist" -> "fashion-mnist"; other names unchanged. */
+static const char *mnist_base_name(const char *name) { return strncmp(name, "seq-", 4) ? name : name + 4; }
+
+int pb_mnist_open(const char *name, pb_data *train, pb_data *test)
+{
+    memset(train, 0, sizeof *train);
+    memset(test, 0, sizeof *test);
+    const char *base = mnist_base_name(name);
+    const char *dir = pb_dataset_mnist_dir(base);
+    if (!dir) return PB_ERR_ARG;
+    int fashion = !strcmp(base, "fashion-mnist");
+    const char *env = fashion ? PB_FASHION_MNIST_ENV : PB_MNIST_ENV;
+    int from_env = getenv(env) && *getenv(env);
+    struct stat s;
+    if (stat(dir, &s) != 0 || !S_ISDIR(s.st_mode)) {
+        if (!from_env)
+            return pb_error(PB_ERR_IO, "%s: %s: no such directory (install the Debian package dataset-fashion-mnist, "
+                            "or set %s to a directory of the four IDX files)", name, dir, env);
+        return pb_error(PB_ERR_IO, "%s: %s=%s: no such directory", name, env, dir);
+    }
+    int st = pb_mnist_load(dir, name, train, test, NULL);
+    if (st || base == name) return st;
+    /* a sequence of image rows */
+    size_t side = (size_t)floor(sqrt((double)train->d) + 0.5);
+    if (side * side != train->d) {
+        st = pb_error(PB_ERR_FORMAT, "%s: %s: images of %zu pixels are not square, so their rows are not known", name,
+                      dir, train->d);
+        pb_data_free(train);
+        pb_data_free(test);
+        return st;
+    }
+    train->seq_len = test->seq_len = side;
+    return PB_OK;
+}
+
+int pb_mnist_available(const char *name)
+{
+    const char *base = mnist_base_name(name);
+    const char *dir = pb_dataset_mnist_dir(base);
+    if (!dir) return 0;
+    pb_mnist_info *info = pb_calloc(1, sizeof *info);
+    if (!info) return 0;
+    int st = mnist_resolve(dir, info);
+    free(info);
+    if (!st) return 1;
+    const char *env = strcmp(base, "fashion-mnist") ? PB_MNIST_ENV : PB_FASHION_MNIST_ENV;
+    int from_env = getenv(env) && *getenv(env);
+    char why[512];
+    snprintf(why, sizeof why, "%s", pb_last_error());
+    pb_error(PB_ERR_IO, "%s: %s (%s $%s)", name, why, from_env ? "from" : "the default when unset:", env);
+    return 0;
 }

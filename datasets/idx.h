@@ -1,4 +1,6 @@
-/* idx.h -- IDX files (the MNIST format) and MNIST-format directories.
+/* idx.h -- IDX files (the MNIST format), MNIST-format directories, and the
+ * MNIST-format sets by name (fashion-mnist, mnist and their sequence forms
+ * seq-fashion-mnist, seq-mnist) as registry.h opens them.
  *
  * An IDX file is a header -- two zero bytes, a type code, the number of
  * dimensions k, then k big-endian 32-bit sizes -- followed by the data in
@@ -17,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "datasets/tabular.h"
+#include "datasets/data.h"
 
 #define PB_IDX_MAX_DIMS 4
 
@@ -64,5 +66,31 @@ void pb_mnist_describe(const pb_mnist_info *info, char *buf, size_t len);
  * must be < 10, and train and test images must have the same size. info may
  * be NULL. On failure train and test are left empty. */
 int pb_mnist_load(const char *dir, const char *name, pb_data *train, pb_data *test, pb_mnist_info *info);
+
+/* ---- the sets by name ---- */
+
+/* Where the MNIST-format sets are read from. */
+#define PB_FASHION_MNIST_DEFAULT_DIR "/usr/share/datasets/fashion-mnist"  /* Debian dataset-fashion-mnist */
+#define PB_FASHION_MNIST_ENV "PB_FASHION_MNIST_DIR"
+#define PB_MNIST_ENV "PB_MNIST_DIR"
+
+/* The directory an MNIST-format set is read from: for "fashion-mnist"
+ * $PB_FASHION_MNIST_DIR, else PB_FASHION_MNIST_DEFAULT_DIR; for "mnist"
+ * $PB_MNIST_DIR (an error saying how to set it when unset). NULL, with an
+ * error recorded, for other names. */
+const char *pb_dataset_mnist_dir(const char *name);
+
+/* Open "fashion-mnist" or "mnist" (from the directory above), or
+ * "seq-fashion-mnist" or "seq-mnist": the same data with seq_len = the
+ * image height (28), each image row one step of (width) pixels, which is
+ * the row-major layout already (the images must be square). The fixed
+ * train and test files; pixels byte/255 in [0,1], not standardized. A
+ * missing directory is named with the variable that sets it. On failure
+ * train and test are left empty. */
+int pb_mnist_open(const char *name, pb_data *train, pb_data *test);
+
+/* Whether pb_mnist_open(name) would find its four files: 1 or 0 (the
+ * reason recorded, naming the set and its directory). Presence only. */
+int pb_mnist_available(const char *name);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
@@ -680,4 +681,29 @@ int pb_text_dataset_open(const char *name, const char *data_dir, uint64_t split_
         pb_data_free(test);
     }
     return st;
+}
+
+int pb_text_available(const char *name, const char *data_dir)
+{
+    const char *src = pb_text_source(name, data_dir);
+    if (!src) return 0;
+    int imdb = !strcmp(name, "imdb");
+    char from[64] = "";   /* where src came from, when not from data_dir */
+    if (src != data_dir) snprintf(from, sizeof from, " (from $%s)", imdb ? PB_IMDB_ENV : PB_MOVIE_REVIEWS_ENV);
+    struct stat s;
+    if (!imdb) {
+        if (stat(src, &s) == 0 && S_ISREG(s.st_mode) && access(src, R_OK) == 0) return 1;
+        pb_error(PB_ERR_IO, "%s: %s: no readable file%s", name, src, from);
+        return 0;
+    }
+    static const char *const sub[4] = {"train/pos", "train/neg", "test/pos", "test/neg"};
+    char path[4300];
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", src, sub[i]);
+        if (!is_dir(path)) {
+            pb_error(PB_ERR_IO, "%s: %s: no such directory%s", name, path, from);
+            return 0;
+        }
+    }
+    return 1;
 }

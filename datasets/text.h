@@ -1,7 +1,7 @@
 /* text.h -- text datasets as sequences of token ids: the tokenizer, the
  * training-set vocabulary, fixed-length encoding, and the two sentiment sets
  * of seed 001 (section 5.1): IMDB (aclImdb directory, 2 classes) and Movie
- * Reviews (a tab-separated file, regression). pb_dataset_open (tabular.h)
+ * Reviews (a tab-separated file, regression). pb_dataset_open (registry.h)
  * opens them by name with the defaults below; the functions here take the
  * options explicitly.
  *
@@ -39,7 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "datasets/tabular.h"
+#include "datasets/data.h"
 
 /* Defaults. Seed 001, section 5.2: "словарь был составлен из 20 тысяч
  * наиболее популярных слов в данном наборе данных" -- a vocabulary of the
@@ -151,5 +151,11 @@ const char *pb_text_source(const char *name, const char *data_dir);
  * test_fraction and split_seed. Nothing is standardized. */
 int pb_text_dataset_open(const char *name, const char *data_dir, uint64_t split_seed, double test_fraction,
                          const pb_text_opts *o, pb_data *train, pb_data *test);
+
+/* Whether pb_text_dataset_open(name, data_dir, ...) would find its data: 1
+ * or 0 (the reason recorded: the variable to set, or the missing file or
+ * subdirectory). Presence only: a readable file for movie-reviews, the four
+ * class directories for imdb. */
+int pb_text_available(const char *name, const char *data_dir);
 
 #endif

@@ -1,5 +1,6 @@
 /* cell.c -- see cell.h. */
 #include "host/cell.h"
+#include "datasets/registry.h"
 #include "base/util.h"
 
 #include <stdlib.h>

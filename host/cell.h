@@ -8,7 +8,7 @@
 #include "plugins/prunebench.h"
 #include "models/mlp.h"
 #include "models/model.h"
-#include "datasets/tabular.h"
+#include "datasets/data.h"
 
 typedef struct pb_cell {
     pb_fit fit;

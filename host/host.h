@@ -10,7 +10,7 @@
 #include "plugins/prunebench.h"
 #include "models/mlp.h"
 #include "models/model.h"
-#include "datasets/tabular.h"
+#include "datasets/data.h"
 
 #include <gsl/gsl_rng.h>
 

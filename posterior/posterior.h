@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "models/mlp.h"
-#include "datasets/tabular.h"
+#include "datasets/data.h"
 
 typedef enum pb_estimator { PB_EST_LAPLACE, PB_EST_LAPLACE_EXACT, PB_EST_SAMPLES } pb_estimator;
 

@@ -29,7 +29,7 @@
 #include "host/host.h"
 #include "base/linalg.h"
 #include "models/mlp.h"
-#include "datasets/tabular.h"
+#include "datasets/data.h"
 #include "train/train.h"
 #include "base/util.h"
 

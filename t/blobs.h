@@ -7,7 +7,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
-#include "datasets/tabular.h"
+#include "datasets/data.h"
 #include "tap.h"
 
 static inline void tu_blobs(pb_data *d, const char *name, size_t per_class, size_t n_noise, unsigned long seed)

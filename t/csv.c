@@ -6,7 +6,8 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "datasets/tabular.h"
+#include "datasets/csv.h"
+#include "datasets/registry.h"
 #include "base/util.h"
 
 static char dir[] = "/tmp/pb-csv-XXXXXX";

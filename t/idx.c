@@ -12,7 +12,7 @@
 
 #include "tap.h"
 #include "datasets/idx.h"
-#include "datasets/tabular.h"
+#include "datasets/registry.h"
 #include "base/util.h"
 
 static char dir[] = "/tmp/pb-idx-XXXXXX";

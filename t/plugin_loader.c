@@ -15,7 +15,7 @@
 #include "host/cell.h"
 #include "host/host.h"
 #include "models/mlp.h"
-#include "datasets/tabular.h"
+#include "datasets/data.h"
 #include "base/util.h"
 
 static char dir[] = "/tmp/pb-plugin-XXXXXX";

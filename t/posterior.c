@@ -30,7 +30,7 @@
 #include "models/mlp.h"
 #include "posterior/posterior.h"
 #include "protocols/prune.h"
-#include "datasets/tabular.h"
+#include "datasets/data.h"
 #include "base/util.h"
 
 /* ---- helpers ------------------------------------------------------------ */

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "tap.h"
-#include "datasets/tabular.h"
+#include "datasets/csv.h"
+#include "datasets/data.h"
+#include "datasets/synthetic.h"
 #include "base/util.h"
 
 static int count_class(const pb_data *d, int c)

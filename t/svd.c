@@ -29,7 +29,7 @@
 #include "host/host.h"
 #include "models/mlp.h"
 #include "models/mlp_lrt.h"
-#include "datasets/tabular.h"
+#include "datasets/data.h"
 #include "train/train.h"
 #include "base/util.h"
 

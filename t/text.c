@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "datasets/tabular.h"
+#include "datasets/idx.h"
+#include "datasets/registry.h"
 #include "datasets/text.h"
 #include "base/util.h"
 

@@ -11,7 +11,7 @@
 #include "blobs.h"
 #include "formats/fit.h"
 #include "models/mlp.h"
-#include "datasets/tabular.h"
+#include "datasets/data.h"
 #include "train/train.h"
 #include "base/util.h"
 

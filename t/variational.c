@@ -11,7 +11,7 @@
 #include "host/cell.h"
 #include "host/host.h"
 #include "models/mlp.h"
-#include "datasets/tabular.h"
+#include "datasets/data.h"
 #include "base/util.h"
 
 /* mlp:2-2-2:tanh: W0 = 0..3, b0 = 4..5, W1 = 6..9, b1 = 10..11 */

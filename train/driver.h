@@ -39,7 +39,7 @@
 #include "base/vmath.h"
 #include "formats/fit.h"
 #include "models/model.h"
-#include "datasets/tabular.h"
+#include "datasets/data.h"
 #include "train/train.h"
 
 /* The optimizer's state: one allocation holding the n optimized values and

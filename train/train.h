@@ -57,7 +57,7 @@
 #include "plugins/prunebench.h"
 #include "models/mlp.h"
 #include "models/model.h"
-#include "datasets/tabular.h"
+#include "datasets/data.h"
 
 /* Each value is one family file and one row of driver.c's family table. */
 typedef enum pb_family {
