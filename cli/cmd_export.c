@@ -71,9 +71,8 @@ int cmd_export(int argc, char **argv)
     }
     pb_cell c;
     if ((st = pb_cell_open(&c, fit_path, get(o, "data-dir", PB_DEFAULT_DATA_DIR)))) die(st);
-    const pb_mlp *m = c.model;
-    if (!m) die(pb_error(PB_ERR_ARG, "export writes MLPs in CSR form; %s is a %s (see 'prunebench structure')", fit_path,
-                         c.fit.model));
+    if ((st = pb_model_require(c.net, PB_CAP_CSR, "export"))) die(st);
+    const pb_mlp *m = pb_model_dense_layers(c.net);
     size_t *order, n_order, removed = 0;
     double *score = NULL, *w = NULL;
     char method[64];
@@ -169,7 +168,7 @@ int cmd_export(int argc, char **argv)
 static int sparse_evaluate(const pb_cell *c, const pb_csr_net *net, double *quality, double *aux)
 {
     const pb_data *t = &c->test;
-    size_t C = pb_mlp_out_dim(c->model);
+    size_t C = c->net->out_dim;
     double *out = pb_calloc(t->n * C, sizeof *out);
     if (!out) return PB_ERR_NOMEM;
     int st = pb_csr_predict(net, t->X, t->n, out);

@@ -29,7 +29,7 @@
 #include "cli/cli.h"
 #include "formats/order.h"
 #include "protocols/p1.h"
-#include "models/rnn.h"
+#include "models/model.h"
 #include "base/util.h"
 #include "formats/provenance.h"
 
@@ -53,9 +53,8 @@ int cmd_structure(int argc, char **argv)
                       : get_num(o, "score-below", 0, -HUGE_VAL, HUGE_VAL);
     pb_cell c;
     if ((st = pb_cell_open(&c, fit_path, get(o, "data-dir", "datasets")))) die(st);
-    const pb_rnn *m = c.net->rnn;
-    if (!m) die(pb_error(PB_ERR_ARG, "structure: %s is a fit of %s; protocol P4 is for recurrent models (for an MLP see "
-                                     "'prunebench export')", fit_path, c.fit.model));
+    const pb_model *m = c.net;
+    if ((st = pb_model_require(m, PB_CAP_COMPACT, "structure (protocol P4)"))) die(st);
     size_t n = m->n_params, *order, n_order, removed = 0;
     double *score, *w = pb_calloc(n, sizeof *w);
     char method[64];
@@ -68,22 +67,22 @@ int cmd_structure(int argc, char **argv)
     if ((st = pb_evaluate(&c, w, &q, &aux))) die(st);
 
     /* the compact network, its sizes, and the same outputs as the dense one */
-    pb_rnn_compact *cn, *full;
-    pb_rnn_structure s;
-    if ((st = pb_rnn_compact_build(m, w, &cn)) || (st = pb_rnn_compact_structure(cn, &s))) die(st);
-    if ((st = pb_rnn_compact_build(m, c.fit.mean, &full))) die(st);
+    pb_model_compact *cn, *full;
+    pb_structure s;
+    if ((st = pb_model_compact_build(m, w, &cn)) || (st = pb_model_compact_structure(cn, &s))) die(st);
+    if ((st = pb_model_compact_build(m, c.fit.mean, &full))) die(st);
     const pb_data *t = &c.test;
-    size_t C = m->C;
+    size_t C = m->out_dim;
     double *od = pb_calloc(t->n * C, sizeof *od), *oc = pb_calloc(t->n * C, sizeof *oc);
-    pb_rnn_ws *ws = pb_rnn_ws_alloc(m, t->n < 1000 ? t->n : 1000);
+    pb_model_ws *ws = pb_model_ws_alloc(m, t->n < 1000 ? t->n : 1000);
     if (!od || !oc || !ws) die(PB_ERR_NOMEM);
-    if ((st = pb_rnn_predict(m, ws, w, t->X, t->n, od))) die(st);
+    if ((st = pb_model_predict(m, ws, w, t->X, t->n, od))) die(st);
     double td = HUGE_VAL, tc = HUGE_VAL;
     for (size_t r = 0; r < repeats; r++) {
         double t0 = pb_seconds();
-        if ((st = pb_rnn_compact_predict(full, t->X, t->n, oc))) die(st);
+        if ((st = pb_model_compact_predict(full, t->X, t->n, oc))) die(st);
         double t1 = pb_seconds();
-        if ((st = pb_rnn_compact_predict(cn, t->X, t->n, oc))) die(st);
+        if ((st = pb_model_compact_predict(cn, t->X, t->n, oc))) die(st);
         double t2 = pb_seconds();
         if (t1 - t0 < td) td = t1 - t0;
         if (t2 - t1 < tc) tc = t2 - t1;
@@ -126,13 +125,13 @@ int cmd_structure(int argc, char **argv)
     const char *gates = get(o, "gates", NULL);
     if (gates) {
         size_t nu, ng;
-        if ((st = pb_rnn_gate_constants(cn, &nu, &ng, NULL, NULL, NULL))) die(st);
+        if ((st = pb_model_gate_constants(cn, &nu, &ng, NULL, NULL, NULL))) die(st);
         size_t *unit = pb_calloc(nu ? nu : 1, sizeof *unit);
         size_t cells = nu * ng > 0 ? nu * ng : 1;
         int *isc = pb_calloc(cells, sizeof *isc);
         double *val = pb_calloc(cells, sizeof *val);
         if (!unit || !isc || !val) die(PB_ERR_NOMEM);
-        if ((st = pb_rnn_gate_constants(cn, &nu, &ng, unit, isc, val))) die(st);
+        if ((st = pb_model_gate_constants(cn, &nu, &ng, unit, isc, val))) die(st);
         static const char *gate_name[4] = {"i", "f", "g", "o"};
         if ((st = pb_out_open(&out, gates))) die(st);
         fprintf(out.f, "# prunebench protocol P4: constant gates of the kept hidden units (seed 001 Fig. 2)\n");
@@ -168,9 +167,9 @@ int cmd_structure(int argc, char **argv)
                 s.flops_compact > 0 ? s.flops_dense / s.flops_compact : HUGE_VAL, nm, td / tc);
         if ((st = pb_out_commit(&out))) die(st);
     }
-    pb_rnn_compact_free(cn);
-    pb_rnn_compact_free(full);
-    pb_rnn_ws_free(ws);
+    pb_model_compact_free(cn);
+    pb_model_compact_free(full);
+    pb_model_ws_free(ws);
     free(od), free(oc), free(w), free(order), free(score), free(rest);
     pb_cell_close(&c);
     return 0;

@@ -492,9 +492,9 @@ int pb_train_model(const pb_model *m, const pb_data *train, const pb_train_opts 
     int learn_beta = m->head == PB_HEAD_MSE && !o->fixed_noise;
     double beta = 1.0;  /* noise precision of an mse head */
     size_t nv = o->dropout > 0 ? m->n_variable_groups : 0;
-    if (o->dropout > 0 && (var || m->kind != PB_MODEL_RNN || !(o->dropout < 1)))
-        return pb_error(PB_ERR_ARG, "%s: dropout (%g) needs point training of a recurrent model and p < 1", o->label,
-                        o->dropout);
+    if (o->dropout > 0 && (var || !pb_model_has(m, PB_CAP_GROUP_LOSS) || !(o->dropout < 1)))
+        return pb_error(PB_ERR_ARG, "%s: dropout (%g) needs point training, p < 1 and a model with group multipliers in "
+                                    "its point loss", o->label, o->dropout);
     int st = check_dims(m, train, o);
     if (st) return st;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
