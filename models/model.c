@@ -114,17 +114,16 @@ int pb_model_check_data(const pb_model *m, size_t in_dim, size_t n_classes, size
     if (in_dim != m->in_dim)
         return pb_error(PB_ERR_ARG, "model %s takes %zu inputs per sample but the data has %zu", m->spec, m->in_dim,
                         in_dim);
-    int st = m->ops->check_data ? m->ops->check_data(m, vocab) : PB_OK;
-    if (st) return st;
-    if (!m->ops->check_data && vocab)
-        return pb_error(PB_ERR_ARG, "the data holds token ids: model %s reads real values (a model with an embedding "
-                                    "does: lstm:<T>xv<V>e<E>-...)", m->spec);
     if ((n_classes > 0) != (m->head == PB_HEAD_CE))
         return pb_error(PB_ERR_ARG, "model %s has a %s head but the data is a %s task", m->spec,
                         m->head == PB_HEAD_CE ? "ce" : "mse", n_classes ? "classification" : "regression");
     if (n_classes && n_classes != m->out_dim)
         return pb_error(PB_ERR_ARG, "model %s has %zu outputs but the data has %zu classes", m->spec, m->out_dim,
                         n_classes);
+    if (m->ops->check_data) return m->ops->check_data(m, in_dim, n_classes, vocab);
+    if (vocab)
+        return pb_error(PB_ERR_ARG, "the data holds token ids: model %s reads real values (a model with an embedding "
+                                    "does: lstm:<T>xv<V>e<E>-...)", m->spec);
     return PB_OK;
 }
 

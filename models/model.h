@@ -80,10 +80,12 @@ struct pb_model_ops {
     /* Outputs for N samples (N x out_dim): class probabilities (ce) or
      * predictions (mse). */
     int (*predict)(const pb_model *m, void *ws, const double *w, const double *X, size_t N, double *out);
-    /* Can the model read this data? in_dim doubles per sample are checked
-     * by the caller; vocab is the vocabulary of token-id data, 0 for real
-     * values. PB_OK or one line. NULL: real-valued data only. */
-    int (*check_data)(const pb_model *m, size_t vocab);
+    /* Can the model read this data (in_dim doubles per sample, n_classes
+     * classes or 0 for a regression task, vocab the vocabulary of token-id
+     * data or 0 for real values)? Called by pb_model_check_data after its
+     * generic checks (in_dim, head, class count). PB_OK or one line. NULL:
+     * real-valued data only. */
+    int (*check_data)(const pb_model *m, size_t in_dim, size_t n_classes, size_t vocab);
     /* FLOPs of the matrix products of one sample's forward pass, 2 per
      * multiply-add. */
     double (*forward_flops)(const pb_model *m);

@@ -59,8 +59,9 @@ static int rnn_predict(const pb_model *m, void *ws, const double *w, const doubl
 
 /* Token inputs need token data of the embedding's vocabulary; real inputs
  * need real values. */
-static int rnn_check_data(const pb_model *m, size_t vocab)
+static int rnn_check_data(const pb_model *m, size_t in_dim, size_t n_classes, size_t vocab)
 {
+    (void)in_dim, (void)n_classes;  /* checked by pb_model_check_data */
     const pb_rnn *r = rnn_of(m);
     if (!r->tokens != !vocab)
         return pb_error(PB_ERR_ARG, "model %s takes %s but the data has %s", m->spec,
