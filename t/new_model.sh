@@ -35,8 +35,9 @@ Only in $src/models: linear.c"
   && echo "ok 1 - the change is one new file (models/linear.c) and one added line in models/registry.c" \
   || { echo "not ok 1 - the change is one new file and one table row"; printf '#   %s\n' "$changes"; }
 
-# -O0: the model is tiny; the build is most of this test's time
-if make -C "$src" -j2 OPT=-O0 build/prunebench build/plugins/random.so build/plugins/obd.so >"$tmp/build.log" 2>&1; then
+# -O0: the model is tiny; the build is most of this test's time. A make of
+# its own, not the suite's (whose MAKEFLAGS may set B, OPT, SAN).
+if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES make -C "$src" -j2 OPT=-O0 build/prunebench build/plugins/random.so build/plugins/obd.so >"$tmp/build.log" 2>&1; then
   echo "ok 2 - the copy builds with the new model"
 else
   echo "not ok 2 - the copy builds with the new model"; tail -5 "$tmp/build.log" | sed 's/^/#   /'
