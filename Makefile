@@ -93,6 +93,9 @@ $(B)/plugins/svd.so $(B)/plugins/groupvd.so: PLUGIN_CFLAGS := $(VEC_CFLAGS)
 $(B)/t/%.t: t/%.c t/tap.h t/testutil.h t/blobs.h $(B)/libprunebench.a $(HDRS) | $(B)/t
 	$(CC) $(CFLAGS_ALL) -It -o $@ $< $(B)/libprunebench.a $(LDLIBS_ALL)
 
+# The test model (t/new_model.sh adds it to a copy of the tree as models/linear.c).
+$(B)/t/toy_model.t: t/toy_model.c.in
+
 $(B)/plugins $(B)/t $(B)/template:
 	mkdir -p $@
 
@@ -109,7 +112,7 @@ check: deps
 	$(MAKE) test
 
 test: all $(TESTS) $(TEST_PLUGINS)
-	PB_BUILD=$(B) prove --exec '' $(TESTS) t/layers.sh
+	PB_BUILD=$(B) prove --exec '' $(TESTS) t/layers.sh t/new_model.sh
 
 # The whole suite again under AddressSanitizer and UBSan, in its own build tree.
 sanitize:

@@ -64,19 +64,6 @@ static int wanted(const char *data, const char *spec, const char *method)
     return !only || strstr(key, only) != NULL;
 }
 
-/* F: FLOPs of the matrix products of one sample's forward pass (see above). */
-static double forward_flops(const pb_model *m)
-{
-    if (m->mlp) {
-        double w = 0;
-        for (size_t l = 0; l < m->mlp->n_layers; l++) w += (double)(m->mlp->dims[l] * m->mlp->dims[l + 1]);
-        return 2 * w;
-    }
-    const pb_rnn *r = m->rnn;
-    double G = (double)r->G, H = (double)r->H, T = (double)r->T;
-    return 2 * (T * G * H * (double)r->d + (T - 1) * G * H * H + (double)(r->C * r->H));
-}
-
 /* Time `epochs` epochs of training on the first `limit` rows (0: all) of the
  * training split of `data`; method: a plugin that trains its own network, or NULL. */
 static void bench_train(const char *data, const char *spec, pb_family fam, const char *method, size_t batch,
@@ -116,7 +103,7 @@ static void bench_train(const char *data, const char *spec, pb_family fam, const
     size_t B = batch && batch < tr.n ? batch : tr.n;
     size_t steps = epochs * ((tr.n + B - 1) / B);
     double samples = (double)epochs * (double)tr.n;
-    double gflops = 3.0 * forward_flops(m) * samples / dt / 1e9;
+    double gflops = 3.0 * pb_model_forward_flops(m) * samples / dt / 1e9;
     printf("%-17s %-23s %-10s B=%-4zu %9.0f steps/s %8.1f us/step %11.0f samples/s %6.2f GFLOP/s %5.1f%% of peak\n",
            data, spec, method ? method : fam == PB_FAMILY_POINT ? "plain" : "gauss-diag", B, (double)steps / dt, 1e6 * dt / (double)steps,
            samples / dt, gflops, 100 * gflops / peak);

@@ -59,9 +59,8 @@ int cmd_export(int argc, char **argv)
     }
     pb_cell c;
     if ((st = pb_cell_open(&c, fit_path, data_dir(o)))) die(st);
-    const pb_mlp *m = c.model;
-    if (!m) die(pb_error(PB_ERR_ARG, "export writes MLPs in CSR form; %s is a %s (see 'prunebench structure')", fit_path,
-                         c.fit.model));
+    if ((st = pb_model_require(c.net, PB_CAP_CSR, "export"))) die(st);
+    const pb_mlp *m = pb_model_dense_layers(c.net);
     size_t *order, n_order, removed = 0;
     double *score = NULL, *w = NULL;
     char method[64];

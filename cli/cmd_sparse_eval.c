@@ -17,7 +17,7 @@
 static int sparse_evaluate(const pb_cell *c, const pb_csr_net *net, double *quality, double *aux)
 {
     const pb_data *t = &c->test;
-    size_t C = pb_mlp_out_dim(c->model);
+    size_t C = c->net->out_dim;
     double *out = pb_calloc(t->n * C, sizeof *out);
     if (!out) return PB_ERR_NOMEM;
     int st = pb_csr_predict(net, t->X, t->n, out);

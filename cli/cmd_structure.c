@@ -38,7 +38,7 @@ int cmd_structure(int argc, char **argv)
     if ((st = pb_out_open(&out, path))) die(st);
     pb_p4_write(out.f, &c, &po, &r);
     if ((st = pb_out_commit(&out))) die(st);
-    const pb_rnn_structure *s = &r.s;
+    const pb_structure *s = &r.s;
     printf("structure: %s at %g: quality %.4g; hidden %zu/%zu, gates %zu/%zu non-constant, inputs %zu/%zu; weights "
            "%zu/%zu (%.3gx); FLOPs %.3gx fewer; inference %.3gx faster (%.4g s vs %.4g s)\n",
            r.method, below, r.quality, s->hidden_kept, s->hidden, s->gates_nonconst, s->gates, s->inputs_kept, s->inputs,

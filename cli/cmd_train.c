@@ -107,22 +107,11 @@ int cmd_train(int argc, char **argv)
     size_t limit = get_count(o, "train-limit", 0, 0, (size_t)-1);
     if (limit && limit < train.n) train.n = limit;
     else limit = 0;
-    if (train.d != m->in_dim)
-        die(pb_error(PB_ERR_ARG, "model %s takes %zu inputs per sample but %s has %zu", spec, m->in_dim, data, train.d));
-    if (m->kind == PB_MODEL_RNN && !m->rnn->tokens != !train.vocab)
-        die(pb_error(PB_ERR_ARG, "model %s takes %s but %s has %s", spec,
-                     m->rnn->tokens ? "token ids" : "real-valued steps", data, train.vocab ? "token ids" : "real values"));
-    if (m->kind == PB_MODEL_RNN && train.vocab && train.vocab != m->rnn->V)
-        die(pb_error(PB_ERR_ARG, "model %s has a vocabulary of %zu but %s's is %zu (its most frequent training words, "
-                                 "padding and unknown): use lstm:...xv%zue...", spec, m->rnn->V, data, train.vocab,
-                     train.vocab));
-    if (m->kind == PB_MODEL_MLP && train.vocab)
-        die(pb_error(PB_ERR_ARG, "%s holds token ids: it needs a model with an embedding (lstm:<T>xv<V>e<E>-...)", data));
-    if ((train.n_classes > 0) != (m->head == PB_HEAD_CE))
-        die(pb_error(PB_ERR_ARG, "model %s has a %s head but %s is a %s task", spec, m->head == PB_HEAD_CE ? "ce" : "mse",
-                     data, train.n_classes ? "classification" : "regression"));
-    if (train.n_classes && (size_t)train.n_classes != m->out_dim)
-        die(pb_error(PB_ERR_ARG, "model %s has %zu outputs but %s has %d classes", spec, m->out_dim, data, train.n_classes));
+    if ((st = pb_model_check_data(m, train.d, train.n_classes > 0 ? (size_t)train.n_classes : 0, train.vocab))) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", pb_last_error());
+        die(pb_error(st, "data %s: %s", data, why));
+    }
     pb_fit fit;
     if ((st = pb_fit_alloc(&fit, m->n_params))) die(st);
     snprintf(fit.model, sizeof fit.model, "%s", spec);
@@ -137,7 +126,8 @@ int cmd_train(int argc, char **argv)
     const char *init_name = get(o, "init", "default");
     if (!strcmp(init_name, "seed004-synthetic")) {
         /* 100-1 network: weights from seed 004 eq. 5.1, bias 0 */
-        if (!m->mlp || m->mlp->n_layers != 1 || m->out_dim != 1)
+        const pb_mlp *dense = pb_model_dense_layers(m);
+        if (!dense || dense->n_layers != 1 || m->out_dim != 1)
             die(pb_error(PB_ERR_ARG, "--init seed004-synthetic needs a one-layer network with one output, not %s", spec));
         if (!(init = pb_calloc(m->n_params, sizeof *init))) die(PB_ERR_NOMEM);
         if ((st = pb_synthetic_init(m->in_dim, pb_seed(experiment, data, spec, "base-fit", repeat, "init-synthetic"),

@@ -5,17 +5,19 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "datasets/registry.h"
+#include "models/model.h"
 
 static const char usage_notes[] =
-            "Model specs: mlp:13-13-3:tanh, mlp:13-39-1:tanh:mse, lstm:28x28-128-10, rnn:28x28-128-10,\n"
-            "lstm:200xv20002e300-128-2 (tokens: vocabulary x embedding).\n"
             "Plugins: a method NAME is DIR/NAME.so, DIR from --plugin-dir, else $" PB_PLUGIN_DIR_ENV ", else "
-            PB_DEFAULT_PLUGIN_DIR ".\n";
+            PB_DEFAULT_PLUGIN_DIR ".\n"
+            "Model specs, e.g. mlp:13-13-3:tanh, mlp:13-39-1:tanh:mse, lstm:28x28-128-10, rnn:28x28-128-10,\n"
+            "lstm:200xv20002e300-128-2 (tokens: vocabulary x embedding); the models:\n";
 
 static void print_notes(FILE *f)
 {
     pb_dataset_help(f);
     fputs(usage_notes, f);
+    pb_model_list(f);
 }
 
 void print_usage(FILE *f)

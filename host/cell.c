@@ -25,7 +25,6 @@ int pb_cell_open(pb_cell *c, const char *fit_path, const char *data_dir)
     int st = pb_fit_load(fit_path, &c->fit);
     if (st) return st;
     if ((st = pb_model_parse(c->fit.model, &c->net))) goto fail;
-    c->model = c->net->mlp;
     pb_model_set_noise_precision(c->net, c->fit.noise_precision > 0 ? c->fit.noise_precision : 1.0);
     if (c->net->n_params != c->fit.n) {
         st = pb_error(PB_ERR_FORMAT, "%s: model %s has %zu parameters, the fit stores %zu", fit_path, c->fit.model,

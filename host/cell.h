@@ -6,14 +6,12 @@
 
 #include "formats/fit.h"
 #include "plugins/prunebench.h"
-#include "models/mlp.h"
 #include "models/model.h"
 #include "datasets/data.h"
 
 typedef struct pb_cell {
     pb_fit fit;
-    pb_model *net;          /* the fit's model */
-    pb_mlp *model;          /* net->mlp: NULL for a recurrent model (MLP-only services check it) */
+    pb_model *net;          /* the fit's model (services it may lack: pb_model_require) */
     pb_data train, test;
     pb_scaling scaling;
 } pb_cell;

@@ -44,42 +44,40 @@ static double svc_gaussian(void *ctx) { return gsl_ran_gaussian_ziggurat(((pb_ho
 static int svc_loss_grad(void *ctx, const double *w, double *loss, double *grad)
 {
     pb_host_ctx *c = ctx;
-    if (!c->model) return pb_model_loss_grad(c->net, c->net_ws, w, c->train->X, c->train->y, c->train->n, NULL, NULL, loss, grad);
-    return pb_mlp_loss_grad(c->model, c->ws, w, c->train->X, c->train->y, c->train->n, loss, grad);
+    return pb_model_loss_grad(c->net, c->net_ws, w, c->train->X, c->train->y, c->train->n, NULL, NULL, loss, grad);
 }
 
-/* Hessian and posterior services exist for MLPs only. */
-static int need_mlp(pb_host_ctx *c, const char *service)
+/* Hessian and posterior services need the model's curvature capability. */
+static int need_curvature(pb_host_ctx *c, const char *service)
 {
-    if (c->model) return 0;
-    snprintf(c->fail_msg, sizeof c->fail_msg, "%s: not available for model %s (MLPs only)", service, c->net->spec);
-    pb_error(PB_ERR_ARG, "%s", c->fail_msg);
+    if (pb_model_has(c->net, PB_CAP_CURVATURE)) return 0;
+    pb_model_require(c->net, PB_CAP_CURVATURE, service);
+    snprintf(c->fail_msg, sizeof c->fail_msg, "%s", pb_last_error());
     return 1;
 }
 
 static int svc_hessian_diag(void *ctx, const double *w, pb_hessian_kind kind, double *diag)
 {
     pb_host_ctx *c = ctx;
-    if (need_mlp(c, "hessian_diag")) return PB_ERR_ARG;
-    if (kind == PB_HESSIAN_EXACT)
-        return pb_mlp_hessian_diag(c->model, c->ws, w, c->train->X, c->train->y, c->train->n, diag);
-    return pb_mlp_gn_diag(c->model, c->ws, w, c->train->X, c->train->y, c->train->n, diag);
+    if (need_curvature(c, "hessian_diag")) return PB_ERR_ARG;
+    return pb_model_hessian_diag(c->net, c->net_ws, w, c->train->X, c->train->y, c->train->n, kind == PB_HESSIAN_EXACT,
+                                 diag);
 }
 
 static int svc_hessian_vec(void *ctx, const double *w, const double *v, pb_hessian_kind kind, double *out)
 {
     pb_host_ctx *c = ctx;
-    if (need_mlp(c, "hessian_vec")) return PB_ERR_ARG;
-    return pb_mlp_hessian_vec(c->model, c->ws, w, c->train->X, c->train->y, c->train->n, v,
-                              kind == PB_HESSIAN_EXACT, out);
+    if (need_curvature(c, "hessian_vec")) return PB_ERR_ARG;
+    return pb_model_hessian_vec(c->net, c->net_ws, w, c->train->X, c->train->y, c->train->n, v,
+                                kind == PB_HESSIAN_EXACT, out);
 }
 
 static int svc_posterior_matrix(void *ctx, const pb_fit_view *fit, const char *estimator, pb_posterior_what what,
                                 double *out, char *info, size_t info_len)
 {
     pb_host_ctx *c = ctx;
-    if (need_mlp(c, "posterior_matrix")) return PB_ERR_ARG;
-    const pb_mlp *m = c->model;
+    if (need_curvature(c, "posterior_matrix")) return PB_ERR_ARG;
+    const pb_model *m = c->net;
     size_t n = m->n_params, np = fit->n_prunable;
     pb_estimator e;
     char line[256];
@@ -120,19 +118,18 @@ static int svc_eigen_sym(void *ctx, size_t m, double *A, size_t lda, size_t il, 
     return st;
 }
 
-static int host_setup(pb_host *host, pb_host_ctx *ctx, const pb_mlp *model, const pb_model *net,
-                      const pb_data *train, uint64_t seed)
+static int host_setup(pb_host *host, pb_host_ctx *ctx, const pb_model *net, pb_model *owned, const pb_data *train,
+                      uint64_t seed)
 {
     memset(host, 0, sizeof *host);
     memset(ctx, 0, sizeof *ctx);
-    ctx->model = model;
     ctx->net = net;
+    ctx->owned = owned;
     ctx->train = train;
     size_t batch = train->n < 256 ? train->n : 256;
-    if (model) ctx->ws = pb_mlp_ws_alloc(model, batch);
-    else ctx->net_ws = pb_model_ws_alloc(net, batch);
+    ctx->net_ws = pb_model_ws_alloc(net, batch);
     ctx->rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if ((!ctx->ws && !ctx->net_ws) || !ctx->rng) {
+    if (!ctx->net_ws || !ctx->rng) {
         pb_host_release(ctx);
         return pb_error(PB_ERR_NOMEM, "out of memory setting up plugin services");
     }
@@ -156,21 +153,26 @@ static int host_setup(pb_host *host, pb_host_ctx *ctx, const pb_mlp *model, cons
 
 int pb_host_init(pb_host *host, pb_host_ctx *ctx, const pb_mlp *model, const pb_data *train, uint64_t seed)
 {
-    return host_setup(host, ctx, model, NULL, train, seed);
+    pb_model *net;
+    int st = pb_model_parse(model->spec, &net);
+    if (st) return st;
+    pb_model_set_noise_precision(net, model->noise_precision);
+    return host_setup(host, ctx, net, net, train, seed);  /* on failure, host_setup released net */
 }
 
 int pb_host_init_model(pb_host *host, pb_host_ctx *ctx, const pb_model *model, const pb_data *train, uint64_t seed)
 {
-    return host_setup(host, ctx, model->mlp, model, train, seed);
+    return host_setup(host, ctx, model, NULL, train, seed);
 }
 
 void pb_host_release(pb_host_ctx *ctx)
 {
-    pb_mlp_ws_free(ctx->ws);
     pb_model_ws_free(ctx->net_ws);
     ctx->net_ws = NULL;
+    pb_model_free(ctx->owned);
+    ctx->owned = NULL;
+    ctx->net = NULL;
     gsl_rng_free(ctx->rng);
-    ctx->ws = NULL;
     ctx->rng = NULL;
 }
 

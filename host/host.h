@@ -15,20 +15,20 @@
 #include <gsl/gsl_rng.h>
 
 typedef struct pb_host_ctx {
-    const pb_mlp *model;        /* NULL for a recurrent model: the Hessian services refuse */
-    pb_mlp_ws *ws;
-    const pb_model *net;        /* set by pb_host_init_model for a recurrent model */
+    const pb_model *net;        /* the model (services it lacks refuse: pb_model_has) */
     pb_model_ws *net_ws;
+    pb_model *owned;            /* the model pb_host_init parsed from an MLP's spec, else NULL */
     const pb_data *train;
     gsl_rng *rng;
     const char *plugin_name;
     char fail_msg[512];
 } pb_host_ctx;
 
-/* Fill `host` with services over ctx (ctx must outlive host). Returns status. */
+/* Fill `host` with services over ctx (ctx must outlive host) for an MLP
+ * (the model of its spec and noise precision). Returns status. */
 int pb_host_init(pb_host *host, pb_host_ctx *ctx, const pb_mlp *model, const pb_data *train, uint64_t seed);
-/* The same for any model: an MLP gets every service; other models get all
- * but the Hessian and posterior services, which fail saying they need an MLP. */
+/* The same for any model: the Hessian and posterior services need its
+ * curvature capability (model.h) and fail in one line without it. */
 int pb_host_init_model(pb_host *host, pb_host_ctx *ctx, const pb_model *model, const pb_data *train, uint64_t seed);
 void pb_host_release(pb_host_ctx *ctx);
 

@@ -156,26 +156,8 @@ int pb_rnn_compact_build(const pb_rnn *m, const double *w, pb_rnn_compact **out)
 int pb_rnn_compact_predict(const pb_rnn_compact *c, const double *X, size_t N, double *out);
 void pb_rnn_compact_free(pb_rnn_compact *c);
 
-/* Sizes of the original and the compact network.
- *   vocab, vocab_kept     V and kept vocabulary rows (0, 0 for real inputs)
- *   emb, emb_kept         E and kept embedding components (0, 0 for real inputs)
- *   inputs, inputs_kept   d and kept input columns (= emb, emb_kept with tokens)
- *   hidden, hidden_kept   H and kept hidden units
- *   gates, gates_nonconst G*H and the non-constant gate rows of kept units
- *                         (for Elman each unit's one row counts as its gate)
- *   weights               entries of Emb, Wx, Wh, Wout (biases not counted)
- *   weights_nonzero       the nonzero ones among them in w
- *   flops_dense/_compact  operations of one forward pass per sample:
- *     2 per multiply-add of a matrix product (input product at all T steps,
- *     recurrent product at steps 2..T as h_0 = 0, output product once; the
- *     embedding lookup is free), 1 per bias add and 1 per activation of a
- *     non-constant gate row per step, and per kept unit per step: LSTM 5
- *     (c = f c + i g: 3, tanh(c): 1, o tanh(c): 1), Elman 0; C for bout. */
-typedef struct pb_rnn_structure {
-    size_t vocab, vocab_kept, emb, emb_kept, inputs, inputs_kept, hidden, hidden_kept, gates, gates_nonconst,
-        weights, weights_nonzero;
-    double flops_dense, flops_compact;
-} pb_rnn_structure;
+/* Sizes of the original and the compact network (layout.h pb_structure). */
+typedef pb_structure pb_rnn_structure;
 int pb_rnn_compact_structure(const pb_rnn_compact *c, pb_rnn_structure *s);
 
 /* Constant gates of the kept hidden units, for a heat map.

@@ -31,7 +31,7 @@ static void symmetrize(size_t n, double *A)
         for (size_t j = 0; j < i; j++) A[i * n + j] = A[j * n + i] = 0.5 * (A[i * n + j] + A[j * n + i]);
 }
 
-static int laplace_exact(const pb_mlp *m, pb_mlp_ws *ws, const pb_data *tr, const double *mean, double prec,
+static int laplace_exact(const pb_model *m, pb_model_ws *ws, const pb_data *tr, const double *mean, double prec,
                          double *Sigma, size_t *floored)
 {
     size_t n = m->n_params;
@@ -39,7 +39,7 @@ static int laplace_exact(const pb_mlp *m, pb_mlp_ws *ws, const pb_data *tr, cons
     int st = (!e || !w || !U) ? PB_ERR_NOMEM : PB_OK;
     for (size_t j = 0; j < n && !st; j++) {  /* column j of H: H e_j */
         e[j] = 1;
-        st = pb_mlp_hessian_vec(m, ws, mean, tr->X, tr->y, tr->n, e, 1, Sigma + j * n);
+        st = pb_model_hessian_vec(m, ws, mean, tr->X, tr->y, tr->n, e, 1, Sigma + j * n);
         e[j] = 0;
     }
     if (!st) {
@@ -67,7 +67,7 @@ static int laplace_exact(const pb_mlp *m, pb_mlp_ws *ws, const pb_data *tr, cons
     return st;
 }
 
-static int sgd_samples(const pb_mlp *m, pb_mlp_ws *ws, const pb_data *tr, const double *mean, double mu, double prec,
+static int sgd_samples(const pb_model *m, pb_model_ws *ws, const pb_data *tr, const double *mean, double mu, double prec,
                        const double *A, uint64_t seed, double *Sigma, size_t *iters)
 {
     size_t n = m->n_params, N = tr->n, d = tr->d, ys = tr->ydim, B = N < 32 ? N : 32;
@@ -91,7 +91,7 @@ static int sgd_samples(const pb_mlp *m, pb_mlp_ws *ws, const pb_data *tr, const 
             memcpy(yb + i * ys, tr->y + k * ys, ys * sizeof *yb);
         }
         double loss;
-        if ((st = pb_mlp_loss_grad(m, ws, w, Xb, yb, B, &loss, g))) break;
+        if ((st = pb_model_loss_grad(m, ws, w, Xb, yb, B, NULL, NULL, &loss, g))) break;
         for (size_t j = 0; j < n; j++) w[j] -= lr * ((double)N / (double)B * g[j] + prec * (w[j] - mu));
         if (!isfinite(loss)) { st = pb_error(PB_ERR_NUMERIC, "SGD iterates diverged at step %zu", t); break; }
         if (t >= burn) memcpy(D + (t - burn) * n, w, n * sizeof *w);
@@ -112,24 +112,25 @@ static int sgd_samples(const pb_mlp *m, pb_mlp_ws *ws, const pb_data *tr, const 
     return st;
 }
 
-int pb_posterior_covariance(const pb_mlp *m, const pb_data *train, const double *mean, double prior_mean,
+int pb_posterior_covariance(const pb_model *m, const pb_data *train, const double *mean, double prior_mean,
                             double prior_sd, pb_estimator e, uint64_t seed, double *Sigma, char *info,
                             size_t info_len)
 {
     size_t n = m->n_params;
     if (!(prior_sd > 0))
         return pb_error(PB_ERR_ARG, "the posterior covariance needs a fit with a Gaussian prior (prior sd %g)", prior_sd);
+    int st = pb_model_require(m, PB_CAP_CURVATURE, "a Laplace or sampled posterior covariance");
+    if (st) return st;
     double prec = 1.0 / (prior_sd * prior_sd);
-    pb_mlp_ws *ws = pb_mlp_ws_alloc(m, train->n < 256 ? train->n : 256);
+    pb_model_ws *ws = pb_model_ws_alloc(m, train->n < 256 ? train->n : 256);
     if (!ws) return PB_ERR_NOMEM;
-    int st = PB_OK;
     size_t floored = 0, iters = 0;
     if (e == PB_EST_LAPLACE_EXACT) {
         st = laplace_exact(m, ws, train, mean, prec, Sigma, &floored);
         if (!st) snprintf(info, info_len, "laplace-exact: exact Hessian + prior precision %.4g, %zu of %zu eigenvalues "
                           "floored at the prior precision", prec, floored, n);
     } else {
-        st = pb_mlp_gn_matrix(m, ws, mean, train->X, train->y, train->n, Sigma);
+        st = pb_model_gn_matrix(m, ws, mean, train->X, train->y, train->n, Sigma);
         for (size_t j = 0; j < n && !st; j++) Sigma[j * n + j] += prec;
         if (!st && e == PB_EST_SAMPLES) {
             double *A = pb_calloc(n * n, sizeof *A);
@@ -145,6 +146,6 @@ int pb_posterior_covariance(const pb_mlp *m, const pb_data *train, const double 
             if (!st) snprintf(info, info_len, "laplace: Gauss-Newton + prior precision %.4g", prec);
         }
     }
-    pb_mlp_ws_free(ws);
+    pb_model_ws_free(ws);
     return st;
 }

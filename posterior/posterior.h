@@ -20,7 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "models/mlp.h"
+#include "models/model.h"
 #include "datasets/data.h"
 
 typedef enum pb_estimator { PB_EST_LAPLACE, PB_EST_LAPLACE_EXACT, PB_EST_SAMPLES } pb_estimator;
@@ -30,8 +30,9 @@ const char *pb_estimator_name(pb_estimator e);
 
 /* Sigma (n x n, n = m->n_params) = the estimated posterior covariance over
  * all parameters at `mean`, prior sd prior_sd. info gets one line (estimator,
- * floored eigenvalues, iterations). */
-int pb_posterior_covariance(const pb_mlp *m, const pb_data *train, const double *mean, double prior_mean,
+ * floored eigenvalues, iterations). Needs the model's curvature capability
+ * (model.h); without it, fails in one line before any work. */
+int pb_posterior_covariance(const pb_model *m, const pb_data *train, const double *mean, double prior_mean,
                             double prior_sd, pb_estimator e, uint64_t seed, double *Sigma, char *info,
                             size_t info_len);
 

@@ -35,12 +35,15 @@ int pb_p2_run(const pb_cell *c, pb_pruner *pr, const double *fractions, size_t n
               size_t draws, uint64_t noise_seed, pb_p2_result *res)
 {
     memset(res, 0, sizeof *res);
-    const pb_mlp *m = c->model;
+    const pb_model *m = c->net;
     const pb_data *t = &c->test;
-    size_t n = t->n, d = t->d, C = pb_mlp_out_dim(m), np = m->n_params, n_order = pr->n_order;
-    if (d != pb_mlp_in_dim(m))
+    size_t n = t->n, d = t->d, C = m->out_dim, np = m->n_params, n_order = pr->n_order;
+    if (d != m->in_dim)
         return pb_error(PB_ERR_ARG, "P2: model %s takes %zu inputs, the test set has %zu features", m->spec,
-                        pb_mlp_in_dim(m), d);
+                        m->in_dim, d);
+    if (t->vocab)
+        return pb_error(PB_ERR_ARG, "P2: dataset %s holds token ids; input noise is defined on real-valued inputs only",
+                        c->fit.dataset);
     if (n == 0 || nf == 0 || nl == 0) return pb_error(PB_ERR_ARG, "P2: no test points, fractions or levels");
     if (draws < 2) return pb_error(PB_ERR_ARG, "P2: %zu draws; the sample variance needs at least 2", draws);
     for (size_t li = 0; li < nl; li++)
@@ -67,7 +70,7 @@ int pb_p2_run(const pb_cell *c, pb_pruner *pr, const double *fractions, size_t n
     double *qm2 = pb_calloc(cells, sizeof *qm2);        /* Welford of q_k per (f, s); mean in quality_mean */
     double *eps = pb_calloc(n * d, sizeof *eps), *xn = pb_calloc(n * d, sizeof *xn);
     double *out = pb_calloc(n * C, sizeof *out);
-    pb_mlp_ws *ws = pb_mlp_ws_alloc(m, n < 512 ? n : 512);  /* the batch pb_evaluate uses */
+    pb_model_ws *ws = pb_model_ws_alloc(m, n < 512 ? n : 512);  /* the batch pb_evaluate uses */
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!res->fraction || !res->achieved || !res->n_removed || !res->level || !res->output_noise ||
         !res->quality_mean || !res->quality_sd || !W || !mean || !m2 || !qm2 || !eps || !xn || !out || !ws || !rng) {
@@ -100,7 +103,7 @@ int pb_p2_run(const pb_cell *c, pb_pruner *pr, const double *fractions, size_t n
             for (size_t e = 0; e < n * d; e++) xn[e] = t->X[e] + s * eps[e];
             for (size_t fi = 0; fi < nf; fi++) {
                 size_t cell = fi * nl + li;
-                if ((st = pb_mlp_predict(m, ws, W + fi * np, xn, n, out))) goto done;
+                if ((st = pb_model_predict(m, ws, W + fi * np, xn, n, out))) goto done;
                 double *mu = mean + cell * n * C, *sq = m2 + cell * n * C;
                 for (size_t i = 0; i < n; i++)
                     for (size_t o = 0; o < C; o++) {
@@ -136,7 +139,7 @@ int pb_p2_run(const pb_cell *c, pb_pruner *pr, const double *fractions, size_t n
     }
 done:
     free(W); free(mean); free(m2); free(qm2); free(eps); free(xn); free(out);
-    pb_mlp_ws_free(ws);
+    pb_model_ws_free(ws);
     if (rng) gsl_rng_free(rng);
     if (st) pb_p2_result_free(res);
     return st;

@@ -18,7 +18,7 @@
  * conditional-mean compensation the pruner was initialized with).
  *
  * Per (f, s), with f_c(x) the prediction in target units (regression:
- * pb_mlp_predict's output times scaling.y_sd[c]) or the class-probability
+ * pb_model_predict's output times scaling.y_sd[c]) or the class-probability
  * vector (classification), C outputs and n test points:
  *
  *   output_noise = sqrt( 1/(n C) sum_i sum_c Var_k[ f_c(x~_ik) ] ),

@@ -18,17 +18,17 @@ void pb_p4_result_free(pb_p4_result *r)
 }
 
 /* The constant gates of the compact network cn, into r (p4.h). */
-static int gate_table(const pb_rnn_compact *cn, pb_p4_result *r)
+static int gate_table(const pb_model_compact *cn, pb_p4_result *r)
 {
     size_t nu, ng;
-    int st = pb_rnn_gate_constants(cn, &nu, &ng, NULL, NULL, NULL);
+    int st = pb_model_gate_constants(cn, &nu, &ng, NULL, NULL, NULL);
     if (st) return st;
     size_t cells = nu * ng > 0 ? nu * ng : 1;
     r->unit = pb_calloc(nu ? nu : 1, sizeof *r->unit);
     r->constant = pb_calloc(cells, sizeof *r->constant);
     r->value = pb_calloc(cells, sizeof *r->value);
     if (!r->unit || !r->constant || !r->value) return PB_ERR_NOMEM;
-    if ((st = pb_rnn_gate_constants(cn, &nu, &ng, r->unit, r->constant, r->value))) return st;
+    if ((st = pb_model_gate_constants(cn, &nu, &ng, r->unit, r->constant, r->value))) return st;
     r->n_units = nu, r->n_gates = ng;
     return PB_OK;
 }
@@ -38,15 +38,15 @@ int pb_p4_run(const pb_cell *c, const pb_p4_opts *o, pb_p4_result *r)
     memset(r, 0, sizeof *r);
     if (o->repeats < 1) return pb_error(PB_ERR_ARG, "structure: repeats must be at least 1");
     if (isnan(o->threshold)) return pb_error(PB_ERR_ARG, "structure: the threshold is not a number");
-    const pb_rnn *m = c->net->rnn;
-    if (!m) return pb_error(PB_ERR_ARG, "structure: %s is a fit of %s; protocol P4 is for recurrent models (for an MLP see "
-                                        "'prunebench export')", o->fit_path, c->fit.model);
+    const pb_model *m = c->net;
+    int st = pb_model_require(m, PB_CAP_COMPACT, "structure (protocol P4)");
+    if (st) return st;
     size_t n = m->n_params, *order = NULL, n_order, removed = 0;
     double *score = NULL, *w = NULL, *od = NULL, *oc = NULL;
-    pb_rnn_compact *cn = NULL, *full = NULL;
-    pb_rnn_ws *ws = NULL;
+    pb_model_compact *cn = NULL, *full = NULL;
+    pb_model_ws *ws = NULL;
     const pb_data *t = &c->test;
-    int st = pb_order_read_scores(o->order_path, n, &order, &score, &n_order, r->method, sizeof r->method);
+    st = pb_order_read_scores(o->order_path, n, &order, &score, &n_order, r->method, sizeof r->method);
     if (st) goto done;
     if (!(w = pb_calloc(n, sizeof *w))) { st = PB_ERR_NOMEM; goto done; }
     memcpy(w, c->fit.mean, n * sizeof *w);
@@ -56,20 +56,20 @@ int pb_p4_run(const pb_cell *c, const pb_p4_opts *o, pb_p4_result *r)
     if ((st = pb_evaluate(c, w, &r->quality, &r->aux))) goto done;
 
     /* the compact network, its sizes, and the same outputs as the dense one */
-    pb_rnn_structure s;
-    if ((st = pb_rnn_compact_build(m, w, &cn)) || (st = pb_rnn_compact_structure(cn, &s))) goto done;
-    if ((st = pb_rnn_compact_build(m, c->fit.mean, &full))) goto done;
-    size_t C = m->C;
+    pb_structure s;
+    if ((st = pb_model_compact_build(m, w, &cn)) || (st = pb_model_compact_structure(cn, &s))) goto done;
+    if ((st = pb_model_compact_build(m, c->fit.mean, &full))) goto done;
+    size_t C = m->out_dim;
     od = pb_calloc(t->n * C, sizeof *od), oc = pb_calloc(t->n * C, sizeof *oc);
-    ws = pb_rnn_ws_alloc(m, t->n < 1000 ? t->n : 1000);
+    ws = pb_model_ws_alloc(m, t->n < 1000 ? t->n : 1000);
     if (!od || !oc || !ws) { st = PB_ERR_NOMEM; goto done; }
-    if ((st = pb_rnn_predict(m, ws, w, t->X, t->n, od))) goto done;
+    if ((st = pb_model_predict(m, ws, w, t->X, t->n, od))) goto done;
     double td = HUGE_VAL, tc = HUGE_VAL;
     for (size_t k = 0; k < o->repeats; k++) {
         double t0 = pb_seconds();
-        if ((st = pb_rnn_compact_predict(full, t->X, t->n, oc))) goto done;
+        if ((st = pb_model_compact_predict(full, t->X, t->n, oc))) goto done;
         double t1 = pb_seconds();
-        if ((st = pb_rnn_compact_predict(cn, t->X, t->n, oc))) goto done;
+        if ((st = pb_model_compact_predict(cn, t->X, t->n, oc))) goto done;
         double t2 = pb_seconds();
         if (t1 - t0 < td) td = t1 - t0;
         if (t2 - t1 < tc) tc = t2 - t1;
@@ -86,16 +86,16 @@ int pb_p4_run(const pb_cell *c, const pb_p4_opts *o, pb_p4_result *r)
     r->seconds_dense = td, r->seconds_compact = tc, r->max_output_diff = diff;
     if (o->gates) st = gate_table(cn, r);
 done:
-    pb_rnn_compact_free(cn);
-    pb_rnn_compact_free(full);
-    pb_rnn_ws_free(ws);
+    pb_model_compact_free(cn);
+    pb_model_compact_free(full);
+    pb_model_ws_free(ws);
     free(od), free(oc), free(w), free(order), free(score);
     return st;
 }
 
 void pb_p4_write(FILE *f, const pb_cell *c, const pb_p4_opts *o, const pb_p4_result *r)
 {
-    const pb_rnn_structure *s = &r->s;
+    const pb_structure *s = &r->s;
     double td = r->seconds_dense, tc = r->seconds_compact;
     fprintf(f, "# prunebench protocol P4: group structure at a threshold\n");
     fprintf(f, "# method: %s\n# fit: %s\n# order: %s\n# dataset: %s\n# model: %s\n# repeat: %u\n# fit_settings: %s\n",
@@ -135,7 +135,7 @@ void pb_p4_write_gates(FILE *f, const pb_p4_opts *o, const pb_p4_result *r)
 
 void pb_p4_write_macros(FILE *g, const char *name, const pb_cell *c, const pb_p4_result *r)
 {
-    const pb_rnn_structure *s = &r->s;
+    const pb_structure *s = &r->s;
     double q = r->quality, compression = r->compression;
     char nm[64];
     pb_tex_camel(name, nm, sizeof nm);

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "host/cell.h"
-#include "models/rnn.h"
+#include "models/model.h"
 
 typedef struct pb_p4_opts {
     const char *fit_path;       /* the cell's fit file: named in errors and the header */
@@ -37,7 +37,7 @@ typedef struct pb_p4_result {
     char method[64];                        /* the order's '# method:' */
     double quality, aux;                    /* pb_evaluate of the pruned dense network */
     size_t removed, prunable;               /* parameters set to 0; rows of the order */
-    pb_rnn_structure s;                     /* sizes of the compact network */
+    pb_structure s;                     /* sizes of the compact network */
     double compression;                     /* weights / weights_nonzero (HUGE_VAL if none is left) */
     double flop_ratio;                      /* flops_dense / flops_compact (HUGE_VAL if 0) */
     double seconds_dense, seconds_compact;  /* best of `repeats` over the test set */

@@ -19,10 +19,10 @@ int pb_pruner_init(pb_pruner *p, const pb_cell *c, const size_t *order, size_t n
     if (!(p->w = pb_calloc(n, sizeof *p->w))) return PB_ERR_NOMEM;
     memcpy(p->w, c->fit.mean, n * sizeof *p->w);
     if (!compensate) return PB_OK;
-    if (!c->model) {
+    int st = pb_model_require(c->net, PB_CAP_CURVATURE, "compensation (a Laplace posterior)");
+    if (st) {
         pb_pruner_free(p);
-        return pb_error(PB_ERR_ARG, "compensation needs a Laplace posterior, available for MLPs only (model %s)",
-                        c->net->spec);
+        return st;
     }
     if (n > PB_COMPENSATE_MAX_PARAMS) {
         pb_pruner_free(p);
@@ -34,7 +34,7 @@ int pb_pruner_init(pb_pruner *p, const pb_cell *c, const size_t *order, size_t n
     p->pos = pb_calloc(n, sizeof *p->pos);
     p->param = pb_calloc(n, sizeof *p->param);
     if (!p->S || !p->mu || !p->pos || !p->param) { pb_pruner_free(p); return PB_ERR_NOMEM; }
-    int st = pb_posterior_covariance(c->model, &c->train, c->fit.mean, c->fit.prior_mean, c->fit.prior_sd, est, seed,
+    st = pb_posterior_covariance(c->net, &c->train, c->fit.mean, c->fit.prior_mean, c->fit.prior_sd, est, seed,
                                      p->S, info, info_len);
     if (st) { pb_pruner_free(p); return st; }
     memcpy(p->mu, c->fit.mean, n * sizeof *p->mu);

@@ -1,11 +1,13 @@
 /* p2.c -- protocol P2 (noise robustness): exact zeros at s = 0 and with every
  * weight removed, agreement with pb_evaluate, common random numbers across
- * orders, the documented noise stream against a closed form for a linear
- * network, growth with s, argument checks; then the noise and noise-summary
- * subcommands end to end through the real binary. */
+ * orders, growth with s (MLPs, an Elman RNN and an LSTM), the documented
+ * noise stream against a closed form for a linear network, argument checks,
+ * token data refused; then the noise and noise-summary subcommands end to end
+ * through the real binary, on an MLP fit and on a recurrent one. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +31,8 @@ static void make_cell(pb_cell *c, const char *spec, const char *dataset, unsigne
 {
     memset(c, 0, sizeof *c);
     TAP_REQUIRE(pb_model_parse(spec, &c->net) == 0);
-    c->model = c->net->mlp;
-    const pb_mlp *m = c->model;
-    size_t d = pb_mlp_in_dim(m), C = pb_mlp_out_dim(m);
+    const pb_model *m = c->net;
+    size_t d = m->in_dim, C = m->out_dim;
     int ce = m->head == PB_HEAD_CE;
     TAP_REQUIRE(pb_fit_alloc(&c->fit, m->n_params) == 0);
     snprintf(c->fit.model, sizeof c->fit.model, "%s", spec);
@@ -41,13 +42,15 @@ static void make_cell(pb_cell *c, const char *spec, const char *dataset, unsigne
     c->fit.prior_mean = 0, c->fit.prior_sd = 1;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, seed);
-    pb_mlp_init(m, c->fit.mean, r);
+    pb_model_init(m, c->fit.mean, r);
     for (size_t j = 0; j < m->n_params; j++) {
         c->fit.mean[j] *= 1.5;
         c->fit.sd[j] = 0.1;
     }
-    for (size_t l = 0; l < m->n_layers; l++)
-        for (size_t u = 0; u < m->dims[l + 1]; u++) c->fit.mean[m->b_off[l] + u] = gsl_ran_gaussian(r, 0.5);
+    for (size_t t = 0; t < m->n_tensors; t++)  /* bias tensors, in buffer order */
+        if (m->tensors[t].is_bias)
+            for (size_t u = 0; u < m->tensors[t].rows * m->tensors[t].cols; u++)
+                c->fit.mean[m->tensors[t].offset + u] = gsl_ran_gaussian(r, 0.5);
     pb_data *sets[2] = {&c->test, &c->train};
     size_t sizes[2] = {n, n_train};
     for (int s = 0; s < 2; s++) {
@@ -73,12 +76,12 @@ static void make_cell(pb_cell *c, const char *spec, const char *dataset, unsigne
 }
 
 /* The weight entries of the model, in index order (reverse: backwards). */
-static size_t weight_order(const pb_mlp *m, int reverse, size_t **out)
+static size_t weight_order(const pb_model *m, int reverse, size_t **out)
 {
     unsigned char *mask = calloc(m->n_params, 1);
     size_t *o = calloc(m->n_params, sizeof *o);
     TAP_REQUIRE(mask && o);
-    size_t np = pb_prunable_mask(m, 0, mask), k = 0;
+    size_t np = pb_model_prunable(m, 0, mask), k = 0;
     for (size_t j = 0; j < m->n_params; j++)
         if (mask[j]) o[k++] = j;
     if (reverse)
@@ -115,10 +118,11 @@ static void library_checks(const char *spec, size_t n, double y_sd)
 {
     pb_cell c;
     make_cell(&c, spec, "t-p2", 3, n, 0, y_sd, 11);
-    const char *what = c.model->head == PB_HEAD_CE ? "classification" : "regression";
+    char what[160];
+    snprintf(what, sizeof what, "%s %s", spec, c.net->head == PB_HEAD_CE ? "classification" : "regression");
     size_t *o1, *o2;
-    size_t np = weight_order(c.model, 0, &o1);
-    weight_order(c.model, 1, &o2);
+    size_t np = weight_order(c.net, 0, &o1);
+    weight_order(c.net, 1, &o2);
     const double fr[] = {0, 0.25, 0.5, 0.75, 1}, lv[] = {0, 0.3, 0.6, 1.2};
     size_t nf = 5, nl = 4, K = 30;
     uint64_t seed = pb_p2_seed("t-p2", 3);
@@ -149,7 +153,7 @@ static void library_checks(const char *spec, size_t n, double y_sd)
               !memcmp(a.quality_mean, b.quality_mean, nl * sizeof(double)) &&
               !memcmp(a.quality_sd, b.quality_sd, nl * sizeof(double));
     ok(crn, "%s: two different orders give bitwise-identical results at fraction 0 (same weights, same eps)", what);
-    ok(a.output_noise[2 * nl + 2] != b.output_noise[2 * nl + 2], "%s: ... and different results at fraction 0.5", what);
+    ok(a.output_noise[1 * nl + 2] != b.output_noise[1 * nl + 2], "%s: ... and different results at fraction 0.25", what);
 
     /* the written rows: identical at fraction 0 for both orders, as text */
     char *t1 = NULL, *t2 = NULL;
@@ -281,7 +285,7 @@ static void compensated(void)
     pb_cell c;
     make_cell(&c, "mlp:3-4-2:tanh", "t-comp", 0, 20, 40, 1, 3);
     size_t *o;
-    size_t np = weight_order(c.model, 1, &o);
+    size_t np = weight_order(c.net, 1, &o);
     const double fr[] = {0, 0.3, 0.6, 1}, lv[] = {0, 0.5};
     pb_p2_result r;
     TAP_REQUIRE(run_p2(&c, o, np, 1, fr, 4, lv, 2, 5, 9, &r) == 0);
@@ -298,7 +302,7 @@ static void argument_checks(void)
     pb_cell c;
     make_cell(&c, "mlp:3-4-2:tanh", "t-arg", 0, 10, 0, 1, 3);
     size_t *o;
-    size_t np = weight_order(c.model, 0, &o);
+    size_t np = weight_order(c.net, 0, &o);
     const double fr[] = {0, 0.5}, back[] = {0.5, 0}, lv[] = {0, 1};
     pb_p2_result r;
     int st = run_p2(&c, o, np, 0, fr, 2, lv, 2, 1, 1, &r);
@@ -320,6 +324,25 @@ static void argument_checks(void)
     ok(good && pb_levels_parse("-1", &v, &nv) == PB_ERR_ARG && pb_levels_parse("0:0:1", &v, &nv) == PB_ERR_ARG &&
            pb_levels_parse("x", &v, &nv) == PB_ERR_ARG,
        "pb_levels_parse: ranges beyond 1 accepted; negative, zero step, junk refused");
+    free(o);
+    pb_cell_close(&c);
+}
+
+/* Token ids are not points of a space: P2 refuses such data in one line,
+ * before any work. */
+static void token_data(void)
+{
+    pb_cell c;
+    make_cell(&c, "lstm:3xv6e2-4-2", "t-tok", 0, 10, 0, 1, 3);
+    c.test.vocab = 6;
+    for (size_t e = 0; e < c.test.n * c.test.d; e++) c.test.X[e] = (double)(e % 6);
+    size_t *o;
+    size_t np = weight_order(c.net, 0, &o);
+    const double fr[] = {0, 0.5}, lv[] = {0, 1};
+    pb_p2_result r;
+    int st = run_p2(&c, o, np, 0, fr, 2, lv, 2, 5, 1, &r);
+    ok(st == PB_ERR_ARG && strstr(pb_last_error(), "token ids") && !strchr(pb_last_error(), '\n'),
+       "an LSTM on token data: P2 refuses in one line: %s", pb_last_error());
     free(o);
     pb_cell_close(&c);
 }
@@ -461,6 +484,30 @@ static void cli_checks(void)
     if (rc) diag("stderr: %s", errbuf);
     ok(rc == 0 && contains("n-comp.tsv", "# compensate: conditional"), "noise --compensate conditional");
 
+    /* a recurrent fit (wine's 13 features as 13 steps of one): P2 runs on it */
+    snprintf(args, sizeof args, "train --data wine --model rnn:13x1-4-3 --epochs 3 --data-dir datasets -o '%s/r.fit'", dir);
+    TAP_REQUIRE(run(args) == 0);
+    snprintf(args, sizeof args, "rank --fit '%s/r.fit' --method random --plugin-dir '%s' --data-dir datasets -o '%s/o-r.tsv'",
+             dir, plugdir, dir);
+    TAP_REQUIRE(run(args) == 0);
+    snprintf(args, sizeof args, "noise --fit '%s/r.fit' --order '%s/o-r.tsv' %s --data-dir datasets -o '%s/n-r.tsv'", dir,
+             dir, grid, dir);
+    rc = run(args);
+    if (rc) diag("stderr: %s", errbuf);
+    char rrows[16][256];
+    size_t nr = data_lines("n-r.tsv", 1, rrows, 16, NULL, NULL, 0);
+    double rq[4];
+    int rgood = nr == 9 && sscanf(rrows[1], "%lf\t%lf\t%lf\t%lf", &rq[0], &rq[1], &rq[2], &rq[3]) == 4 && rq[2] == 0.5 &&
+                rq[3] > 0 && isfinite(rq[3]);
+    ok(rc == 0 && errbuf[0] == '\0' && rgood, "noise on a recurrent (rnn:13x1-4-3) fit: exit 0, 9 rows, output noise > 0 "
+                                              "at level 0.5 (%zu rows)", nr);
+    snprintf(args, sizeof args, "noise --fit '%s/r.fit' --order '%s/o-r.tsv' %s --compensate conditional --data-dir datasets "
+             "-o '%s/n-rc.tsv'", dir, dir, grid, dir);
+    rc = run(args);
+    errbuf[strcspn(errbuf, "\n")] = '\0';
+    ok(rc > 0 && !exists("n-rc.tsv") && strstr(errbuf, "curvature") && strstr(errbuf, "rnn:13x1-4-3"),
+       "noise --compensate conditional on the recurrent fit: refused in one line (%s)", errbuf);
+
     /* noise-summary */
     char pre[700];
     snprintf(pre, sizeof pre, "%s/s", dir);
@@ -523,12 +570,15 @@ static void cli_checks(void)
 
 int main(void)
 {
-    plan(2 * 8 + 4 + 1 + 4 + 21);
+    plan(4 * 8 + 4 + 1 + 4 + 1 + 23);
     library_checks("mlp:5-8-3:tanh", 50, 1);
     library_checks("mlp:4-6-2:relu:mse", 40, 3.0);
+    library_checks("rnn:3x2-5-3", 40, 1);
+    library_checks("lstm:4x2-4-2:mse", 30, 2.0);
     linear_closed_form();
     compensated();
     argument_checks();
+    token_data();
     cli_checks();
     return done_testing();
 }

@@ -438,11 +438,22 @@ static void random_weights(const pb_mlp *m, double scale, gsl_rng *r, double *w)
     }
 }
 
+/* An MLP as the harness holds it (a pb_model), and its dense-layer
+ * description for the reference computations here. */
+static pb_model *parse_mlp(const char *spec, pb_mlp **mlp)
+{
+    pb_model *pm = NULL;
+    TAP_REQUIRE(pb_model_parse(spec, &pm) == 0);
+    *mlp = (pb_mlp *)pb_model_dense_layers(pm);
+    TAP_REQUIRE(*mlp != NULL);
+    return pm;
+}
+
 /* Laplace covariance against (G_ref + I/sp^2)^{-1} for one network. */
 static void test_laplace_net(const char *spec, double beta, gsl_rng *r)
 {
-    pb_mlp *m = NULL;
-    TAP_REQUIRE(pb_mlp_parse(spec, &m) == 0);
+    pb_mlp *m;
+    pb_model *pm = parse_mlp(spec, &m);
     m->noise_precision = beta;
     size_t n = m->n_params;
     pb_data d;
@@ -451,7 +462,7 @@ static void test_laplace_net(const char *spec, double beta, gsl_rng *r)
     random_weights(m, 0.9, r, w);
     const double sp = 0.7, prec = 1 / (sp * sp);
     char info[256] = "";
-    int st = pb_posterior_covariance(m, &d, w, 0.1, sp, PB_EST_LAPLACE, 1, S, info, sizeof info);
+    int st = pb_posterior_covariance(pm, &d, w, 0.1, sp, PB_EST_LAPLACE, 1, S, info, sizeof info);
     if (st) diag("%s", pb_last_error());
     ref_net rn;
     ref_of_model(&rn, m);
@@ -472,7 +483,7 @@ static void test_laplace_net(const char *spec, double beta, gsl_rng *r)
     ok(st == 0 && serr <= 1e-6, "(c) %s beta %g: laplace Sigma = (G + I/sp^2)^-1 (rel err %.2g)", spec, beta, serr);
     free(w), free(S), free(G), free(P), free(Sref);
     pb_data_free(&d);
-    pb_mlp_free(m);
+    pb_model_free(pm);
 }
 
 /* The linear network (G = exact Hessian) against differences of the
@@ -480,8 +491,8 @@ static void test_laplace_net(const char *spec, double beta, gsl_rng *r)
  * diagonal and G (also on a tanh network). */
 static void test_linear_and_beta(const char *spec, gsl_rng *r)
 {
-    pb_mlp *m = NULL;
-    TAP_REQUIRE(pb_mlp_parse(spec, &m) == 0);
+    pb_mlp *m;
+    pb_model *pm = parse_mlp(spec, &m);
     int linear = m->n_layers == 1;
     size_t n = m->n_params;
     pb_data d;
@@ -494,7 +505,7 @@ static void test_linear_and_beta(const char *spec, gsl_rng *r)
     TAP_REQUIRE(ws != NULL);
     char info[256];
     m->noise_precision = 1.0;
-    int st = pb_posterior_covariance(m, &d, w, 0, sp, PB_EST_LAPLACE, 1, S1, info, sizeof info);
+    int st = pb_posterior_covariance(pm, &d, w, 0, sp, PB_EST_LAPLACE, 1, S1, info, sizeof info);
     st |= pb_mlp_loss_grad(m, ws, w, d.X, d.y, d.n, &l1, g1) | pb_mlp_gn_diag(m, ws, w, d.X, d.y, d.n, dg1);
     if (linear) {
         /* the gradient is linear in w: differences are exact up to rounding */
@@ -509,7 +520,7 @@ static void test_linear_and_beta(const char *spec, gsl_rng *r)
         free(P);
     }
     m->noise_precision = beta;
-    st |= pb_posterior_covariance(m, &d, w, 0, sp, PB_EST_LAPLACE, 1, S2, info, sizeof info);
+    st |= pb_posterior_covariance(pm, &d, w, 0, sp, PB_EST_LAPLACE, 1, S2, info, sizeof info);
     st |= pb_mlp_loss_grad(m, ws, w, d.X, d.y, d.n, &l2, g2) | pb_mlp_gn_diag(m, ws, w, d.X, d.y, d.n, dg2);
     double gerr = 0, derr = 0;
     for (size_t j = 0; j < n; j++) {
@@ -535,15 +546,15 @@ static void test_linear_and_beta(const char *spec, gsl_rng *r)
     pb_mlp_ws_free(ws);
     free(w), free(S1), free(S2), free(H), free(g1), free(g2), free(dg1), free(dg2);
     pb_data_free(&d);
-    pb_mlp_free(m);
+    pb_model_free(pm);
 }
 
 /* laplace-exact on an indefinite Hessian: eigenvalues of H + I/sp^2 below
  * 1/sp^2 are floored; the count is reported. */
 static void test_laplace_exact(gsl_rng *r)
 {
-    pb_mlp *m = NULL;
-    TAP_REQUIRE(pb_mlp_parse("mlp:3-5-2:tanh:mse", &m) == 0);
+    pb_mlp *m;
+    pb_model *pm = parse_mlp("mlp:3-5-2:tanh:mse", &m);
     size_t n = m->n_params;
     pb_data d;
     double *w = dalloc(n), *H = dalloc(n * n), *ev = dalloc(n), *U = dalloc(n * n), *S = dalloc(n * n);
@@ -566,7 +577,7 @@ static void test_laplace_exact(gsl_rng *r)
     ok(neg > 0 && ev[0] < prec - 0.1, "(c) laplace-exact set-up: H + I/sp^2 has %zu of %zu eigenvalues below 1/sp^2 "
        "(smallest %.3g)", neg, n, ev[0]);
     char info[256] = "";
-    int st = pb_posterior_covariance(m, &d, w, 0, sp, PB_EST_LAPLACE_EXACT, 1, S, info, sizeof info);
+    int st = pb_posterior_covariance(pm, &d, w, 0, sp, PB_EST_LAPLACE_EXACT, 1, S, info, sizeof info);
     if (st) diag("%s", pb_last_error());
     size_t fl = 0, tot = 0;
     const char *p = strstr(info, "precision");
@@ -593,23 +604,23 @@ static void test_laplace_exact(gsl_rng *r)
        ev[n - 1], sp * sp);
     free(w), free(H), free(ev), free(U), free(S), free(Sref);
     pb_data_free(&d);
-    pb_mlp_free(m);
+    pb_model_free(pm);
 }
 
 static void test_samples(gsl_rng *r)
 {
-    pb_mlp *m = NULL;
-    TAP_REQUIRE(pb_mlp_parse("mlp:3-4-2:tanh:mse", &m) == 0);
+    pb_mlp *m;
+    pb_model *pm = parse_mlp("mlp:3-4-2:tanh:mse", &m);
     size_t n = m->n_params;
     pb_data d;
     make_data(m, 40, 1.0, r, &d);
     double *w = dalloc(n), *S1 = dalloc(n * n), *S2 = dalloc(n * n), *S3 = dalloc(n * n), *ev = dalloc(n);
     random_weights(m, 0.8, r, w);
     char info[256] = "";
-    int st = pb_posterior_covariance(m, &d, w, 0.0, 0.8, PB_EST_SAMPLES, 11, S1, info, sizeof info);
+    int st = pb_posterior_covariance(pm, &d, w, 0.0, 0.8, PB_EST_SAMPLES, 11, S1, info, sizeof info);
     if (st) diag("%s", pb_last_error());
-    st |= pb_posterior_covariance(m, &d, w, 0.0, 0.8, PB_EST_SAMPLES, 11, S2, NULL, 0);
-    st |= pb_posterior_covariance(m, &d, w, 0.0, 0.8, PB_EST_SAMPLES, 12, S3, NULL, 0);
+    st |= pb_posterior_covariance(pm, &d, w, 0.0, 0.8, PB_EST_SAMPLES, 11, S2, NULL, 0);
+    st |= pb_posterior_covariance(pm, &d, w, 0.0, 0.8, PB_EST_SAMPLES, 12, S3, NULL, 0);
     double asym = 0;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++) asym = fmax(asym, fabs(S1[i * n + j] - S1[j * n + i]));
@@ -624,7 +635,7 @@ static void test_samples(gsl_rng *r)
     ok(same && differ, "(c) samples: the same seed gives the same matrix bit for bit, another seed another");
     free(T), free(w), free(S1), free(S2), free(S3), free(ev);
     pb_data_free(&d);
-    pb_mlp_free(m);
+    pb_model_free(pm);
 }
 
 /* ---- (d) the pruner ------------------------------------------------------- */
@@ -632,13 +643,13 @@ static void test_samples(gsl_rng *r)
 static void check_pruner(pb_cell *c, const size_t *order, size_t n_order, pb_estimator est, uint64_t seed,
                          const char *what)
 {
-    size_t n = c->model->n_params;
+    size_t n = c->net->n_params;
     double *S = dalloc(n * n), *mean = dalloc(n), *want = dalloc(n);
     size_t *R = calloc(n, sizeof *R);
     unsigned char *removed = calloc(n, 1);
     TAP_REQUIRE(R && removed);
     char info[256], info2[256];
-    int st = pb_posterior_covariance(c->model, &c->train, c->fit.mean, c->fit.prior_mean, c->fit.prior_sd, est, seed,
+    int st = pb_posterior_covariance(c->net, &c->train, c->fit.mean, c->fit.prior_mean, c->fit.prior_sd, est, seed,
                                      S, info, sizeof info);
     TAP_REQUIRE(st == 0);
     pb_pruner p, q;
@@ -682,18 +693,18 @@ static void test_pruner(gsl_rng *r)
 {
     pb_cell c;
     memset(&c, 0, sizeof c);
-    TAP_REQUIRE(pb_model_parse("mlp:3-4-3:tanh", &c.net) == 0);
-    c.model = c.net->mlp;
-    size_t n = c.model->n_params;
-    make_data(c.model, 30, 1.0, r, &c.train);
+    pb_mlp *cm;
+    c.net = parse_mlp("mlp:3-4-3:tanh", &cm);
+    size_t n = cm->n_params;
+    make_data(cm, 30, 1.0, r, &c.train);
     TAP_REQUIRE(pb_fit_alloc(&c.fit, n) == 0);
-    random_weights(c.model, 1.0, r, c.fit.mean);
+    random_weights(cm, 1.0, r, c.fit.mean);
     for (size_t j = 0; j < n; j++) c.fit.sd[j] = 0.1;
     c.fit.prior_mean = 0.05, c.fit.prior_sd = 0.6;
     unsigned char *mask = calloc(n, 1);
     size_t *order = calloc(n, sizeof *order);
     TAP_REQUIRE(mask && order);
-    size_t np = pb_prunable_mask(c.model, 0, mask), k = 0;
+    size_t np = pb_prunable_mask(cm, 0, mask), k = 0;
     for (size_t j = 0; j < n; j++)
         if (mask[j]) order[k++] = j;
     gsl_ran_shuffle(r, order, np, sizeof *order);
@@ -703,13 +714,12 @@ static void test_pruner(gsl_rng *r)
     pb_data_free(&c.train);
     pb_fit_free(&c.fit);
     pb_model_free(c.net);
-    TAP_REQUIRE(pb_model_parse("mlp:2-3-1:tanh:mse", &c.net) == 0);
-    c.model = c.net->mlp;
-    c.model->noise_precision = 1.7;
-    n = c.model->n_params;
-    make_data(c.model, 25, 0.5, r, &c.train);
+    c.net = parse_mlp("mlp:2-3-1:tanh:mse", &cm);
+    cm->noise_precision = 1.7;
+    n = cm->n_params;
+    make_data(cm, 25, 0.5, r, &c.train);
     TAP_REQUIRE(pb_fit_alloc(&c.fit, n) == 0);
-    random_weights(c.model, 1.0, r, c.fit.mean);
+    random_weights(cm, 1.0, r, c.fit.mean);
     c.fit.prior_mean = 0, c.fit.prior_sd = 0.9;
     for (size_t j = 0; j < n; j++) order[j] = j;
     gsl_ran_shuffle(r, order, n, sizeof *order);
@@ -720,9 +730,30 @@ static void test_pruner(gsl_rng *r)
     pb_model_free(c.net);
 }
 
+/* A model without the curvature capability is refused in one line, before
+ * any work (the covariance is left untouched). */
+static void test_no_curvature(void)
+{
+    pb_model *m;
+    TAP_REQUIRE(pb_model_parse("lstm:3x2-3-2", &m) == 0);
+    size_t n = m->n_params;
+    pb_data d;
+    TAP_REQUIRE(pb_data_alloc(&d, "t-rnn", 4, m->in_dim, 1, 2) == 0);
+    double *w = dalloc(n), *S = dalloc(n * n);
+    S[0] = 42;
+    char info[64] = "";
+    int st = pb_posterior_covariance(m, &d, w, 0, 1, PB_EST_LAPLACE, 1, S, info, sizeof info);
+    ok(st == PB_ERR_ARG && strstr(pb_last_error(), "curvature") && strstr(pb_last_error(), "lstm:3x2-3-2") &&
+           !strchr(pb_last_error(), '\n') && S[0] == 42,
+       "(c) a model without curvature: refused in one line before work: %s", pb_last_error());
+    free(w), free(S);
+    pb_data_free(&d);
+    pb_model_free(m);
+}
+
 int main(void)
 {
-    plan(7 + 18 + 6 + 6 + 4 + 2 + 8);
+    plan(7 + 18 + 6 + 6 + 4 + 2 + 8 + 1);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     TAP_REQUIRE(r != NULL);
     gsl_rng_set(r, 424242);
@@ -736,6 +767,7 @@ int main(void)
     test_laplace_exact(r);
     test_samples(r);
     test_pruner(r);
+    test_no_curvature();
     gsl_rng_free(r);
     return done_testing();
 }

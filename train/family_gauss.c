@@ -60,7 +60,7 @@ static int gauss_open(void *fp, const pb_driver *d, size_t *n_opt)
     const pb_train_opts *o = d->o;
     size_t n = d->n;
     if (o->dropout > 0)
-        return pb_error(PB_ERR_ARG, "%s: dropout (%g) needs point training of a recurrent model and p < 1", o->label,
+        return pb_error(PB_ERR_ARG, "%s: dropout (%g) needs point training, p < 1 and a model with group multipliers in its point loss", o->label,
                         o->dropout);
     f->block = pb_drv_block(7, (size_t[]){n, n, n, n, n, n, 2 * n},
                             (double **const[]){&f->s, &f->eps, &f->w, &f->gw, &f->dkm, &f->dkr, &f->g});

@@ -23,8 +23,8 @@ static int point_open(void *fp, const pb_driver *d, size_t *n_opt)
     point *f = fp;
     const pb_model *m = d->m;
     const pb_train_opts *o = d->o;
-    if (o->dropout > 0 && (m->kind != PB_MODEL_RNN || !(o->dropout < 1)))
-        return pb_error(PB_ERR_ARG, "%s: dropout (%g) needs point training of a recurrent model and p < 1", o->label,
+    if (o->dropout > 0 && (!pb_model_has(m, PB_CAP_GROUP_LOSS) || !(o->dropout < 1)))
+        return pb_error(PB_ERR_ARG, "%s: dropout (%g) needs point training, p < 1 and a model with group multipliers in its point loss", o->label,
                         o->dropout);
     f->nv = o->dropout > 0 ? m->n_variable_groups : 0;
     f->block = pb_drv_block(3, (size_t[]){d->n, d->n, d->B * f->nv}, (double **const[]){&f->gw, &f->g, &f->Z});
