@@ -70,7 +70,8 @@ static const char usage_commands[] =
             "  structure --fit FIT --order ORDER.tsv (--operating-point | --score-below X) [--gates G.tsv]\n"
             "        [--repeats R] [--plugin-dir DIR] [--data-dir DIR] [--tex F --name NAME] -o OUT.tsv   protocol P4\n"
             "  sparse-eval --net NET.csr --fit FIT [--data-dir DIR]\n"
-            "  plugins [--plugin-dir DIR]\n"
+            "  plugins [--plugin-dir DIR] [--trainers | --defaults NAME]   methods, their options and requirements;\n"
+            "        --trainers: the methods that train their own network; --defaults NAME: NAME's options as name=default\n"
             "  check-plugin PATH.so\n"
             "  evaluate --fit FIT [--data-dir DIR] [--tex F --name NAME] -o OUT.tsv   test quality, nothing removed\n"
             "  provenance\n"
@@ -274,11 +275,7 @@ static int cmd_train(int argc, char **argv)
                                      "--method", plug.name));
         if ((st = pb_host_init_model(&host, &hctx, m, &train, pb_seed(experiment, data, spec, plug.name, repeat, "train"))))
             die(st);
-        hctx.plugin_name = plug.name;
-        const char *opts = get(o, "options", "");
-        if (plug.method.create && plug.method.create(&host, opts, &state) != 0)
-            die(pb_error(PB_ERR_PLUGIN, "plugin %s: create failed: %s", plug.name, hctx.fail_msg[0] ? hctx.fail_msg : "no reason given"));
-        if (!plug.method.create && *opts) die(pb_error(PB_ERR_PLUGIN, "plugin %s takes no options, got '%s'", plug.name, opts));
+        if ((st = pb_plugin_create(&plug, &host, get(o, "options", ""), &state))) die(st);
         if (plug.method.settings) snprintf(msettings, sizeof msettings, "%s", plug.method.settings(state));
         to.family = PB_FAMILY_METHOD;
         to.training = plug.method.training;
@@ -369,12 +366,12 @@ static int cmd_rank(int argc, char **argv)
                 so, sizeof so);
     pb_plugin p;
     if ((st = pb_plugin_open(so, &p))) die(st);
+    const char *options = get(o, "options", "");
+    pb_plugin_record rec;  /* also checks the options before any work */
+    if ((st = pb_plugin_record_of(&p, options, &rec))) die(st);
     pb_cell c;
     if ((st = pb_cell_open(&c, fit_path, get(o, "data-dir", PB_DEFAULT_DATA_DIR)))) die(st);
-    if (p.method.training && strcmp(c.fit.family, p.method.training->family))
-        die(pb_error(PB_ERR_ARG, "method %s trains its own network (family %s) but %s is a %s fit: train it with "
-                                 "'prunebench train --method %s'", p.name, p.method.training->family, fit_path,
-                     c.fit.family, p.name));
+    if ((st = pb_plugin_check_fit(&p, c.net, &c.fit, fit_path))) die(st);
     size_t n = c.net->n_params;
     unsigned char *mask = pb_calloc(n, 1);
     size_t *order = pb_calloc(n, sizeof *order);
@@ -388,8 +385,8 @@ static int cmd_rank(int argc, char **argv)
     pb_fit_view view;
     if ((st = pb_fit_view_of(&c.fit, c.net, mask, np, &view))) die(st);
     char settings[512];
-    if ((st = pb_plugin_rank(&p, &host, &view, get(o, "options", ""), order, score, settings, sizeof settings))) die(st);
-    pb_order_meta meta = {p.name, settings, fit_path, prunable, seed, c.fit.repeat};
+    if ((st = pb_plugin_rank(&p, &host, &view, options, order, score, settings, sizeof settings))) die(st);
+    pb_order_meta meta = {p.name, settings, fit_path, prunable, seed, c.fit.repeat, rec.options, so, rec.abi, rec.hash};
     if ((st = pb_order_write(path, &meta, c.net, order, score, np))) die(st);
     pb_fit_view_free(&view);
     pb_host_release(&ctx);
@@ -465,52 +462,89 @@ static int cmd_summarize(int argc, char **argv)
     return 0;
 }
 
+/* The .so files in dir, sorted by name (malloc'd; *n receives the count). */
+static char **plugin_files(const char *dir, size_t *n)
+{
+    DIR *d = opendir(dir);
+    if (!d) die(pb_error(PB_ERR_IO, "cannot open plugin directory %s", dir));
+    struct dirent *e;
+    char **names = NULL;
+    *n = 0;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l > 3 && !strcmp(e->d_name + l - 3, ".so")) {
+            char **nn = realloc(names, (*n + 1) * sizeof *nn);
+            if (!nn || !(nn[*n] = strdup(e->d_name))) die(pb_error(PB_ERR_NOMEM, "out of memory"));
+            names = nn, (*n)++;
+        }
+    }
+    closedir(d);
+    for (size_t i = 0; i + 1 < *n; i++)  /* sort names for a stable listing */
+        for (size_t j = i + 1; j < *n; j++)
+            if (strcmp(names[i], names[j]) > 0) { char *t = names[i]; names[i] = names[j]; names[j] = t; }
+    return names;
+}
+
+/* plugins [--plugin-dir DIR] [--trainers | --defaults NAME]: the listing, or
+ * for the Makefile the names of the methods that train their own network
+ * (one per line) or one method's declared options as name=default lines. */
 static int cmd_plugins(int argc, char **argv)
 {
-    opt o[] = {O("plugin-dir"), END};
+    opt o[] = {O("plugin-dir"), F("trainers"), O("defaults"), END};
     char *restv[8], **rest = restv;
     int nrest;
     if (argc > 8) die(pb_error(PB_ERR_ARG, "too many arguments"));
     int st = parse_opts(argc, argv, o, &rest, &nrest);
     if (st) die(st);
+    if (nrest) die(pb_error(PB_ERR_ARG, "plugins: unexpected argument '%s'", rest[0]));
     const char *dir = get(o, "plugin-dir", getenv("PB_PLUGIN_DIR") ? getenv("PB_PLUGIN_DIR") : PB_DEFAULT_PLUGIN_DIR);
-    DIR *d = opendir(dir);
-    if (!d) die(pb_error(PB_ERR_IO, "cannot open plugin directory %s", dir));
-    struct dirent *e;
-    char **names = NULL;
-    size_t n = 0;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (l > 3 && !strcmp(e->d_name + l - 3, ".so")) {
-            char **nn = realloc(names, (n + 1) * sizeof *nn);
-            if (!nn || !(nn[n] = strdup(e->d_name))) die(pb_error(PB_ERR_NOMEM, "out of memory"));
-            names = nn, n++;
-        }
+    int trainers = get(o, "trainers", NULL) != NULL;
+    const char *defaults = get(o, "defaults", NULL);
+    if (trainers && defaults) die(pb_error(PB_ERR_ARG, "plugins: --trainers and --defaults are alternatives"));
+    pb_plugin p;
+    if (defaults) {
+        char so[2048];
+        plugin_path(defaults, dir, so, sizeof so);
+        if ((st = pb_plugin_open(so, &p))) die(st);
+        for (size_t k = 0; k < p.n_options; k++) printf("%s=%s\n", p.method.options[k].name, p.method.options[k].default_value);
+        pb_plugin_close(&p);
+        return 0;
     }
-    closedir(d);
-    for (size_t i = 0; i + 1 < n; i++)  /* sort names for a stable listing */
-        for (size_t j = i + 1; j < n; j++)
-            if (strcmp(names[i], names[j]) > 0) { char *t = names[i]; names[i] = names[j]; names[j] = t; }
+    size_t n;
+    char **names = plugin_files(dir, &n);
     int bad = 0;
-    printf("%-12s %-5s %s\n", "name", "abi", "summary / citation");
+    if (!trainers) printf("%-12s %-5s %s\n", "name", "abi", "summary / citation");
     for (size_t i = 0; i < n; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        pb_plugin p;
         if (pb_plugin_open(path, &p)) {
+            if (trainers) die(PB_ERR_PLUGIN);
             printf("%-12s %-5s error: %s\n", names[i], "-", pb_last_error());
             bad = 1;
+        } else if (trainers) {
+            if (p.method.training) printf("%s\n", p.name);
+            pb_plugin_close(&p);
         } else {
+            char line[1024];
             printf("%-12s %u.%-3u %s\n%-18s %s\n", p.name, p.method.abi_major, p.method.abi_minor, p.method.summary, "",
                    p.method.citation);
             if (p.method.training)
                 printf("%-18s trains its own network: family %s\n", "", p.method.training->family);
+            pb_requires_text(p.requires, line, sizeof line);
+            printf("%-18s requires: %s\n", "", line);
+            if (p.host_parses && !p.n_options) printf("%-18s options: none\n", "");
+            if (!p.host_parses && p.method.create) printf("%-18s options: parsed by the plugin (ABI %u.%u)\n", "",
+                                                          p.method.abi_major, p.method.abi_minor);
+            for (size_t k = 0; k < p.n_options; k++) {
+                pb_plugin_option_line(&p.method.options[k], line, sizeof line);
+                printf("%-18s option %s\n", "", line);
+            }
             pb_plugin_close(&p);
         }
         free(names[i]);
     }
     free(names);
-    if (n == 0) printf("(no plugins in %s)\n", dir);
+    if (n == 0 && !trainers) printf("(no plugins in %s)\n", dir);
     return bad;
 }
 
@@ -554,9 +588,7 @@ static int cmd_check_plugin(int argc, char **argv)
     if (tr) {
         /* a method that trains its own network: check its family, then train with it */
         if ((st = pb_host_init_model(&thost, &tctx, m, &train, 2025))) die(st);
-        tctx.plugin_name = p.name;
-        if (p.method.create && p.method.create(&thost, "", &tstate) != 0)
-            die(pb_error(PB_ERR_PLUGIN, "plugin %s: create failed: %s", p.name, tctx.fail_msg));
+        if ((st = pb_plugin_create(&p, &thost, "", &tstate))) die(st);
         /* KL and its gradients at a few points (theta, log sigma^2) against central differences */
         enum { K = 6 };
         double th[K] = {-1.3, -0.2, 0.05, 0.4, 0.9, 2.0}, ls[K] = {-6, -3, -5, -1, -2.5, -4};
