@@ -362,14 +362,15 @@ int pb_plugin_create(const pb_plugin *p, const pb_host *host, const char *option
 
 int pb_plugin_check_fit(const pb_plugin *p, const pb_model *model, const pb_fit *fit, const char *fit_path)
 {
-    char what[160];
-    if (p->requires & PB_REQUIRES_HESSIAN) {
-        snprintf(what, sizeof what, "method %s (the Hessian) on fit %s", p->name, fit_path);
-        int st = pb_model_require(model, PB_CAP_CURVATURE, what);
-        if (st) return st;
-    }
-    if (p->requires & PB_REQUIRES_POSTERIOR_MATRIX) {
-        snprintf(what, sizeof what, "method %s (the posterior matrix) on fit %s", p->name, fit_path);
+    /* the services behind these requirements need the model's curvature */
+    static const struct { uint32_t bit; const char *service; } curvature[] = {
+        {PB_REQUIRES_HESSIAN, "the Hessian"},
+        {PB_REQUIRES_POSTERIOR_MATRIX, "the posterior matrix"},
+    };
+    for (size_t k = 0; k < sizeof curvature / sizeof *curvature; k++) {
+        if (!(p->requires & curvature[k].bit)) continue;
+        char what[1200];
+        snprintf(what, sizeof what, "method %s (%s) on fit %s", p->name, curvature[k].service, fit_path);
         int st = pb_model_require(model, PB_CAP_CURVATURE, what);
         if (st) return st;
     }
