@@ -369,9 +369,9 @@ static int cmd_rank(int argc, char **argv)
     const char *options = get(o, "options", "");
     pb_plugin_record rec;  /* also checks the options before any work */
     if ((st = pb_plugin_record_of(&p, options, &rec))) die(st);
+    if ((st = pb_plugin_check_fit_file(&p, fit_path))) die(st);  /* before the data are read */
     pb_cell c;
     if ((st = pb_cell_open(&c, fit_path, get(o, "data-dir", PB_DEFAULT_DATA_DIR)))) die(st);
-    if ((st = pb_plugin_check_fit(&p, c.net, &c.fit, fit_path))) die(st);
     size_t n = c.net->n_params;
     unsigned char *mask = pb_calloc(n, 1);
     size_t *order = pb_calloc(n, sizeof *order);

@@ -385,6 +385,18 @@ int pb_plugin_check_fit(const pb_plugin *p, const pb_model *model, const pb_fit 
     return PB_OK;
 }
 
+int pb_plugin_check_fit_file(const pb_plugin *p, const char *fit_path)
+{
+    pb_fit fit;
+    pb_model *m = NULL;
+    int st = pb_fit_load(fit_path, &fit);
+    if (st) return st;
+    if (!(st = pb_model_parse(fit.model, &m))) st = pb_plugin_check_fit(p, m, &fit, fit_path);
+    pb_model_free(m);
+    pb_fit_free(&fit);
+    return st;
+}
+
 int pb_plugin_record_of(const pb_plugin *p, const char *options, pb_plugin_record *r)
 {
     snprintf(r->abi, sizeof r->abi, "%u.%u", p->method.abi_major, p->method.abi_minor);

@@ -79,6 +79,9 @@ int pb_plugin_create(const pb_plugin *p, const pb_host *host, const char *option
  * training: the family of the method's training facet). fit_path names the
  * fit in the message. */
 int pb_plugin_check_fit(const pb_plugin *p, const pb_model *model, const pb_fit *fit, const char *fit_path);
+/* The same for the fit file at fit_path, read before anything else is
+ * loaded (its data set is not opened). */
+int pb_plugin_check_fit_file(const pb_plugin *p, const char *fit_path);
 
 /* What a result file records about the plugin that made it. */
 typedef struct pb_plugin_record {

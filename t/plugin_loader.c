@@ -261,7 +261,7 @@ static const double MEAN[NP] = {0.5, -0.1, 0.3, 0.1, 0.7, -0.7, 0.2, -0.3, 0.05,
 
 int main(void)
 {
-    plan(95);
+    plan(97);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     const char *bdir = getenv("PB_BUILD") ? getenv("PB_BUILD") : "build";
 
@@ -649,6 +649,30 @@ int main(void)
            "svd (own training) on a fit of another family: refused (%s)", pb_last_error());
         strcpy(fit.family, "log-uniform");
         ok(pb_plugin_check_fit(&ps, lstm, &fit, "s.fit") == 0, "svd on its own family's LSTM fit: accepted");
+        /* through the binary: refused before the fit's data set is even looked for */
+        pb_fit lf;
+        TAP_REQUIRE(pb_fit_alloc(&lf, lstm->n_params) == 0);
+        snprintf(lf.model, sizeof lf.model, "%s", lstm->spec);
+        snprintf(lf.dataset, sizeof lf.dataset, "no-such-data");
+        snprintf(lf.family, sizeof lf.family, "gauss-diag");
+        for (size_t j = 0; j < lstm->n_params; j++) lf.sd[j] = 0.1;
+        lf.prior_sd = 1, lf.noise_precision = 1, lf.test_fraction = 0.2;
+        char fpath[600], cmd[2000], out[4096];
+        snprintf(fpath, sizeof fpath, "%s/tiny-lstm.fit", dir);
+        TAP_REQUIRE(pb_fit_save(&lf, fpath) == 0);
+        pb_fit_free(&lf);
+        snprintf(cmd, sizeof cmd, "'%s/prunebench' rank --fit '%s' --method obd --plugin-dir '%s/plugins' -o '%s/x.tsv' 2>&1",
+                 bdir, fpath, bdir, dir);
+        int rc = run(cmd, out, sizeof out);
+        char xpath[600];
+        snprintf(xpath, sizeof xpath, "%s/x.tsv", dir);
+        ok(rc != 0 && has(out, "method obd (the Hessian)") && has(out, "lstm:2x2-3-2") && !has(out, "no-such-data") &&
+               strchr(out, '\n') == out + strlen(out) - 1 && access(xpath, F_OK) != 0,
+           "prunebench rank --method obd on a tiny LSTM fit: one line, no output, data set never opened");
+        snprintf(cmd, sizeof cmd, "'%s/prunebench' rank --fit '%s' --method random --plugin-dir '%s/plugins' -o '%s/x.tsv' 2>&1",
+                 bdir, fpath, bdir, dir);
+        rc = run(cmd, out, sizeof out);
+        ok(rc != 0 && has(out, "no-such-data"), "... while random, which needs nothing, gets as far as the data set");
         pb_plugin_close(&pv);
         pb_plugin_close(&pbl);
         pb_plugin_close(&ps);
