@@ -87,7 +87,7 @@ int pb_plugin_check_fit_file(const pb_plugin *p, const char *fit_path);
 typedef struct pb_plugin_record {
     char abi[16];        /* "1.5": the ABI the plugin declares */
     char hash[32];       /* "fnv1a64:<16 hex digits>" of the .so file's bytes */
-    char options[4608];  /* every declared option with its effective value, "name=value,..."
+    char options[6200];  /* every declared option with its effective value, "name=value,..."
                             in declaration order ("none" if it declares none); for a plugin that
                             parses its own options, the string as given ("default" if empty) */
 } pb_plugin_record;
