@@ -576,6 +576,35 @@ static int cmd_check_plugin(int argc, char **argv)
     if ((st = pb_cell_prepare_data(&all, 0.2, 7, 1, &train, &test, &sc))) die(st);
     pb_model *m;
     if ((st = pb_model_parse("mlp:4-5-3:tanh", &m))) die(st);
+    if (p.n_options) {
+        /* declared options (ABI 1.5): the plugin makes its state from the
+         * defaults ("") and from every choice of every enum option */
+        size_t tried = 0;
+        int created = 1;
+        char failed_with[256] = "";
+        for (size_t k = 0; k <= p.n_options && created; k++) {
+            const pb_option *decl = k ? &p.method.options[k - 1] : NULL;
+            if (decl && decl->type != PB_OPTION_ENUM) continue;
+            for (const char *c = decl ? decl->choices : ""; created;) {
+                size_t cl = strcspn(c, "|");
+                char given[256] = "";
+                if (decl) snprintf(given, sizeof given, "%s=%.*s", decl->name, (int)cl, c);
+                pb_host oh;
+                pb_host_ctx octx;
+                void *ostate = NULL;
+                if ((st = pb_host_init_model(&oh, &octx, m, &train, 2023))) die(st);
+                created = !pb_plugin_create(&p, &oh, given, &ostate);
+                if (created && p.method.destroy) p.method.destroy(ostate);
+                if (!created) snprintf(failed_with, sizeof failed_with, "'%s': %s", given, pb_last_error());
+                pb_host_release(&octx);
+                tried++;
+                if (!c[cl]) break;
+                c += cl + 1;
+            }
+        }
+        CHECK(created, "makes its state from the defaults of its %zu declared option(s) and from every enum choice "
+              "(%zu settings)%s%s", p.n_options, tried, created ? "" : "; failed with ", failed_with);
+    }
     pb_fit fit;
     if ((st = pb_fit_alloc(&fit, m->n_params))) die(st);
     pb_train_opts to;

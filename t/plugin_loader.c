@@ -109,6 +109,13 @@ static const variant VARIANTS[] = {
              "  {0}};\n"
              "PB_EXPORT const pb_method pb_method_descriptor = { HEAD, \"opts\", \"options of every type\", \"c\",\n"
              "  .destroy = de, .settings = se, .relevance = rel_sq, .options = opt, .create_with = cr };\n"},
+    /* valid, but its create_with fails on one enum choice: check-plugin must say so */
+    {"choicefail", "static int cr(const pb_host *h, const pb_value *v, void **s)\n"
+                   "{ *s = NULL; if (v[0].i == 1) { h->fail(h->ctx, \"mode b is not implemented\"); return 1; } return 0; }\n"
+                   "static void de(void *s) { (void)s; }\n"
+                   "static const pb_option opt[] = {{\"mode\", PB_OPTION_ENUM, \"a\", \"d\", \"a|b|c\", 0, 0}, {0}};\n"
+                   "PB_EXPORT const pb_method pb_method_descriptor = { HEAD, \"choicefail\", \"s\", \"c\",\n"
+                   "  .destroy = de, .relevance = rel_sq, .options = opt, .create_with = cr };\n"},
     /* declarations the loader refuses */
     {"baddefault", "static const pb_option opt[] = {{\"n\", PB_OPTION_INT, \"abc\", \"d\", NULL, 0, 0}, {0}};\n"
                    "PB_EXPORT const pb_method pb_method_descriptor = { HEAD, \"baddefault\", \"s\", \"c\",\n"
@@ -261,7 +268,7 @@ static const double MEAN[NP] = {0.5, -0.1, 0.3, 0.1, 0.7, -0.7, 0.2, -0.3, 0.05,
 
 int main(void)
 {
-    plan(97);
+    plan(99);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     const char *bdir = getenv("PB_BUILD") ? getenv("PB_BUILD") : "build";
 
@@ -301,7 +308,7 @@ int main(void)
     expect_open_error(path, "not a usable shared object", "text file named .so");
 
     int built = system("cc --version >/dev/null 2>&1") == 0 && build_all();
-    enum { N_COMPILED = 45, N_OPTIONS = 23 };
+    enum { N_COMPILED = 45, N_OPTIONS = 25 };
     if (!built) {
         skip(N_COMPILED, "could not compile test plugins with cc");
     } else {
@@ -514,6 +521,15 @@ int main(void)
         snprintf(cmd, sizeof cmd, "'%s/prunebench' plugins --plugin-dir '%s' --defaults nosuch 2>&1", bdir, dir);
         rc = run(cmd, out, sizeof out);
         ok(rc != 0 && has(out, "nosuch.so"), "plugins --defaults of a missing plugin fails naming it");
+        snprintf(cmd, sizeof cmd, "'%s/prunebench' check-plugin '%s/choicefail.so' 2>&1", bdir, dir);
+        rc = run(cmd, out, sizeof out);
+        ok(rc != 0 && has(out, "not ok 2 - makes its state") && has(out, "'mode=b'") &&
+               has(out, "mode b is not implemented"),
+           "check-plugin tries every enum choice and names the one whose create fails");
+        snprintf(cmd, sizeof cmd, "'%s/prunebench' check-plugin '%s/opts.so' 2>&1", bdir, dir);
+        rc = run(cmd, out, sizeof out);
+        ok(rc == 0 && has(out, "ok 2 - makes its state from the defaults of its 4 declared option(s) and from every "
+                               "enum choice (4 settings)"), "check-plugin: the defaults and the 3 choices of opts");
         pb_plugin_close(&p);
     }
 
