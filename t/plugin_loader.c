@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <gsl/gsl_rng.h>
 
 #include "tap.h"
+#include "runcmd.h"
 #include "base/util.h"
 #include "host/cell.h"
 #include "host/host.h"
@@ -187,16 +187,6 @@ static void so_path(const char *file, char *out, size_t len) { snprintf(out, len
 
 static int has(const char *hay, const char *needle) { return strstr(hay, needle) != NULL; }
 
-/* Run a shell command; its stdout into out. Returns the exit status. */
-static int run(const char *cmd, char *out, size_t len)
-{
-    FILE *p = popen(cmd, "r");
-    if (!p) return -1;
-    size_t n = fread(out, 1, len - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 /* Build every variant in parallel with one shell; returns 1 when all built. */
 static int build_all(void)
@@ -500,34 +490,34 @@ int main(void)
         /* the listing, and the Makefile's two questions, through the binary */
         char cmd[1400], out[8192];
         snprintf(cmd, sizeof cmd, "'%s/prunebench' plugins --plugin-dir '%s/plugins' 2>&1", bdir, bdir);
-        int rc = run(cmd, out, sizeof out);
+        int rc = run_capture(cmd, out, sizeof out);
         ok(rc == 0 && has(out, "option hessian=gn") && has(out, "gn|exact") &&
                has(out, "diagonal of the Hessian: Gauss-Newton") && has(out, "option batch=1") && has(out, "int >= 1") &&
                has(out, "requires: hessian") && has(out, "requires: posterior-sd"),
            "plugins prints each option with its default, type and doc, and what the method requires");
         if (rc || !has(out, "option hessian=gn")) diag("%s", out);
         snprintf(cmd, sizeof cmd, "'%s/prunebench' plugins --plugin-dir '%s/plugins' --trainers", bdir, bdir);
-        rc = run(cmd, out, sizeof out);
+        rc = run_capture(cmd, out, sizeof out);
         ok(rc == 0 && !strcmp(out, "groupvd\nsvd\n"), "plugins --trainers: the methods with a training facet, one per line");
         snprintf(cmd, sizeof cmd, "'%s/prunebench' plugins --plugin-dir '%s/plugins' --defaults belsley", bdir, bdir);
-        rc = run(cmd, out, sizeof out);
+        rc = run_capture(cmd, out, sizeof out);
         ok(rc == 0 && !strcmp(out, "estimator=laplace\nbatch=1\n"), "plugins --defaults belsley: name=default lines");
         snprintf(cmd, sizeof cmd, "'%s/prunebench' plugins --plugin-dir '%s' --defaults opts", bdir, dir);
-        rc = run(cmd, out, sizeof out);
+        rc = run_capture(cmd, out, sizeof out);
         ok(rc == 0 && !strcmp(out, "n=3\nx=0.5\ns=abc\ne=b\n"), "plugins --defaults opts: every type");
         snprintf(cmd, sizeof cmd, "'%s/prunebench' plugins --plugin-dir '%s' --defaults good", bdir, dir);
-        rc = run(cmd, out, sizeof out);
+        rc = run_capture(cmd, out, sizeof out);
         ok(rc == 0 && out[0] == '\0', "plugins --defaults of an ABI 1.4 plugin: nothing declared, nothing printed");
         snprintf(cmd, sizeof cmd, "'%s/prunebench' plugins --plugin-dir '%s' --defaults nosuch 2>&1", bdir, dir);
-        rc = run(cmd, out, sizeof out);
+        rc = run_capture(cmd, out, sizeof out);
         ok(rc != 0 && has(out, "nosuch.so"), "plugins --defaults of a missing plugin fails naming it");
         snprintf(cmd, sizeof cmd, "'%s/prunebench' check-plugin '%s/choicefail.so' 2>&1", bdir, dir);
-        rc = run(cmd, out, sizeof out);
+        rc = run_capture(cmd, out, sizeof out);
         ok(rc != 0 && has(out, "not ok 2 - makes its state") && has(out, "'mode=b'") &&
                has(out, "mode b is not implemented"),
            "check-plugin tries every enum choice and names the one whose create fails");
         snprintf(cmd, sizeof cmd, "'%s/prunebench' check-plugin '%s/opts.so' 2>&1", bdir, dir);
-        rc = run(cmd, out, sizeof out);
+        rc = run_capture(cmd, out, sizeof out);
         ok(rc == 0 && has(out, "ok 2 - makes its state from the defaults of its 4 declared option(s) and from every "
                                "enum choice (4 settings)"), "check-plugin: the defaults and the 3 choices of opts");
         pb_plugin_close(&p);
@@ -679,7 +669,7 @@ int main(void)
         pb_fit_free(&lf);
         snprintf(cmd, sizeof cmd, "'%s/prunebench' rank --fit '%s' --method obd --plugin-dir '%s/plugins' -o '%s/x.tsv' 2>&1",
                  bdir, fpath, bdir, dir);
-        int rc = run(cmd, out, sizeof out);
+        int rc = run_capture(cmd, out, sizeof out);
         char xpath[600];
         snprintf(xpath, sizeof xpath, "%s/x.tsv", dir);
         ok(rc != 0 && has(out, "method obd (the Hessian)") && has(out, "lstm:2x2-3-2") && !has(out, "no-such-data") &&
@@ -687,7 +677,7 @@ int main(void)
            "prunebench rank --method obd on a tiny LSTM fit: one line, no output, data set never opened");
         snprintf(cmd, sizeof cmd, "'%s/prunebench' rank --fit '%s' --method random --plugin-dir '%s/plugins' -o '%s/x.tsv' 2>&1",
                  bdir, fpath, bdir, dir);
-        rc = run(cmd, out, sizeof out);
+        rc = run_capture(cmd, out, sizeof out);
         ok(rc != 0 && has(out, "no-such-data"), "... while random, which needs nothing, gets as far as the data set");
         pb_plugin_close(&pv);
         pb_plugin_close(&pbl);
