@@ -24,12 +24,12 @@ int cmd_rank(int argc, char **argv)
     plugin_path(method, plugin_dir(o), so, sizeof so);
     pb_plugin p;
     if ((st = pb_plugin_open(so, &p))) die(st);
+    const char *options = get(o, "options", "");
+    pb_plugin_record rec;  /* also checks the options before any work */
+    if ((st = pb_plugin_record_of(&p, options, &rec))) die(st);
+    if ((st = pb_plugin_check_fit_file(&p, fit_path))) die(st);  /* before the data are read */
     pb_cell c;
     if ((st = pb_cell_open(&c, fit_path, data_dir(o)))) die(st);
-    if (p.method.training && strcmp(c.fit.family, p.method.training->family))
-        die(pb_error(PB_ERR_ARG, "method %s trains its own network (family %s) but %s is a %s fit: train it with "
-                                 "'prunebench train --method %s'", p.name, p.method.training->family, fit_path,
-                     c.fit.family, p.name));
     size_t n = c.net->n_params;
     unsigned char *mask = pb_calloc(n, 1);
     size_t *order = pb_calloc(n, sizeof *order);
@@ -43,8 +43,8 @@ int cmd_rank(int argc, char **argv)
     pb_fit_view view;
     if ((st = pb_fit_view_of(&c.fit, c.net, mask, np, &view))) die(st);
     char settings[512];
-    if ((st = pb_plugin_rank(&p, &host, &view, get(o, "options", ""), order, score, settings, sizeof settings))) die(st);
-    pb_order_meta meta = {p.name, settings, fit_path, prunable, seed, c.fit.repeat};
+    if ((st = pb_plugin_rank(&p, &host, &view, options, order, score, settings, sizeof settings))) die(st);
+    pb_order_meta meta = {p.name, settings, fit_path, prunable, seed, c.fit.repeat, rec.options, so, rec.abi, rec.hash};
     if ((st = pb_order_write(path, &meta, c.net, order, score, np))) die(st);
     pb_fit_view_free(&view);
     pb_host_release(&ctx);

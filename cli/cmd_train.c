@@ -152,11 +152,7 @@ int cmd_train(int argc, char **argv)
                                      "--method", plug.name));
         if ((st = pb_host_init_model(&host, &hctx, m, &train, pb_seed(experiment, data, spec, plug.name, repeat, "train"))))
             die(st);
-        hctx.plugin_name = plug.name;
-        const char *opts = get(o, "options", "");
-        if (plug.method.create && plug.method.create(&host, opts, &state) != 0)
-            die(pb_error(PB_ERR_PLUGIN, "plugin %s: create failed: %s", plug.name, hctx.fail_msg[0] ? hctx.fail_msg : "no reason given"));
-        if (!plug.method.create && *opts) die(pb_error(PB_ERR_PLUGIN, "plugin %s takes no options, got '%s'", plug.name, opts));
+        if ((st = pb_plugin_create(&plug, &host, get(o, "options", ""), &state))) die(st);
         if (plug.method.settings) snprintf(msettings, sizeof msettings, "%s", plug.method.settings(state));
         to.family = PB_FAMILY_METHOD;
         to.training = plug.method.training;

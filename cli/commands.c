@@ -45,8 +45,9 @@ const command commands[] = {
     {"sparse-eval", "test quality of a CSR network on the split of its fit",
      "sparse-eval --net NET.csr --fit FIT [--data-dir DIR]\n",
      cmd_sparse_eval},
-    {"plugins", "list the plugins found",
-     "plugins [--plugin-dir DIR]\n",
+    {"plugins", "list the plugins found, their options and requirements",
+     "plugins [--plugin-dir DIR] [--trainers | --defaults NAME]\n"
+     "        --trainers: the methods that train their own network; --defaults NAME: NAME's options as name=default\n",
      cmd_plugins},
     {"check-plugin", "conformance test of a plugin, for its author (TAP on stdout)",
      "check-plugin PATH.so\n",

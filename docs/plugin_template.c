@@ -10,6 +10,15 @@
  * Han et al. 2015), with an option to divide by the posterior sd instead.
  * `make check` builds it and runs the conformance test on it.
  *
+ * Options are declared, not parsed: list them in an options table (name,
+ * type, default, one-line doc); the host parses `--options 'snr=1'` against
+ * it, refuses unknown names and bad values before your code runs, prints the
+ * table in `prunebench plugins`, records every effective value in the order
+ * file, and hands create_with the typed values in declaration order. Declare
+ * in `.requires` what the method needs (PB_REQUIRES_HESSIAN,
+ * _POSTERIOR_MATRIX, _POSTERIOR_SD, _OWN_TRAINING) and the host refuses a
+ * fit that cannot supply it, in one line, before any hook runs.
+ *
  * Rules of the ABI (plugins/prunebench.h): include only that header (and the
  * C library); export exactly `pb_method_descriptor`; never free what the host
  * gave you; report failures with host->fail() and return non-zero; use only
@@ -17,28 +26,31 @@
  */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 #include "prunebench.h"
 
 typedef struct template_state {
     int signal_to_noise;     /* option snr=1: |m_j| / s_j instead of |m_j| */
 } template_state;
 
-/* Parse "key=value,..." options; "" means defaults. */
-static int template_create(const pb_host *host, const char *options, void **state)
+/* The options, ended by {0}. Types: PB_OPTION_INT and PB_OPTION_DOUBLE
+ * (with an optional range [min, max]; INFINITY leaves a side open),
+ * PB_OPTION_STRING, PB_OPTION_ENUM (choices "a|b|c"). */
+static const pb_option template_options[] = {
+    {.name = "snr", .type = PB_OPTION_INT, .default_value = "0", .min = 0, .max = 1,
+     .doc = "1: relevance |m_j| / s_j (needs a posterior) instead of |m_j|"},
+    {0},
+};
+
+/* values[k] is the effective value of template_options[k], already checked:
+ * .i for int and enum (the choice's index), .d for double, .s as text. */
+static int template_create(const pb_host *host, const pb_value *values, void **state)
 {
     template_state *s = calloc(1, sizeof *s);
     if (!s) {
         host->fail(host->ctx, "out of memory");
         return 1;
     }
-    if (!strcmp(options, "snr=1")) {
-        s->signal_to_noise = 1;
-    } else if (*options && strcmp(options, "snr=0") != 0) {
-        host->fail(host->ctx, "unknown options '%s' (known: snr=0, snr=1)", options);
-        free(s);
-        return 1;
-    }
+    s->signal_to_noise = (int)values[0].i;
     *state = s;
     return 0;
 }
@@ -73,8 +85,10 @@ PB_EXPORT const pb_method pb_method_descriptor = {
     .name = "plugin_template",
     .summary = "magnitude pruning |m_j| (template for new methods)",
     .citation = "Han, Pool, Tran, Dally (2015), Learning both weights and connections",
-    .create = template_create,
+    .create_with = template_create,
     .destroy = template_destroy,
     .settings = template_settings,
     .relevance = template_relevance,
+    .options = template_options,
+    .requires = 0,  /* e.g. PB_REQUIRES_POSTERIOR_SD if every setting needed the posterior */
 };

@@ -21,6 +21,10 @@ int pb_order_write(const char *path, const pb_order_meta *meta, const pb_model *
     fprintf(f, "# prunebench removal order (least relevant first)\n");
     fprintf(f, "# method: %s\n", meta->method);
     fprintf(f, "# method_settings: %s\n", meta->settings && *meta->settings ? meta->settings : "default");
+    if (meta->options) fprintf(f, "# options: %s\n", meta->options);
+    if (meta->plugin) fprintf(f, "# plugin: %s\n", meta->plugin);
+    if (meta->plugin_abi) fprintf(f, "# plugin_abi: %s\n", meta->plugin_abi);
+    if (meta->plugin_hash) fprintf(f, "# plugin_hash: %s\n", meta->plugin_hash);
     fprintf(f, "# fit: %s\n", meta->fit_path);
     fprintf(f, "# model: %s\n", m->spec);
     fprintf(f, "# repeat: %u\n", meta->repeat);

@@ -2,7 +2,8 @@
  * relevant first, with a '#' header carrying the method, its settings, the
  * fit it scored and the provenance.
  *
- *   # key: value          (method, settings, fit, seed, n_params, n_prunable, ...)
+ *   # key: value          (method, settings, options, plugin, plugin_abi, plugin_hash,
+ *                          fit, seed, n_params, n_prunable, ...)
  *   rank  index  tensor  score
  */
 #ifndef PB_ORDER_H
@@ -16,6 +17,11 @@ typedef struct pb_order_meta {
     const char *method, *settings, *fit_path, *prunable;
     uint64_t seed;
     unsigned repeat;
+    /* The plugin that made the order (each line left out when NULL):
+     * '# options:' every option's effective value, '# plugin:' the .so's
+     * path, '# plugin_abi:' its declared ABI, '# plugin_hash:' the hash of
+     * its bytes (host.h, pb_plugin_record). */
+    const char *options, *plugin, *plugin_abi, *plugin_hash;
 } pb_order_meta;
 
 int pb_order_write(const char *path, const pb_order_meta *meta, const pb_model *m, const size_t *order,

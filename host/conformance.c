@@ -138,6 +138,35 @@ int pb_plugin_conformance(const char *path, pb_conformance *r)
     gsl_rng_free(rng);
     if ((st = pb_cell_prepare_data(&all, 0.2, 7, 1, &train, &test, &sc))) goto done;
     if ((st = pb_model_parse("mlp:4-5-3:tanh", &m))) goto done;
+    if (p.n_options) {
+        /* declared options (ABI 1.5): the plugin makes its state from the
+         * defaults ("") and from every choice of every enum option */
+        size_t tried = 0;
+        int created = 1;
+        char failed_with[256] = "";
+        for (size_t k = 0; k <= p.n_options && created; k++) {
+            const pb_option *decl = k ? &p.method.options[k - 1] : NULL;
+            if (decl && decl->type != PB_OPTION_ENUM) continue;
+            for (const char *c = decl ? decl->choices : ""; created;) {
+                size_t cl = strcspn(c, "|");
+                char given[256] = "";
+                if (decl) snprintf(given, sizeof given, "%s=%.*s", decl->name, (int)cl, c);
+                pb_host oh;
+                pb_host_ctx octx;
+                void *ostate = NULL;
+                if ((st = pb_host_init_model(&oh, &octx, m, &train, 2023))) goto done;
+                created = !pb_plugin_create(&p, &oh, given, &ostate);
+                if (created && p.method.destroy) p.method.destroy(ostate);
+                if (!created) snprintf(failed_with, sizeof failed_with, "'%s': %s", given, pb_last_error());
+                pb_host_release(&octx);
+                tried++;
+                if (!c[cl]) break;
+                c += cl + 1;
+            }
+        }
+        check(r, created, "makes its state from the defaults of its %zu declared option(s) and from every enum choice "
+              "(%zu settings)%s%s", p.n_options, tried, created ? "" : "; failed with ", failed_with);
+    }
     if ((st = pb_fit_alloc(&fit, m->n_params))) goto done;
     pb_train_opts to;
     pb_train_opts_default(&to);
@@ -149,9 +178,7 @@ int pb_plugin_conformance(const char *path, pb_conformance *r)
         pb_host thost;
         pb_host_ctx tctx;
         if ((st = pb_host_init_model(&thost, &tctx, m, &train, 2025))) goto done;
-        tctx.plugin_name = p.name;
-        if (p.method.create && p.method.create(&thost, "", &tstate) != 0) {
-            st = pb_error(PB_ERR_PLUGIN, "plugin %s: create failed: %s", p.name, tctx.fail_msg);
+        if ((st = pb_plugin_create(&p, &thost, "", &tstate))) {
             pb_host_release(&tctx);
             goto done;
         }

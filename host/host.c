@@ -7,6 +7,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -186,6 +187,20 @@ static int valid_name(const char *s)
     return 1;
 }
 
+/* 64-bit FNV-1a of the file's bytes into *h. */
+static int hash_file(const char *path, uint64_t *h)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return pb_error(PB_ERR_PLUGIN, "plugin %s: cannot read: %s", path, strerror(errno));
+    unsigned char buf[65536];
+    size_t got;
+    *h = PB_FNV_OFFSET;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) *h = pb_fnv1a(*h, buf, got);
+    int bad = ferror(f);
+    fclose(f);
+    return bad ? pb_error(PB_ERR_PLUGIN, "plugin %s: read error", path) : PB_OK;
+}
+
 int pb_plugin_open(const char *path, pb_plugin *p)
 {
     memset(p, 0, sizeof *p);
@@ -261,10 +276,35 @@ int pb_plugin_open(const char *path, pb_plugin *p)
         memcpy(&p->training, tr, tr->struct_size < sizeof p->training ? tr->struct_size : sizeof p->training);
         p->method.training = &p->training;
     }
-    if (!p->method.create != !p->method.destroy) {
+    if (p->method.create && p->method.create_with) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s (%s): set create or create_with, not both", path, p->name);
+        goto fail;
+    }
+    if (!(p->method.create || p->method.create_with) != !p->method.destroy) {
         st = pb_error(PB_ERR_PLUGIN, "plugin %s (%s): create and destroy must be given together", path, p->name);
         goto fail;
     }
+    /* ABI 1.5: declared options and requirements */
+    if (p->method.abi_minor < 5 && (p->method.options || p->method.requires || p->method.create_with)) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s (%s): sets options, requires or create_with (ABI 1.5) but declares ABI "
+                                     "%u.%u", path, p->name, p->method.abi_major, p->method.abi_minor);
+        goto fail;
+    }
+    if (p->method.requires & ~PB_REQUIRES_ALL) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s (%s): requires unknown bits 0x%x", path, p->name,
+                      (unsigned)(p->method.requires & ~PB_REQUIRES_ALL));
+        goto fail;
+    }
+    if ((p->method.requires & PB_REQUIRES_OWN_TRAINING) && !p->method.training) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s (%s): requires OWN_TRAINING but has no training facet", path, p->name);
+        goto fail;
+    }
+    char who[1200];
+    snprintf(who, sizeof who, "plugin %s (%s)", path, p->name);
+    if ((st = pb_options_check(p->method.options, who, &p->n_options))) goto fail;
+    p->host_parses = p->method.abi_minor >= 5;
+    p->requires = p->method.requires | (p->method.training ? PB_REQUIRES_OWN_TRAINING : 0u);
+    if ((st = hash_file(path, &p->hash))) goto fail;
     return PB_OK;
 fail:
     pb_plugin_close(p);
@@ -275,6 +315,123 @@ void pb_plugin_close(pb_plugin *p)
 {
     if (p->handle) dlclose(p->handle);
     p->handle = NULL;
+}
+
+int pb_plugin_options(const pb_plugin *p, const char *options, pb_option_values *out)
+{
+    char who[96];
+    snprintf(who, sizeof who, "plugin %s", p->name);
+    if (!p->host_parses) {
+        memset(out, 0, sizeof *out);
+        return PB_OK;
+    }
+    return pb_options_parse(p->method.options, p->n_options, options, who, out);
+}
+
+int pb_plugin_create(const pb_plugin *p, const pb_host *host, const char *options, void **state)
+{
+    pb_host_ctx *ctx = host->ctx;
+    const pb_method *m = &p->method;
+    int st;
+    *state = NULL;
+    ctx->plugin_name = p->name;
+    ctx->fail_msg[0] = '\0';
+    if (!options) options = "";
+    if (!p->host_parses) {
+        if (!m->create) {
+            if (*options) return pb_error(PB_ERR_PLUGIN, "plugin %s takes no options, got '%s'", p->name, options);
+            return PB_OK;
+        }
+        st = m->create(host, options, state);
+    } else {
+        pb_option_values v;
+        if ((st = pb_plugin_options(p, options, &v))) return st;
+        if (m->create_with) {
+            st = m->create_with(host, v.n ? v.value : NULL, state);
+        } else if (m->create) {
+            char line[sizeof v.text + PB_OPTIONS_MAX * 66];
+            pb_options_format(m->options, &v, line, sizeof line);
+            st = m->create(host, line, state);
+        } else {
+            return PB_OK;
+        }
+    }
+    if (st != 0)
+        return pb_error(PB_ERR_PLUGIN, "plugin %s: create failed: %s", p->name,
+                        ctx->fail_msg[0] ? ctx->fail_msg : "no reason given");
+    return PB_OK;
+}
+
+int pb_plugin_check_fit(const pb_plugin *p, const pb_model *model, const pb_fit *fit, const char *fit_path)
+{
+    /* the services behind these requirements need the model's curvature */
+    static const struct { uint32_t bit; const char *service; } curvature[] = {
+        {PB_REQUIRES_HESSIAN, "the Hessian"},
+        {PB_REQUIRES_POSTERIOR_MATRIX, "the posterior matrix"},
+    };
+    for (size_t k = 0; k < sizeof curvature / sizeof *curvature; k++) {
+        if (!(p->requires & curvature[k].bit)) continue;
+        char what[1200];
+        snprintf(what, sizeof what, "method %s (%s) on fit %s", p->name, curvature[k].service, fit_path);
+        int st = pb_model_require(model, PB_CAP_CURVATURE, what);
+        if (st) return st;
+    }
+    const pb_training *tr = p->method.training;
+    if ((p->requires & PB_REQUIRES_OWN_TRAINING) && tr && strcmp(fit->family, tr->family))
+        return pb_error(PB_ERR_ARG, "method %s trains its own network (family %s) but %s is a %s fit: train it with "
+                                    "'prunebench train --method %s'", p->name, tr->family, fit_path, fit->family,
+                        p->name);
+    if ((p->requires & PB_REQUIRES_POSTERIOR_SD) && !strcmp(fit->family, "point"))
+        return pb_error(PB_ERR_ARG, "method %s needs posterior standard deviations but %s is a point fit (family "
+                                    "point): train it with --family gauss-diag", p->name, fit_path);
+    return PB_OK;
+}
+
+int pb_plugin_check_fit_file(const pb_plugin *p, const char *fit_path)
+{
+    pb_fit fit;
+    pb_model *m = NULL;
+    int st = pb_fit_load(fit_path, &fit);
+    if (st) return st;
+    if (!(st = pb_model_parse(fit.model, &m))) st = pb_plugin_check_fit(p, m, &fit, fit_path);
+    pb_model_free(m);
+    pb_fit_free(&fit);
+    return st;
+}
+
+int pb_plugin_record_of(const pb_plugin *p, const char *options, pb_plugin_record *r)
+{
+    snprintf(r->abi, sizeof r->abi, "%u.%u", p->method.abi_major, p->method.abi_minor);
+    snprintf(r->hash, sizeof r->hash, "fnv1a64:%016" PRIx64, p->hash);
+    if (!options) options = "";
+    if (!p->host_parses) {
+        snprintf(r->options, sizeof r->options, "%s", *options ? options : "default");
+        return PB_OK;
+    }
+    pb_option_values v;
+    int st = pb_plugin_options(p, options, &v);
+    if (st) return st;
+    if (!v.n) snprintf(r->options, sizeof r->options, "none");
+    else pb_options_format(p->method.options, &v, r->options, sizeof r->options);
+    return PB_OK;
+}
+
+void pb_requires_text(uint32_t requires, char *buf, size_t len)
+{
+    static const char *const names[] = {"hessian", "posterior-matrix", "posterior-sd", "own-training"};
+    size_t l = 0;
+    if (len) buf[0] = '\0';
+    for (unsigned b = 0; b < sizeof names / sizeof *names && l < len; b++)
+        if (requires & (1u << b)) l += (size_t)snprintf(buf + l, len - l, "%s%s", l ? ", " : "", names[b]);
+    if (!l && len) snprintf(buf, len, "nothing");
+}
+
+void pb_plugin_option_line(const pb_option *o, char *buf, size_t len)
+{
+    char what[160], def[PB_OPTION_TEXT + 72];
+    pb_option_describe(o, what, sizeof what);
+    snprintf(def, sizeof def, "%s=%s", o->name, o->default_value);
+    snprintf(buf, len, "%-24s %-30s %s", def, what, o->doc);
 }
 
 typedef struct ranked { double score; size_t index; } ranked;
@@ -296,17 +453,8 @@ int pb_plugin_rank(const pb_plugin *p, const pb_host *host, const pb_fit_view *v
     void *state = NULL;
     int st = PB_OK;
     size_t n = view->n_params, np = view->n_prunable;
-    ctx->plugin_name = p->name;
-    ctx->fail_msg[0] = '\0';
     if (settings_len) settings[0] = '\0';
-    if (!options) options = "";
-    if (m->create) {
-        if (m->create(host, options, &state) != 0)
-            return pb_error(PB_ERR_PLUGIN, "plugin %s: create failed: %s", p->name,
-                            ctx->fail_msg[0] ? ctx->fail_msg : "no reason given");
-    } else if (*options) {
-        return pb_error(PB_ERR_PLUGIN, "plugin %s takes no options, got '%s'", p->name, options);
-    }
+    if ((st = pb_plugin_create(p, host, options, &state))) return st;
     for (size_t j = 0; j < n; j++) score[j] = NAN;
     if (m->order) {
         /* entries the hook leaves unwritten must not pass as stale indices */

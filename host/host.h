@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "plugins/prunebench.h"
+#include "formats/fit.h"
+#include "host/options.h"
 #include "models/mlp.h"
 #include "models/model.h"
 #include "datasets/data.h"
@@ -42,6 +44,10 @@ typedef struct pb_plugin {
     pb_training training;   /* the plugin's training facet widened to this host's
                                pb_training (fields it predates are 0);
                                method.training points here when it has one */
+    size_t n_options;       /* entries of method.options (ABI 1.5), 0 if none */
+    int host_parses;        /* 1: the host parses options (ABI 1.5); 0: create gets the raw string */
+    uint32_t requires;      /* method.requires, plus OWN_TRAINING when it has a training facet */
+    uint64_t hash;          /* 64-bit FNV-1a of the .so file's bytes, as opened */
 } pb_plugin;
 
 /* The smallest pb_training a plugin may declare: the facet of ABI 1.2. */
@@ -54,7 +60,48 @@ typedef struct pb_plugin {
 int pb_plugin_open(const char *path, pb_plugin *p);
 void pb_plugin_close(pb_plugin *p);
 
-/* Run the plugin on a fit: create(options), relevance or order, destroy.
+/* Parse the user's option string ("name=value,...", NULL or "") against the
+ * plugin's declared options into out (every option, defaults filled in).
+ * One line naming the plugin and the offending option on error. A plugin
+ * that parses its own options (ABI <= 1.4) has none declared: out->n = 0. */
+int pb_plugin_options(const pb_plugin *p, const char *options, pb_option_values *out);
+
+/* Make the plugin's state: the host parses and checks `options` for a
+ * plugin of ABI 1.5 and calls create_with (or create with the canonical
+ * string); an older plugin's create gets the string as given. host must come
+ * from pb_host_init / pb_host_init_model. *state is NULL for a plugin without
+ * create. */
+int pb_plugin_create(const pb_plugin *p, const pb_host *host, const char *options, void **state);
+
+/* Refuse, in one line and before any work, a fit the plugin cannot score:
+ * its `requires` against the model's capabilities (Hessian and posterior
+ * matrix: curvature), the fit's family (posterior sd: not a point fit; own
+ * training: the family of the method's training facet). fit_path names the
+ * fit in the message. */
+int pb_plugin_check_fit(const pb_plugin *p, const pb_model *model, const pb_fit *fit, const char *fit_path);
+/* The same for the fit file at fit_path, read before anything else is
+ * loaded (its data set is not opened). */
+int pb_plugin_check_fit_file(const pb_plugin *p, const char *fit_path);
+
+/* What a result file records about the plugin that made it. */
+typedef struct pb_plugin_record {
+    char abi[16];        /* "1.5": the ABI the plugin declares */
+    char hash[32];       /* "fnv1a64:<16 hex digits>" of the .so file's bytes */
+    char options[6200];  /* every declared option with its effective value, "name=value,..."
+                            in declaration order ("none" if it declares none); for a plugin that
+                            parses its own options, the string as given ("default" if empty) */
+} pb_plugin_record;
+
+/* Fill r for plugin p run with `options`; fails as pb_plugin_options does. */
+int pb_plugin_record_of(const pb_plugin *p, const char *options, pb_plugin_record *r);
+
+/* The requires bits as words, e.g. "hessian, posterior-sd" ("nothing" if none). */
+void pb_requires_text(uint32_t requires, char *buf, size_t len);
+
+/* One line per declared option for listings: "name=default  type  doc". */
+void pb_plugin_option_line(const pb_option *o, char *buf, size_t len);
+
+/* Run the plugin on a fit: create (pb_plugin_create), relevance or order, destroy.
  * Produces the removal order (n_prunable indices, least relevant first) and
  * scores (n_params; NaN where the method gave an order only). The settings
  * line the plugin reports is copied into settings (may be ""). Every check

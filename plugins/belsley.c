@@ -26,9 +26,11 @@
  * the order file records b). Proportions within a relative 1e-12 count as
  * tied, and ties go to the lower parameter index.
  *
- * Options: estimator=laplace|laplace-exact|samples (how the host estimates
- * the posterior; default laplace), batch=B (default 1).
+ * Options (declared in belsley_options, parsed by the host):
+ * estimator=laplace|laplace-exact|samples (how the host estimates the
+ * posterior; default laplace), batch=B >= 1 (default 1).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,28 +42,21 @@ typedef struct belsley_state {
     char settings[384];
 } belsley_state;
 
-static int belsley_create(const pb_host *host, const char *options, void **state)
+static const pb_option belsley_options[] = {
+    {.name = "estimator", .type = PB_OPTION_ENUM, .default_value = "laplace", .choices = "laplace|laplace-exact|samples",
+     .doc = "how the host estimates the posterior covariance"},
+    {.name = "batch", .type = PB_OPTION_INT, .default_value = "1", .min = 1, .max = INFINITY,
+     .doc = "parameters removed per eigendecomposition (1: the exact procedure)"},
+    {0},
+};
+
+/* values[0]: estimator, values[1]: batch (parsed and checked by the host) */
+static int belsley_create(const pb_host *host, const pb_value *values, void **state)
 {
     belsley_state *s = calloc(1, sizeof *s);
     if (!s) { host->fail(host->ctx, "out of memory"); return 1; }
-    strcpy(s->estimator, "laplace");
-    s->batch = 1;
-    char buf[256];
-    if (strlen(options) >= sizeof buf) { host->fail(host->ctx, "options too long"); free(s); return 1; }
-    strcpy(buf, options);
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        char *end;
-        if (!strncmp(tok, "estimator=", 10) && strlen(tok + 10) < sizeof s->estimator) {
-            strcpy(s->estimator, tok + 10);
-        } else if (!strncmp(tok, "batch=", 6) && tok[6] >= '0' && tok[6] <= '9' &&
-                   (s->batch = strtoul(tok + 6, &end, 10)) > 0 && !*end) {
-            /* parsed */
-        } else {
-            host->fail(host->ctx, "unknown option '%s' (known: estimator=laplace|laplace-exact|samples, batch=N>0)", tok);
-            free(s);
-            return 1;
-        }
-    }
+    snprintf(s->estimator, sizeof s->estimator, "%s", values[0].s);
+    s->batch = (size_t)values[1].i;
     snprintf(s->settings, sizeof s->settings, "estimator=%s batch=%zu", s->estimator, s->batch);
     *state = s;
     return 0;
@@ -226,13 +221,15 @@ done:
 
 PB_EXPORT const pb_method pb_method_descriptor = {
     .abi_major = PB_ABI_MAJOR,
-    .abi_minor = 1,
+    .abi_minor = 5,
     .struct_size = sizeof(pb_method),
     .name = "belsley",
     .summary = "Belsley variance decomposition of the posterior covariance, one parameter at a time",
     .citation = "Grabovoy, Bakhteev, Strijov (2019), Estimation of the relevance of neural network parameters",
-    .create = belsley_create,
+    .create_with = belsley_create,
     .destroy = belsley_destroy,
     .settings = belsley_settings,
     .order = belsley_order,
+    .options = belsley_options,
+    .requires = PB_REQUIRES_POSTERIOR_MATRIX,
 };

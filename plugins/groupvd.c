@@ -59,7 +59,7 @@ static const pb_training groupvd_training = {
 
 PB_EXPORT const pb_method pb_method_descriptor = {
     .abi_major = PB_ABI_MAJOR,
-    .abi_minor = 3,
+    .abi_minor = 5,
     .struct_size = sizeof(pb_method),
     .name = "groupvd",
     .summary = "group variational dropout: log-uniform priors on weights and on neuron/gate/word group variables",
@@ -67,4 +67,5 @@ PB_EXPORT const pb_method pb_method_descriptor = {
                 "(seed 001 section 4.2); Louizos, Ullrich, Welling (2017)",
     .relevance = groupvd_relevance,
     .training = &groupvd_training,
+    .requires = PB_REQUIRES_OWN_TRAINING,
 };

@@ -9,7 +9,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include "prunebench.h"
 
 typedef struct obd_state {
@@ -17,17 +16,18 @@ typedef struct obd_state {
     char settings[96];
 } obd_state;
 
-static int obd_create(const pb_host *host, const char *options, void **state)
+static const pb_option obd_options[] = {
+    {.name = "hessian", .type = PB_OPTION_ENUM, .default_value = "gn", .choices = "gn|exact",
+     .doc = "diagonal of the Hessian: Gauss-Newton (>= 0) or exact"},
+    {0},
+};
+
+/* values[0]: hessian, the index of gn|exact (parsed and checked by the host) */
+static int obd_create(const pb_host *host, const pb_value *values, void **state)
 {
     obd_state *s = calloc(1, sizeof *s);
     if (!s) { host->fail(host->ctx, "out of memory"); return 1; }
-    s->kind = PB_HESSIAN_GAUSS_NEWTON;
-    if (!strcmp(options, "hessian=exact")) s->kind = PB_HESSIAN_EXACT;
-    else if (*options && strcmp(options, "hessian=gn") != 0) {
-        host->fail(host->ctx, "unknown options '%s' (known: hessian=gn, hessian=exact)", options);
-        free(s);
-        return 1;
-    }
+    s->kind = values[0].i == 1 ? PB_HESSIAN_EXACT : PB_HESSIAN_GAUSS_NEWTON;
     snprintf(s->settings, sizeof s->settings, "hessian=%s", s->kind == PB_HESSIAN_EXACT ? "exact" : "gauss-newton");
     *state = s;
     return 0;
@@ -67,8 +67,10 @@ PB_EXPORT const pb_method pb_method_descriptor = {
     .name = "obd",
     .summary = "Optimal Brain Damage saliency h_jj m_j^2 / 2 (Gauss-Newton diagonal by default)",
     .citation = "LeCun, Denker, Solla (1989), Optimal Brain Damage, NIPS 2",
-    .create = obd_create,
+    .create_with = obd_create,
     .destroy = obd_destroy,
     .settings = obd_settings,
     .relevance = obd_relevance,
+    .options = obd_options,
+    .requires = PB_REQUIRES_HESSIAN,
 };

@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #define PB_ABI_MAJOR 1u
-#define PB_ABI_MINOR 4u
+#define PB_ABI_MINOR 5u
 #define PB_METHOD_SYMBOL "pb_method_descriptor"
 
 #if defined(__GNUC__)
@@ -167,6 +167,48 @@ typedef struct pb_training {
     double (*kl_weight_epochs)(void *state, double epoch, double epochs);
 } pb_training;
 
+/* ---- ABI 1.5: declared options ----
+ *
+ * A method that takes options declares them in a table; the host parses the
+ * user's "name=value,name=value" string against it (unknown names, values of
+ * the wrong type or outside the range or choices are refused in one line
+ * before the plugin runs), fills in the defaults, prints the table in
+ * `prunebench plugins` and records every effective value in result files.
+ * The plugin then receives typed values (pb_method.create_with) and parses
+ * nothing itself. */
+typedef enum pb_option_type {
+    PB_OPTION_INT = 1,     /* a decimal integer (int64 range) */
+    PB_OPTION_DOUBLE = 2,  /* a finite number, as strtod reads it */
+    PB_OPTION_STRING = 3,  /* any text without ',' '=' or control characters, may be empty */
+    PB_OPTION_ENUM = 4     /* one of `choices` */
+} pb_option_type;
+
+typedef struct pb_option {
+    const char *name;           /* [a-z0-9_]+, unique in the table */
+    pb_option_type type;
+    const char *default_value;  /* as it would be written after "name=" (must itself be valid) */
+    const char *doc;            /* one line, for `prunebench plugins` */
+    const char *choices;        /* PB_OPTION_ENUM: the allowed values separated by '|', e.g. "gn|exact" */
+    double min, max;            /* PB_OPTION_INT, PB_OPTION_DOUBLE: the closed range allowed (INFINITY
+                                   leaves a side open); min == max (e.g. both 0, unset): any value */
+} pb_option;
+
+/* The effective value of one declared option (given, or its default). */
+typedef struct pb_value {
+    int64_t i;       /* INT: the value; ENUM: the index of the choice in `choices` */
+    double d;        /* DOUBLE: the value; INT: the value as a double */
+    const char *s;   /* every type: the value as text (INT and DOUBLE in canonical form) */
+} pb_value;
+
+/* What a method needs of the model and the fit (pb_method.requires, ABI 1.5).
+ * The host refuses a fit that cannot supply it, in one line, before any hook
+ * runs (e.g. a Hessian on a model without curvature services). */
+#define PB_REQUIRES_HESSIAN          (1u << 0)  /* host->hessian_diag / hessian_vec */
+#define PB_REQUIRES_POSTERIOR_MATRIX (1u << 1)  /* host->posterior_matrix */
+#define PB_REQUIRES_POSTERIOR_SD     (1u << 2)  /* fit->sd: a fit with a posterior, not a point estimate */
+#define PB_REQUIRES_OWN_TRAINING     (1u << 3)  /* a fit trained with this method's training facet (implied by .training) */
+#define PB_REQUIRES_ALL              0xfu
+
 /* The descriptor a plugin exports. */
 typedef struct pb_method {
     uint32_t abi_major, abi_minor;  /* PB_ABI_MAJOR, PB_ABI_MINOR as compiled */
@@ -175,7 +217,10 @@ typedef struct pb_method {
     const char *summary;            /* one line */
     const char *citation;           /* where the method comes from */
 
-    /* Optional: parse `options` ("key=value,key=value", may be ""), make state. */
+    /* Optional: parse `options` ("key=value,key=value", may be ""), make
+     * state. A method that declares `options` (ABI 1.5) gets instead the
+     * host-checked string naming every option with its effective value, in
+     * declaration order; such a method should set create_with instead. */
     int (*create)(const pb_host *host, const char *options, void **state);
     /* Optional: free what create made. */
     void (*destroy)(void *state);
@@ -195,11 +240,25 @@ typedef struct pb_method {
     /* Optional: the method trains its own network with this family (see
      * pb_training). NULL: the method scores the shared base fit. */
     const pb_training *training;
+
+    /* ---- ABI 1.5 ---- */
+    /* Optional: the options the method takes, ended by an entry whose name
+     * is NULL (at most 32). NULL: the method takes no options (or, with
+     * `create`, parses its own string as before 1.5). */
+    const pb_option *options;
+    /* PB_REQUIRES_* bits: what the method needs of the model and the fit. */
+    uint32_t requires;
+    /* Optional, instead of create: make state from the effective values of
+     * the declared options, values[k] for options[k] (NULL when none are
+     * declared). Pointers in values are valid only during the call. Given
+     * together with destroy. */
+    int (*create_with)(const pb_host *host, const pb_value *values, void **state);
 } pb_method;
 
 /* Declare the descriptor in a plugin as:
- *   PB_EXPORT const pb_method pb_method_descriptor = { PB_ABI_MAJOR, PB_ABI_MINOR,
- *       sizeof(pb_method), "name", ... };                                          */
+ *   PB_EXPORT const pb_method pb_method_descriptor = { .abi_major = PB_ABI_MAJOR,
+ *       .abi_minor = PB_ABI_MINOR, .struct_size = sizeof(pb_method), .name = "name", ... };
+ * (docs/plugin_template.c is a complete example with options.)                 */
 extern PB_EXPORT const pb_method pb_method_descriptor;
 
 #endif

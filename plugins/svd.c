@@ -43,11 +43,12 @@ static const pb_training svd_training = {
 
 PB_EXPORT const pb_method pb_method_descriptor = {
     .abi_major = PB_ABI_MAJOR,
-    .abi_minor = 2,
+    .abi_minor = 5,
     .struct_size = sizeof(pb_method),
     .name = "svd",
     .summary = "sparse variational dropout: log-uniform prior, relevance -log alpha (trains its own network)",
     .citation = "Molchanov, Ashukha, Vetrov (2017), Variational Dropout Sparsifies Deep Neural Networks, ICML",
     .relevance = svd_relevance,
     .training = &svd_training,
+    .requires = PB_REQUIRES_OWN_TRAINING,
 };

@@ -26,10 +26,11 @@ static int variational_relevance(const pb_host *host, const pb_fit_view *fit, do
 
 PB_EXPORT const pb_method pb_method_descriptor = {
     .abi_major = PB_ABI_MAJOR,
-    .abi_minor = 0,  /* uses no 1.1 service */
+    .abi_minor = 5,
     .struct_size = sizeof(pb_method),
     .name = "variational",
     .summary = "variational signal-to-noise |m_j| / s_j",
     .citation = "Graves (2011), Practical Variational Inference for Neural Networks, NIPS 24",
     .relevance = variational_relevance,
+    .requires = PB_REQUIRES_POSTERIOR_SD,
 };

@@ -140,13 +140,14 @@ static void make_view(view_buf *b, size_t m)
 
 static void free_view(view_buf *b) { free(b->mean), free(b->mask), free(b->prm); }
 
-/* create(options) + order + settings + destroy, as the host would. */
+/* options parsed as the host would, create_with + order + settings + destroy. */
 static int run_hooks(const pb_plugin *p, const pb_host *h, const pb_fit_view *v, const char *options, size_t *order,
                      char *settings, size_t settings_len)
 {
     void *state = NULL;
+    pb_option_values ov;
     if (settings_len) settings[0] = '\0';
-    if (p->method.create && p->method.create(h, options, &state) != 0) return -1;
+    if (pb_plugin_options(p, options, &ov) || p->method.create_with(h, ov.value, &state) != 0) return -1;
     for (size_t k = 0; k < v->n_prunable; k++) order[k] = (size_t)-1;
     int st = p->method.order(h, v, order, state);
     if (!st && p->method.settings && settings_len) snprintf(settings, settings_len, "%s", p->method.settings(state));
@@ -458,18 +459,14 @@ static void case_batch(const pb_plugin *p, gsl_rng *r)
     ok(st == 0 && !strcmp(f.estimator, "samples") && has(settings, "estimator=samples") && is_perm_of(bo, &b),
        "(d) estimator=samples reaches posterior_matrix ('%s'), settings '%s'", f.estimator, settings);
 
-    /* option errors: create fails with a message */
+    /* option errors: the host's check of the declared options refuses them with a message */
     static const char *bad[] = {"batch=0", "color=red", "batch=3x", "batch=", "batch=-1"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        fake_host(&h, &f, M, A);
-        void *state = NULL;
-        int cst = p->method.create(&h, bad[i], &state);
-        ok(cst != 0 && f.fail_msg[0] && has(f.fail_msg, bad[i]), "(d) option '%s' rejected with a message naming it "
-           "('%s')", bad[i], f.fail_msg);
-        if (!strcmp(bad[i], "batch=-1") && cst == 0)
-            diag("BUG plugins/belsley.c belsley_create: strtoul accepts \"-1\" (wraps to %s), so batch=-1 is taken as "
-                 "a huge batch; reject a leading '-' (or parse with strtoll and check > 0)", "ULONG_MAX");
-        if (cst == 0) p->method.destroy(state);
+        pb_option_values ov;
+        int cst = pb_plugin_options(p, bad[i], &ov);
+        const char *msg = pb_last_error();
+        ok(cst != 0 && has(msg, bad[i]) && has(msg, "plugin belsley"), "(d) option '%s' rejected with a message naming "
+           "it ('%s')", bad[i], msg);
     }
     free_view(&b);
 }
@@ -630,15 +627,16 @@ static void end_to_end_ce(const pb_plugin *p)
     ok(st == 0 && is_perm_of(order, &vb) && has(settings, "laplace-exact"),
        "end to end, estimator=laplace-exact: permutation ('%s')", settings);
 
-    /* an unknown estimator is only found by the host: the reason must reach the user */
+    /* an unknown estimator is refused by the host's option check, naming the choices */
     st = pb_plugin_rank(p, &host, &v, "estimator=bogus", order, score, settings, sizeof settings);
     const char *msg = pb_last_error();
-    ok(st == PB_ERR_PLUGIN && has(msg, "unknown estimator") && has(msg, "bogus"),
-       "end to end, estimator=bogus: the failure names the unknown estimator ('%s')", msg);
-    if (!has(msg, "unknown estimator"))
-        diag("BUG harness/host.c svc_posterior_matrix: when pb_estimator_parse (or the n_params check, or "
-             "pb_calloc) fails it returns before copying pb_last_error() into c->fail_msg, so the plugin's "
-             "failure says 'no reason given'; set fail_msg on every error path");
+    ok(st == PB_ERR_ARG && has(msg, "estimator=bogus") && has(msg, "laplace|laplace-exact|samples"),
+       "end to end, estimator=bogus: refused before the plugin runs, naming the choices ('%s')", msg);
+    /* the posterior service itself, asked for an unknown estimator: the reason reaches the plugin's failure line */
+    ctx.fail_msg[0] = '\0';
+    st = host.posterior_matrix(host.ctx, &v, "bogus", PB_POSTERIOR_COVARIANCE, score, NULL, 0);
+    ok(st != 0 && has(ctx.fail_msg, "unknown estimator") && has(ctx.fail_msg, "bogus"),
+       "posterior_matrix with estimator 'bogus' fails and records why ('%s')", ctx.fail_msg);
     pb_host_release(&ctx);
 
     free(mask), free(order), free(order2), free(score);
@@ -695,14 +693,14 @@ static void end_to_end_mse(const pb_plugin *p)
 
 int main(void)
 {
-    plan(3 + 6 + 12 + 11 + 4 + 7 + 1);
+    plan(3 + 6 + 12 + 11 + 4 + 7 + 1 + 1);
     const char *bdir = getenv("PB_BUILD") ? getenv("PB_BUILD") : "build";
     char path[1024];
     snprintf(path, sizeof path, "%s/plugins/belsley.so", bdir);
     pb_plugin p;
     int st = pb_plugin_open(path, &p);
     if (st) diag("%s", pb_last_error());
-    TAP_REQUIRE(st == 0 && p.method.order && p.method.create && p.method.destroy);
+    TAP_REQUIRE(st == 0 && p.method.order && p.method.create_with && p.method.destroy);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 2019);
     case_diagonal(&p, r);

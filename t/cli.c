@@ -119,7 +119,7 @@ static size_t read_order(const char *name, int *weights_only)
 
 int main(void)
 {
-    plan(57 + 2 * 15);
+    plan(58 + 2 * 15);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     bdir = getenv("PB_BUILD") ? getenv("PB_BUILD") : "build";
     snprintf(pb, sizeof pb, "%s/prunebench", bdir);
@@ -161,6 +161,14 @@ int main(void)
         ok(run(args, NULL) == 0 && same_files(name, name2), "rank %s twice: identical order files", methods[i]);
     }
     ok(!same_files("o-random.tsv", "o-obd.tsv"), "random and obd orders differ");
+    {
+        /* the order header records the plugin: every option's effective value, path, ABI, hash */
+        char cmd[1600];
+        snprintf(cmd, sizeof cmd, "grep -q '^# options: hessian=gn$' '%s/o-obd.tsv' && grep -q '^# plugin: .*/obd.so$' "
+                 "'%s/o-obd.tsv' && grep -q '^# plugin_abi: 1\\.5$' '%s/o-obd.tsv' && "
+                 "grep -Eq '^# plugin_hash: fnv1a64:[0-9a-f]{16}$' '%s/o-obd.tsv'", dir, dir, dir, dir);
+        ok(system(cmd) == 0, "obd order header: options hessian=gn (the default), plugin path, ABI 1.5, hash");
+    }
     snprintf(args, sizeof args, "rank --fit '%s/a.fit' --method obd --prunable all --plugin-dir '%s' -o '%s/o-all.tsv'",
              dir, plugdir, dir);
     ok(run(args, NULL) == 0, "rank --prunable all");
@@ -228,7 +236,7 @@ int main(void)
          "corrupt fit file (rank)"},
         {"curve --fit '%s/bad.fit' --order '%s/o-obd.tsv' -o '%s/x.tsv'", "checksum", "x.tsv", "corrupt fit file (curve)"},
         {"rank --fit '%s/a.fit' --method nosuch --plugin-dir '%s' -o '%s/x.tsv'", "nosuch.so", "x.tsv", "unknown method"},
-        {"rank --fit '%s/a.fit' --method obd --options hessian=bogus --plugin-dir '%s' -o '%s/x.tsv'", "unknown options",
+        {"rank --fit '%s/a.fit' --method obd --options hessian=bogus --plugin-dir '%s' -o '%s/x.tsv'", "hessian=bogus",
          "x.tsv", "bad plugin options"},
         {"curve --fit '%s/a.fit' --order '%s/none.tsv' -o '%s/x.tsv'", "cannot open order file", "x.tsv",
          "missing order file"},

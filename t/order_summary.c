@@ -70,7 +70,8 @@ int main(void)
     score[1] = 0.1;
     score[9] = NAN;
     score[0] = 1e300;
-    pb_order_meta meta = {"testm", "k=v,x=2", "some/dir/a.fit", "weights", UINT64_C(18446744073709551615), 3};
+    pb_order_meta meta = {"testm", "k=v,x=2", "some/dir/a.fit", "weights", UINT64_C(18446744073709551615), 3,
+                          "k=v,x=2", "p/testm.so", "1.5", "fnv1a64:0123456789abcdef"};
     char path[512];
     snprintf(path, sizeof path, "%s/order.tsv", dir);
     int st = pb_order_write(path, &meta, m, order, score, 8);
@@ -92,12 +93,15 @@ int main(void)
     FILE *f = fopen(path, "r");
     TAP_REQUIRE(f != NULL);
     char line[1024];
-    int seen_method = 0, seen_settings = 0, seen_seed = 0, seen_counts = 0, seen_fit = 0, rows = 0, rows_ok = 1;
+    int seen_method = 0, seen_settings = 0, seen_plugin = 0, seen_seed = 0, seen_counts = 0, seen_fit = 0, rows = 0, rows_ok = 1;
     int header_ok = 0;
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
         if (!strcmp(line, "# method: testm")) seen_method = 1;
         else if (!strcmp(line, "# method_settings: k=v,x=2")) seen_settings = 1;
+        else if (!strcmp(line, "# options: k=v,x=2") || !strcmp(line, "# plugin: p/testm.so") ||
+                 !strcmp(line, "# plugin_abi: 1.5") || !strcmp(line, "# plugin_hash: fnv1a64:0123456789abcdef"))
+            seen_plugin++;
         else if (!strcmp(line, "# seed: 18446744073709551615")) seen_seed = 1;
         else if (!strcmp(line, "# n_params: 12") || !strcmp(line, "# n_prunable: 8")) seen_counts++;
         else if (!strcmp(line, "# fit: some/dir/a.fit")) seen_fit = 1;
@@ -113,7 +117,8 @@ int main(void)
         }
     }
     fclose(f);
-    ok(seen_method && seen_settings && seen_fit, "header: method, settings, fit");
+    ok(seen_method && seen_settings && seen_fit && seen_plugin == 4,
+       "header: method, settings, options, plugin path, ABI and hash, fit");
     ok(seen_seed && seen_counts == 2, "header: 64-bit seed, n_params 12, n_prunable 8");
     ok(header_ok && rows == 8 && rows_ok, "rows: rank, index, tensor (W0/W1), score exact to the bit or NA");
 
