@@ -70,7 +70,7 @@ static const char usage_commands[] =
             "  structure --fit FIT --order ORDER.tsv (--operating-point | --score-below X) [--gates G.tsv]\n"
             "        [--repeats R] [--plugin-dir DIR] [--data-dir DIR] [--tex F --name NAME] -o OUT.tsv   protocol P4\n"
             "  sparse-eval --net NET.csr --fit FIT [--data-dir DIR]\n"
-            "  plugins [--plugin-dir DIR]\n"
+            "  plugins [--plugin-dir DIR] [--trainers]\n"
             "  check-plugin PATH.so\n"
             "  evaluate --fit FIT [--data-dir DIR] [--tex F --name NAME] -o OUT.tsv   test quality, nothing removed\n"
             "  provenance\n"
@@ -467,7 +467,7 @@ static int cmd_summarize(int argc, char **argv)
 
 static int cmd_plugins(int argc, char **argv)
 {
-    opt o[] = {O("plugin-dir"), END};
+    opt o[] = {O("plugin-dir"), F("trainers"), END};
     char *restv[8], **rest = restv;
     int nrest;
     if (argc > 8) die(pb_error(PB_ERR_ARG, "too many arguments"));
@@ -491,15 +491,19 @@ static int cmd_plugins(int argc, char **argv)
     for (size_t i = 0; i + 1 < n; i++)  /* sort names for a stable listing */
         for (size_t j = i + 1; j < n; j++)
             if (strcmp(names[i], names[j]) > 0) { char *t = names[i]; names[i] = names[j]; names[j] = t; }
-    int bad = 0;
-    printf("%-12s %-5s %s\n", "name", "abi", "summary / citation");
+    int bad = 0, trainers = get(o, "trainers", NULL) != NULL;
+    if (!trainers) printf("%-12s %-5s %s\n", "name", "abi", "summary / citation");
     for (size_t i = 0; i < n; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         pb_plugin p;
         if (pb_plugin_open(path, &p)) {
-            printf("%-12s %-5s error: %s\n", names[i], "-", pb_last_error());
+            if (trainers) fprintf(stderr, "prunebench: %s: %s\n", names[i], pb_last_error());
+            else printf("%-12s %-5s error: %s\n", names[i], "-", pb_last_error());
             bad = 1;
+        } else if (trainers) {  /* --trainers: names of the plugins that train their own network */
+            if (p.method.training) printf("%s\n", p.name);
+            pb_plugin_close(&p);
         } else {
             printf("%-12s %u.%-3u %s\n%-18s %s\n", p.name, p.method.abi_major, p.method.abi_minor, p.method.summary, "",
                    p.method.citation);
@@ -510,7 +514,7 @@ static int cmd_plugins(int argc, char **argv)
         free(names[i]);
     }
     free(names);
-    if (n == 0) printf("(no plugins in %s)\n", dir);
+    if (n == 0 && !trainers) printf("(no plugins in %s)\n", dir);
     return bad;
 }
 
