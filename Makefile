@@ -115,7 +115,7 @@ check: deps
 	$(MAKE) test
 
 test: all $(TESTS) $(TEST_PLUGINS)
-	PB_BUILD=$(B) prove --exec '' $(TESTS) t/layers.sh t/cache.sh
+	PB_BUILD=$(B) PB_OPT='$(OPT)' PB_SAN='$(SAN)' prove --exec '' $(TESTS) t/layers.sh t/cache.sh
 
 # The whole suite again under AddressSanitizer and UBSan, in its own build tree.
 sanitize:
@@ -190,7 +190,11 @@ SRC_SUMS :=
 CC_VERSION :=
 BLAS_VERSION :=
 endif
-$(B)/plugins.mk: $(PLUGIN_SO) | $(PB)
+# Make remakes an included makefile even under -n and -q, with its
+# prerequisites: the binary is built here only when missing, so asking
+# `make -n` after an edit relinks nothing.
+$(B)/plugins.mk: $(PLUGIN_SO)
+	@test -x $(PB) || $(MAKE) --no-print-directory $(PB)
 	set -o pipefail; { printf 'TRAINERS :='; $(PB) plugins --plugin-dir $(B)/plugins --trainers | tr '\n' ' '; echo; } > $@.tmp
 	mv $@.tmp $@
 

@@ -78,8 +78,16 @@ CELLS      :=
 # $(call stamp,NAME,CONTENT) writes CONTENT to $(S)/NAME.<pid>.new at parse
 # time; the end of this file moves each over $(S)/NAME if it differs. Only
 # the experiment goals write stamps.
+# A dry run (make -n, make -q) answers with a copy of the stamps
+# ($(R)/stamps.dry), so asking what an edit would remake and then undoing the
+# edit leaves the real stamps, and so the cells, as they were.
 ifneq ($(PIPELINE),)
+ifneq ($(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS))),)
+S          := $(R)/stamps.dry
+STAMP_PID  := $(shell rm -rf $(S) && mkdir -p $(R)/stamps && cp -pr $(R)/stamps $(S) && echo $$PPID)
+else
 STAMP_PID  := $(shell mkdir -p $(S) && echo $$PPID)
+endif
 stamp       = $(file >$(S)/$(1).$(STAMP_PID).new,$(2))
 endif
 code        = $(S)/code-$(1).sha
