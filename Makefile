@@ -178,11 +178,12 @@ endef
 
 # Which methods train their own network, as the built plugins say (their
 # descriptor's training facet): $(B)/plugins.mk, remade from the plugin .so
-# files. Only the experiment goals read it, so `make clean`, `make deps` and
-# `make check` on a fresh clone build nothing to learn it; `make reproduce`
-# runs the experiments in a second make, after `make all`.
+# files. Only the experiment goals read it, so `make clean`, `make deps`,
+# `make check` and goals under $(B)/ build nothing to learn it on a fresh
+# clone; `make reproduce` runs the experiments in a second make, after
+# `make all`.
 NO_PIPELINE_GOALS := all clean deps check test sanitize bench reproduce
-PIPELINE := $(filter-out $(NO_PIPELINE_GOALS),$(or $(MAKECMDGOALS),all))
+PIPELINE := $(filter-out $(NO_PIPELINE_GOALS) $(B)/%,$(or $(MAKECMDGOALS),all))
 ifneq ($(PIPELINE),)
 -include $(B)/plugins.mk
 else

@@ -188,7 +188,7 @@ $(foreach d,$(DATASETS),$(eval $(call TABULAR_RULES,$(d))))
 $(foreach d,$(DATASETS),$(foreach m,$(METHODS),$(eval $(call TABULAR_METHOD_RULES,$(d),$(m)))))
 $(foreach d,$(DATASETS),$(foreach m,$(TRAINER_METHODS),$(eval $(call TABULAR_TRAINER_RULES,$(d),$(m)))))
 
-$(B)/datasets.verified: datasets/SHA256SUMS datasets/wine_data.csv datasets/boston_house_prices.csv
+$(B)/datasets.verified: datasets/SHA256SUMS $(DATA_FILES)
 	cd datasets && sha256sum --quiet -c SHA256SUMS
 	touch $@
 

@@ -23,7 +23,7 @@ mk() { make -s -C "$tmp" "${vars[@]}" "$@"; }
 dry() { mk -n cells "$@" 2>&1 | cells_remade; }
 commit() { git -C "$tmp" -c user.name=t -c user.email=t@t commit -qam "$1"; }
 
-echo "1..10"
+echo "1..11"
 (cd "$src" && git ls-files -z | xargs -0 cp --parents --preserve=timestamps -t "$tmp")
 [ -d "$src/$B" ] && cp -a "$src/$B" "$tmp/$B"
 git -C "$tmp" init -q && git -C "$tmp" add -A && commit base
@@ -72,6 +72,14 @@ git -C "$tmp" checkout -q train/train.c
 # (f') ... and asking did not dirty the cache: undone, nothing to remake
 out=$(dry)
 [ -z "$out" ]; ok $? "(f) undone after make -n: no cell${out:+: $out}"
+
+# (h) a change to protocol code (P1) remakes the curves only: no fit, no order
+printf '\nint pb_p1_cache_probe(void);\nint pb_p1_cache_probe(void) { return 1; }\n' >> "$tmp/protocols/p1.c"
+out=$(dry)
+echo "# protocols/p1.c changed remakes $(wc -l <<< "$out") cells"
+[ -n "$out" ] && ! grep -v ' curve \| noise ' <<< "$out" >/dev/null
+ok $? "(h) protocols/p1.c changed: curves and noise runs only, no fit or order"
+git -C "$tmp" checkout -q protocols/p1.c
 
 # (g) a commit: a new version, the binary relinks, no cell is remade
 git -C "$tmp" add plugins/random2.c && commit "a commit"
