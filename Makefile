@@ -53,7 +53,7 @@ PLUGINS := $(sort $(basename $(notdir $(wildcard plugins/*.c))))
 PLUGIN_SO := $(patsubst %,$(B)/plugins/%.so,$(PLUGINS))
 TESTS   := $(patsubst t/%.c,$(B)/t/%.t,$(wildcard t/*.c))
 
-.PHONY: all check test sanitize deps clean bench reproduce figures report cells FORCE
+.PHONY: all check test sanitize deps clean bench reproduce figures report cells
 all: $(PB) $(PLUGIN_SO)
 
 $(B)/obj/%.o: %.c $(HDRS)

@@ -382,14 +382,11 @@ $(foreach d,$(DATASETS),$(eval $(call REPORT_RULES,$(d))))
 
 FIGURES := $(foreach d,$(DATASETS),$(R)/$(d)/p1.png $(R)/$(d)/p1c.png) $(foreach e,$(IMAGE_EXPS) $(SEQ_EXPS),$(R)/$(e)/p1.png)
 
-# Write $(2) to file $(1) only if it differs (so its timestamp means "changed"),
-# through a temp file of this process's own.
-define write_if_changed
-@mkdir -p $(dir $(1)); t=$(1).$$$$.new; printf '%s\n' $(2) > $$t; \
- if cmp -s $$t $(1); then rm -f $$t; else mv $$t $(1); fi
-endef
-results/report-scale.txt: FORCE
-	$(call write_if_changed,$@,"$(SCALE)")
+# The scale the report shows (rewritten at parse time, only when it changes).
+ifneq ($(PIPELINE),)
+$(shell mkdir -p results && t=results/report-scale.txt.$$$$.new && printf '%s\n' '$(SCALE)' > $$t && \
+        { cmp -s $$t results/report-scale.txt && rm -f $$t || mv $$t results/report-scale.txt; })
+endif
 
 report/gen/settings.tex: results/report-scale.txt experiments.mk \
     $(foreach d,$(DATASETS),$(S)/$(d)-train.txt $(S)/$(d)-curve.txt $(S)/$(d)-noise.txt $(foreach m,$(METHODS),$(S)/$(d)-rank-$(m).txt))
