@@ -94,17 +94,20 @@ code        = $(S)/code-$(1).sha
 plugin      = $(S)/plugin-$(1).sha
 
 # ---- tabular experiments: repeats on a small data set ----
-# Per dataset (seed 004): model, epochs (full, quick), title, extra training
-# options, the tracked data files (hashed into its training settings).
-DATASETS              ?= wine boston synthetic
+# Per dataset (seed 004), one block each: its name, model, epochs (full,
+# quick), title, extra training options, the tracked data files (hashed into
+# its training settings). DATASETS=wine on the command line picks some.
+DATASETS              += wine
 wine_MODEL            := mlp:13-13-3:tanh
 wine_EPOCHS           := $(call by_scale,1000,150)
 wine_TITLE            := Wine
 wine_DATA_FILES       := datasets/wine_data.csv
+DATASETS              += boston
 boston_MODEL          := mlp:13-39-1:tanh:mse
 boston_EPOCHS         := $(call by_scale,1000,150)
 boston_TITLE          := Boston
 boston_DATA_FILES     := datasets/boston_house_prices.csv
+DATASETS              += synthetic
 synthetic_MODEL       := mlp:100-1:identity:mse
 synthetic_EPOCHS      := $(call by_scale,100,20)
 synthetic_TITLE       := Synthetic
@@ -221,12 +224,13 @@ endef
 # (seed 001 section 3.2; Molchanov et al. 2017: Adam, batch 100, lr 1e-3 decaying
 # linearly to 0 over the second half, 200 epochs; one repeat.) Beside each
 # method: the same network trained without sparsification (family point).
-IMAGE_EXPS       ?= fmnist_lenet fmnist_mlp100
 IMAGE_DATA       ?= fashion-mnist
 IMAGE_TRAIN_OPTS ?= --batch 100 --lr 0.001 --lr-decay linear
 IMAGE_METHODS     = $(TRAINER_METHODS)
+IMAGE_EXPS          += fmnist_lenet
 fmnist_lenet_MODEL  := mlp:784-300-100-10:relu
 fmnist_lenet_TITLE  := LeNet-300-100
+IMAGE_EXPS          += fmnist_mlp100
 fmnist_mlp100_MODEL := mlp:784-100-10:relu
 fmnist_mlp100_TITLE := 784-100-10
 
@@ -277,7 +281,7 @@ $(foreach e,$(IMAGE_EXPS),$(foreach m,$(IMAGE_METHODS),$(eval $(call ONE_RUN_MET
 # its own network; for those, the P1 curve and protocol P4 at the method's
 # operating point (remaining groups, FLOPs, measured inference time of the
 # compact network, constant gates). Adam, batch 128, lr 1e-3 (IMDB 5e-4).
-SEQ_EXPS             ?= seqfmnist_lstm
+SEQ_EXPS             += seqfmnist_lstm
 seqfmnist_lstm_DATA  := seq-fashion-mnist
 seqfmnist_lstm_MODEL := lstm:28x28-128-10
 seqfmnist_lstm_TITLE := LSTM-128 on sequential Fashion-MNIST
