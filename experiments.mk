@@ -61,6 +61,8 @@ endif
 by_scale    = $(if $(filter quick,$(SCALE)),$(2),$(1))
 
 R          := results/$(SCALE)
+# `train --method NAME` finds the plugin of this build tree (B=build-sanitize too).
+export PB_PLUGIN_DIR := $(B)/plugins
 S          := $(R)/stamps
 comma      := ,
 METHODS    ?= $(PLUGINS)

@@ -27,8 +27,9 @@ echo "1..11"
 (cd "$src" && git ls-files -z | xargs -0 cp --parents --preserve=timestamps -t "$tmp")
 [ -d "$src/$B" ] && cp -a "$src/$B" "$tmp/$B"
 git -C "$tmp" init -q && git -C "$tmp" add -A && commit base
-mk cells > "$tmp/first.log" 2>&1
-ok $? "the tiny experiment set is made"
+mk cells > "$tmp/first.log" 2>&1; st=$?
+[ "$st" = 0 ] || sed 's/^/# /' "$tmp/first.log" | tail -n 15
+ok "$st" "the tiny experiment set is made"
 
 # (a) nothing changed: nothing to do, not even relinking
 mk -q cells
