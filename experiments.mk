@@ -64,7 +64,6 @@ R          := results/$(SCALE)
 # `train --method NAME` finds the plugin of this build tree (B=build-sanitize too).
 export PB_PLUGIN_DIR := $(B)/plugins
 S          := $(R)/stamps
-comma      := ,
 METHODS    ?= $(PLUGINS)
 # Methods that train their own network ($(B)/plugins.mk, from the built
 # plugins): they get their own fit per repeat instead of scoring the shared
