@@ -53,7 +53,7 @@ PLUGINS := $(sort $(basename $(notdir $(wildcard plugins/*.c))))
 PLUGIN_SO := $(patsubst %,$(B)/plugins/%.so,$(PLUGINS))
 TESTS   := $(patsubst t/%.c,$(B)/t/%.t,$(wildcard t/*.c))
 
-.PHONY: all check test sanitize deps clean bench reproduce figures report FORCE
+.PHONY: all check test sanitize deps clean bench reproduce figures report cells
 all: $(PB) $(PLUGIN_SO)
 
 $(B)/obj/%.o: %.c $(HDRS)
@@ -68,15 +68,20 @@ VEC_CFLAGS := -O3 -ffp-contract=fast -fno-math-errno -fno-trapping-math
 $(B)/obj/base/vmath.o: CFLAGS_ALL += $(VEC_CFLAGS)
 
 # provenance.o carries the version into every result file's provenance:
-# rebuild it when the version changes (a stamp rewritten only then). The temp
-# file is per process, so two makes started together cannot take each other's.
+# rebuild it when the version changes. build/version.txt is rewritten (at
+# parse time, so `make -q` and `make -n` see the truth) only when the version
+# differs. No cell depends on the version or on the binary's timestamp (the
+# binary is an order-only prerequisite): cells depend on content stamps of
+# the code they run (below).
 $(B)/obj/formats/provenance.o: $(B)/version.txt
 $(B)/obj/formats/provenance.o: CFLAGS_ALL += -DPB_VERSION='"$(VERSION)"'
-$(B)/version.txt: FORCE
-	@mkdir -p $(@D); t=$@.$$$$.new; printf '%s\n' '$(VERSION)' > $$t; \
-	 if cmp -s $$t $@; then rm -f $$t; else mv $$t $@; fi
+ifneq ($(filter-out clean deps,$(or $(MAKECMDGOALS),all)),)
+$(shell mkdir -p $(B) && t=$(B)/version.txt.$$$$.new && printf '%s\n' '$(VERSION)' > $$t && \
+        { cmp -s $$t $(B)/version.txt && rm -f $$t || mv $$t $(B)/version.txt; })
+endif
 # Its elementwise loops vectorized, same arithmetic (no contraction).
-$(B)/obj/models/mlp_lrt.o: CFLAGS_ALL += -O3 -fno-math-errno
+LRT_CFLAGS := -O3 -fno-math-errno
+$(B)/obj/models/mlp_lrt.o: CFLAGS_ALL += $(LRT_CFLAGS)
 
 $(B)/libprunebench.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
@@ -88,7 +93,8 @@ $(PB): $(CLI_SRC) $(B)/libprunebench.a $(HDRS)
 $(B)/plugins/%.so: plugins/%.c $(wildcard plugins/*.h) | $(B)/plugins
 	$(CC) $(WARN) $(OPT) $(PLUGIN_CFLAGS) $(SAN) -Iplugins -fPIC -shared -fvisibility=hidden -o $@ $< -lm
 # The log-uniform KL of svd and groupvd is vectorized (plugins/log_uniform.h, VEC_CFLAGS above).
-$(B)/plugins/svd.so $(B)/plugins/groupvd.so: PLUGIN_CFLAGS := $(VEC_CFLAGS)
+VEC_PLUGINS := svd groupvd
+$(patsubst %,$(B)/plugins/%.so,$(VEC_PLUGINS)): PLUGIN_CFLAGS := $(VEC_CFLAGS)
 
 $(B)/t/%.t: t/%.c t/tap.h t/testutil.h t/blobs.h $(B)/libprunebench.a $(HDRS) | $(B)/t
 	$(CC) $(CFLAGS_ALL) -It -o $@ $< $(B)/libprunebench.a $(LDLIBS_ALL)
@@ -112,7 +118,7 @@ check: deps
 	$(MAKE) test
 
 test: all $(TESTS) $(TEST_PLUGINS)
-	PB_BUILD=$(B) prove --exec '' $(TESTS) t/layers.sh t/new_model.sh
+	PB_BUILD=$(B) PB_OPT='$(OPT)' PB_SAN='$(SAN)' prove --exec '' $(TESTS) t/layers.sh t/new_model.sh t/cache.sh
 
 # The whole suite again under AddressSanitizer and UBSan, in its own build tree.
 sanitize:
@@ -128,5 +134,77 @@ bench: all
 
 clean:
 	rm -rf build build-sanitize report/gen report/*.aux report/*.log report/*.out report/report.pdf
+
+# ---- what a cell's numbers depend on (experiments.mk writes the stamps) ----
+# A cell depends on content stamps, never on the binary's timestamp or the
+# version: the code its kind of cell runs, the plugin it loads, its settings
+# and its data. The code of a kind is the source (.c, .h) of the layers it
+# calls into, plugins/*.h, the CLI files that are no command of their own
+# (cli/main.c, cli/cli.c, ...) and its commands' cli/cmd_<command>*.c where
+# they exist -- train, rank, curve and summarize live in cli/main.c until the
+# CLI is one file per command, and main.c is in every kind -- plus the
+# compiler's version, the compile and link flags and the BLAS build.
+CODE_KINDS   := fit rank curve noise p1sum p2sum p4 export eval
+LOW_LAYERS   := base datasets models formats posterior host
+fit_LAYERS   := $(LOW_LAYERS) train
+rank_LAYERS  := $(LOW_LAYERS)
+$(foreach k,curve noise p1sum p2sum p4 export eval,$(eval $(k)_LAYERS := $(LOW_LAYERS) protocols))
+fit_CMDS     := train
+rank_CMDS    := rank
+curve_CMDS   := curve
+noise_CMDS   := noise
+p1sum_CMDS   := summarize
+p2sum_CMDS   := noise_summary noise
+p4_CMDS      := structure
+export_CMDS  := export
+eval_CMDS    := evaluate
+# Commands no cell runs; a cli/cmd_*.c that is neither theirs nor a cell
+# kind's is counted in every kind (unknown, so assumed to matter).
+OTHER_CMDS   := bench plugins check_plugin provenance sparse_eval help
+cmd_files     = $(wildcard $(patsubst %,cli/cmd_%*.c,$(1)))
+UNKNOWN_CMD_FILES = $(filter-out $(call cmd_files,$(foreach k,$(CODE_KINDS),$($(k)_CMDS)) $(OTHER_CMDS)),$(wildcard cli/cmd_*.c))
+code_files    = $(sort $(foreach d,$($(1)_LAYERS),$(wildcard $(d)/*.c $(d)/*.h)) $(wildcard plugins/*.h) \
+                  $(filter-out cli/cmd_%,$(wildcard cli/*.c cli/*.h)) $(call cmd_files,$($(1)_CMDS)) $(UNKNOWN_CMD_FILES))
+# Evaluated once, on first use (only the experiment goals use them).
+once          = $(eval $(1) := $$(shell $(2)))$($(1))
+CC_VERSION    = $(call once,CC_VERSION,$(CC) --version 2>/dev/null | head -n 1)
+BLAS_VERSION  = $(call once,BLAS_VERSION,pkg-config --modversion openblas 2>/dev/null)
+# "path=sha256" for every source file a stamp may name
+SRC_SUMS      = $(call once,SRC_SUMS,sha256sum $(sort $(foreach k,$(CODE_KINDS),$(call code_files,$(k))) $(wildcard plugins/*.c) $(DATA_FILES)) \
+                  | sed 's/^\([0-9a-f]*\)  \(.*\)/\2=\1/')
+sums_of       = $(filter $(addsuffix =%,$(1)),$(SRC_SUMS))
+CODE_ENV      = $(CC_VERSION) | $(filter-out -Werror,$(CFLAGS_ALL)) | vmath.o $(VEC_CFLAGS) | mlp_lrt.o $(LRT_CFLAGS) \
+                | $(LDLIBS_ALL) | openblas $(BLAS_VERSION) $(OPENBLAS_CORETYPE)
+# A plugin: its source, plugins/*.h, and how it is compiled.
+PLUGIN_ENV    = $(CC_VERSION) | $(filter-out -Werror,$(WARN)) $(OPT) $(SAN) $(if $(filter $(1),$(VEC_PLUGINS)),$(VEC_CFLAGS))
+code_stamp    = $(CODE_ENV)$(nl)$(call sums_of,$(call code_files,$(1)))
+plugin_stamp  = $(call PLUGIN_ENV,$(1))$(nl)$(call sums_of,plugins/$(1).c $(wildcard plugins/*.h))
+define nl
+
+
+endef
+
+# Which methods train their own network, as the built plugins say (their
+# descriptor's training facet): $(B)/plugins.mk, remade from the plugin .so
+# files. Only the experiment goals read it, so `make clean`, `make deps`,
+# `make check` and goals under $(B)/ build nothing to learn it on a fresh
+# clone; `make reproduce` runs the experiments in a second make, after
+# `make all`.
+NO_PIPELINE_GOALS := all clean deps check test sanitize bench reproduce
+PIPELINE := $(filter-out $(NO_PIPELINE_GOALS) $(B)/%,$(or $(MAKECMDGOALS),all))
+ifneq ($(PIPELINE),)
+-include $(B)/plugins.mk
+else
+SRC_SUMS :=
+CC_VERSION :=
+BLAS_VERSION :=
+endif
+# Make remakes an included makefile even under -n and -q, with its
+# prerequisites: the binary is built here only when missing, so asking
+# `make -n` after an edit relinks nothing.
+$(B)/plugins.mk: $(PLUGIN_SO)
+	@test -x $(PB) || $(MAKE) --no-print-directory $(PB)
+	set -o pipefail; { printf 'TRAINERS :='; $(PB) plugins --plugin-dir $(B)/plugins --trainers | tr '\n' ' '; echo; } > $@.tmp
+	mv $@.tmp $@
 
 include experiments.mk

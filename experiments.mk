@@ -1,14 +1,32 @@
 # experiments.mk -- the experiment grid as Make targets (included by Makefile).
 #
+# Three kinds of experiment, each one table of per-experiment variables and
+# one rule family:
+#   tabular repeats  DATASETS      <d>_MODEL <d>_EPOCHS <d>_TITLE [<d>_TRAIN_EXTRA] [<d>_DATA_FILES]
+#   images, one run  IMAGE_EXPS    <e>_MODEL <e>_TITLE [<e>_DATA]
+#   sequences, one   SEQ_EXPS      <e>_DATA <e>_MODEL <e>_TITLE <e>_OPTS [<e>_LIMIT]
 # One file per cell, named by what the cell is:
 #   results/<scale>/<dataset>/fit/base-r<k>.fit          shared base fit of repeat k
+#   results/<scale>/<dataset>/fit/<method>-r<k>.fit      fit of a method that trains its own network
 #   results/<scale>/<dataset>/order/<method>-r<k>.tsv    removal order
-#   results/<scale>/<dataset>/curve/<method>-r<k>.tsv    protocol P1 curve
+#   results/<scale>/<dataset>/curve/<method>-r<k>.tsv    protocol P1 curve (curvec/: compensated)
+#   results/<scale>/<dataset>/noise/<method>-r<k>.tsv    protocol P2
 #   results/<scale>/<dataset>/p1-*.{tsv,gp,tex}          summary over methods and repeats
 #   results/<scale>/<dataset>/p1.{pdf,png}               figure
-# Settings are prerequisites: each dataset's settings are written to a
-# config file that only changes when a setting does, so changing one reruns
-# exactly the cells that depend on it.
+# Each rule family appends the cells it makes to CELLS (`make cells` makes
+# them all, without summaries, figures or report).
+#
+# What a cell depends on (results/<scale>/stamps/, each file rewritten at
+# parse time only when its content changes, so its timestamp means
+# "changed", and `make -q` / `make -n` see the truth):
+#   code-<kind>.sha       the code that kind of cell runs (Makefile: code_files)
+#   plugin-<method>.sha   the plugin's source and compile flags
+#   <exp>-train.txt       an experiment's training settings and data hashes
+#   <exp>-rank-<m>.txt    one method's settings (prunable set, options)
+#   <exp>-curve.txt, <exp>-noise.txt, <exp>-p4.txt   protocol settings
+# The binary and the plugin .so are order-only prerequisites: rebuilding them
+# (a commit changes the version they print) remakes no cell. Result files
+# still record the version in their provenance.
 #
 # SCALE=full (default) is the published-size run; SCALE=quick shrinks epochs
 # and repeats so the whole pipeline runs in a few minutes.
@@ -16,9 +34,6 @@
 SCALE ?= full
 ifeq ($(SCALE),quick)
 REPEATS          ?= 2
-WINE_EPOCHS      ?= 150
-BOSTON_EPOCHS    ?= 150
-SYNTHETIC_EPOCHS ?= 20
 NOISE_DRAWS      ?= 20
 NOISE_LEVELS     ?= 0:0.25:1
 NOISE_FRACTIONS  ?= 0:0.1:0.9,0.95,0.99,1
@@ -29,9 +44,6 @@ SEQ_FRACTIONS    ?= 0,0.5,0.8,0.9,0.95,0.99,1
 SEQ_TIMING       ?= 1
 else ifeq ($(SCALE),full)
 REPEATS          ?= 5
-WINE_EPOCHS      ?= 1000
-BOSTON_EPOCHS    ?= 1000
-SYNTHETIC_EPOCHS ?= 100
 NOISE_DRAWS      ?= 100
 NOISE_LEVELS     ?= 0:0.1:1
 NOISE_FRACTIONS  ?= 0:0.05:0.95,0.98,0.99,1
@@ -45,63 +57,91 @@ SEQ_TIMING       ?= 5
 else
 $(error SCALE must be 'full' or 'quick', not '$(SCALE)')
 endif
+# $(call by_scale,FULL,QUICK)
+by_scale    = $(if $(filter quick,$(SCALE)),$(2),$(1))
 
 R          := results/$(SCALE)
-comma      := ,
-DATASETS   := wine boston synthetic
+# `train --method NAME` finds the plugin of this build tree (B=build-sanitize too).
+export PB_PLUGIN_DIR := $(B)/plugins
+S          := $(R)/stamps
 METHODS    ?= $(PLUGINS)
-# Methods that train their own network (their descriptor sets .training):
-# they get their own fit per repeat instead of scoring the shared base fit.
-TRAINERS   := $(sort $(basename $(notdir $(shell grep -l '\.training *= *&' plugins/*.c))))
+# Methods that train their own network ($(B)/plugins.mk, from the built
+# plugins): they get their own fit per repeat instead of scoring the shared
+# base fit.
 fit_of      = $(if $(filter $(1),$(TRAINERS)),$(1),base)
 FRACTIONS  ?= 0:0.05:0.95,0.98,0.99,1
 TRAIN_OPTS ?= --family gauss-diag --batch 32 --lr 0.01 --init-sd 0.5 --prior-mean eb --noise eb --test-fraction 0.2
 PRUNABLE   ?= weights
 REPEAT_IDS := $(shell seq 0 $$(( $(REPEATS) - 1 )))
+CELLS      :=
 
-# Per dataset: model (seed 004), epochs, title, extra training options.
-wine_MODEL        := mlp:13-13-3:tanh
-wine_EPOCHS       := $(WINE_EPOCHS)
-wine_TITLE        := Wine
-boston_MODEL      := mlp:13-39-1:tanh:mse
-boston_EPOCHS     := $(BOSTON_EPOCHS)
-boston_TITLE      := Boston
-synthetic_MODEL   := mlp:100-1:identity:mse
-synthetic_EPOCHS  := $(SYNTHETIC_EPOCHS)
-synthetic_TITLE   := Synthetic
+# ---- stamps ----
+# $(call stamp,NAME,CONTENT) writes CONTENT to $(S)/NAME.<pid>.new at parse
+# time; the end of this file moves each over $(S)/NAME if it differs. Only
+# the experiment goals write stamps.
+# A dry run (make -n, make -q) answers with a copy of the stamps
+# ($(R)/stamps.dry), so asking what an edit would remake and then undoing the
+# edit leaves the real stamps, and so the cells, as they were.
+ifneq ($(PIPELINE),)
+ifneq ($(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS))),)
+S          := $(R)/stamps.dry
+STAMP_PID  := $(shell rm -rf $(S) && mkdir -p $(R)/stamps && cp -pr $(R)/stamps $(S) && echo $$PPID)
+else
+STAMP_PID  := $(shell mkdir -p $(S) && echo $$PPID)
+endif
+stamp       = $(file >$(S)/$(1).$(STAMP_PID).new,$(2))
+endif
+code        = $(S)/code-$(1).sha
+plugin      = $(S)/plugin-$(1).sha
+
+# ---- tabular experiments: repeats on a small data set ----
+# Per dataset (seed 004), one block each: its name, model, epochs (full,
+# quick), title, extra training options, the tracked data files (hashed into
+# its training settings). DATASETS=wine on the command line picks some.
+DATASETS              += wine
+wine_MODEL            := mlp:13-13-3:tanh
+wine_EPOCHS           := $(call by_scale,1000,150)
+wine_TITLE            := Wine
+wine_DATA_FILES       := datasets/wine_data.csv
+DATASETS              += boston
+boston_MODEL          := mlp:13-39-1:tanh:mse
+boston_EPOCHS         := $(call by_scale,1000,150)
+boston_TITLE          := Boston
+boston_DATA_FILES     := datasets/boston_house_prices.csv
+DATASETS              += synthetic
+synthetic_MODEL       := mlp:100-1:identity:mse
+synthetic_EPOCHS      := $(call by_scale,100,20)
+synthetic_TITLE       := Synthetic
 synthetic_TRAIN_EXTRA := --init seed004-synthetic
+DATA_FILES             = $(foreach d,$(DATASETS),$($(d)_DATA_FILES))
 
 # Per-method plugin options, e.g. `make reproduce obd_OPTIONS=hessian=exact`.
 obd_OPTIONS ?=
 belsley_OPTIONS ?=
+TRAINER_METHODS = $(filter $(TRAINERS),$(METHODS))
 
-# Write $(2) to file $(1) only if it differs (so its timestamp means "changed"),
-# through a temp file of this process's own.
-define write_if_changed
-@mkdir -p $(dir $(1)); t=$(1).$$$$.new; printf '%s\n' $(2) > $$t; \
- if cmp -s $$t $(1); then rm -f $$t; else mv $$t $(1); fi
-endef
+# The code of each kind of cell, and each method's plugin (after the tables:
+# the source hashes include the tabular data files).
+$(foreach k,$(CODE_KINDS),$(call stamp,code-$(k).sha,$(call code_stamp,$(k))))
+$(foreach m,$(METHODS),$(call stamp,plugin-$(m).sha,$(call plugin_stamp,$(m))))
 
-define DATASET_RULES
-$(R)/$(1)/train-config.txt: FORCE
-	$$(call write_if_changed,$$@,"model=$$($(1)_MODEL)" "epochs=$$($(1)_EPOCHS)" "train=$$(TRAIN_OPTS) $$($(1)_TRAIN_EXTRA)")
-$(R)/$(1)/rank-config.txt: FORCE
-	$$(call write_if_changed,$$@,"prunable=$$(PRUNABLE)" $$(foreach m,$$(METHODS),"$$(m)=$$($$(m)_OPTIONS)"))
-$(R)/$(1)/curve-config.txt: FORCE
-	$$(call write_if_changed,$$@,"fractions=$$(FRACTIONS)")
-$(R)/$(1)/noise-config.txt: FORCE
-	$$(call write_if_changed,$$@,"fractions=$$(NOISE_FRACTIONS)" "levels=$$(NOISE_LEVELS)" "draws=$$(NOISE_DRAWS)")
+# $(1) dataset: its settings, base fits, summaries.
+define TABULAR_RULES
+$(call stamp,$(1)-train.txt,model=$($(1)_MODEL)$(nl)epochs=$($(1)_EPOCHS)$(nl)train=$(TRAIN_OPTS) $($(1)_TRAIN_EXTRA)$(nl)data=$(call sums_of,$($(1)_DATA_FILES)))
+$(call stamp,$(1)-curve.txt,fractions=$(FRACTIONS))
+$(call stamp,$(1)-noise.txt,fractions=$(NOISE_FRACTIONS)$(nl)levels=$(NOISE_LEVELS)$(nl)draws=$(NOISE_DRAWS))
+CELLS += $(foreach k,$(REPEAT_IDS),$(R)/$(1)/fit/base-r$(k).fit)
 
-$(R)/$(1)/fit/base-r%.fit: $(PB) $(R)/$(1)/train-config.txt $(B)/datasets.verified
+$(R)/$(1)/fit/base-r%.fit: $(call code,fit) $(S)/$(1)-train.txt | $(PB) $(B)/datasets.verified
 	@mkdir -p $$(@D)
 	$(PB) train --data $(1) --model $($(1)_MODEL) --repeat $$* --epochs $($(1)_EPOCHS) $(TRAIN_OPTS) $($(1)_TRAIN_EXTRA) -o $$@
 
 # P1 summaries: plain (variant p1) and with conditional-mean compensation (p1c)
-$(R)/$(1)/p1-summary.tsv: $(PB) report/reference.tsv $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/curve/$(m)-r$(k).tsv))
+$(R)/$(1)/p1-summary.tsv: $(call code,p1sum) report/reference.tsv $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/curve/$(m)-r$(k).tsv)) | $(PB)
 	$(PB) summarize --dataset $(1) --title "$($(1)_TITLE)" --reference report/reference.tsv \
 	    --mean $(R)/$(1)/p1-mean.tsv --gp $(R)/$(1)/p1-methods.gp --tex $(R)/$(1)/p1-table.tex \
 	    --macros $(R)/$(1)/p1-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curve/%,$$^)
-$(R)/$(1)/p1c-summary.tsv: $(PB) report/reference.tsv $(foreach m,$(filter-out $(TRAINERS),$(METHODS)),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/curvec/$(m)-r$(k).tsv))
+$(R)/$(1)/p1c-summary.tsv: $(call code,p1sum) report/reference.tsv $(foreach m,$(filter-out $(TRAINERS),$(METHODS)),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/curvec/$(m)-r$(k).tsv)) | $(PB)
 	$(PB) summarize --dataset $(1) --variant comp --title "$($(1)_TITLE), compensated" --reference report/reference.tsv \
 	    --mean $(R)/$(1)/p1c-mean.tsv --gp $(R)/$(1)/p1c-methods.gp --tex $(R)/$(1)/p1c-table.tex \
 	    --macros $(R)/$(1)/p1c-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curvec/%,$$^)
@@ -114,59 +154,66 @@ $(R)/$(1)/p1.png $(R)/$(1)/p1c.png: $(R)/$(1)/%.png: report/p1.gp $(R)/$(1)/%-su
 	mv $$@.tmp $$@
 
 # P2 summary: mean output-noise surfaces, slices, macros; figures
-$(R)/$(1)/p2-slices.tsv: $(PB) $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/noise/$(m)-r$(k).tsv))
+$(R)/$(1)/p2-slices.tsv: $(call code,p2sum) $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/noise/$(m)-r$(k).tsv)) | $(PB)
 	$(PB) noise-summary --dataset $(1) --title "$($(1)_TITLE)" --surface-prefix $(R)/$(1)/p2-surface \
 	    --macros $(R)/$(1)/p2-macros.tex --tex $(R)/$(1)/p2-table.tex --slices $$@ $$(filter $(R)/$(1)/noise/%,$$^)
 endef
 
 # $(1) dataset, $(2) a method that trains its own network
-define TRAINER_FIT_RULES
-$(R)/$(1)/fit/$(2)-r%.fit: $(PB) $(R)/$(1)/train-config.txt $(B)/datasets.verified $(B)/plugins/$(2).so
+define TABULAR_TRAINER_RULES
+CELLS += $(foreach k,$(REPEAT_IDS),$(R)/$(1)/fit/$(2)-r$(k).fit)
+$(R)/$(1)/fit/$(2)-r%.fit: $(call code,fit) $(S)/$(1)-train.txt $(call plugin,$(2)) | $(PB) $(B)/plugins/$(2).so $(B)/datasets.verified
 	@mkdir -p $$(@D)
 	$(PB) train --data $(1) --model $($(1)_MODEL) --method $(2) --repeat $$* --epochs $($(1)_EPOCHS) \
 	    $(TRAIN_OPTS) $($(1)_TRAIN_EXTRA) -o $$@
 endef
 
-# $(1) dataset, $(2) method
-define METHOD_RULES
-$(R)/$(1)/order/$(2)-r%.tsv: $(R)/$(1)/fit/$(call fit_of,$(2))-r%.fit $(B)/plugins/$(2).so $(PB) $(R)/$(1)/rank-config.txt
+# $(1) dataset, $(2) method: order, P1 curves, P2.
+define TABULAR_METHOD_RULES
+$(call stamp,$(1)-rank-$(2).txt,prunable=$(PRUNABLE)$(nl)options=$($(2)_OPTIONS))
+CELLS += $(foreach k,$(REPEAT_IDS),$(R)/$(1)/order/$(2)-r$(k).tsv $(R)/$(1)/curve/$(2)-r$(k).tsv $(R)/$(1)/noise/$(2)-r$(k).tsv \
+    $(if $(filter $(2),$(TRAINERS)),,$(R)/$(1)/curvec/$(2)-r$(k).tsv))
+$(R)/$(1)/order/$(2)-r%.tsv: $(R)/$(1)/fit/$(call fit_of,$(2))-r%.fit $(call code,rank) $(call plugin,$(2)) $(S)/$(1)-rank-$(2).txt | $(PB) $(B)/plugins/$(2).so
 	@mkdir -p $$(@D)
 	$(PB) rank --fit $$< --method $(B)/plugins/$(2).so --prunable $(PRUNABLE) $(if $($(2)_OPTIONS),--options '$($(2)_OPTIONS)') -o $$@
-$(R)/$(1)/curve/$(2)-r%.tsv: $(R)/$(1)/fit/$(call fit_of,$(2))-r%.fit $(R)/$(1)/order/$(2)-r%.tsv $(PB) $(R)/$(1)/curve-config.txt
+$(R)/$(1)/curve/$(2)-r%.tsv: $(R)/$(1)/fit/$(call fit_of,$(2))-r%.fit $(R)/$(1)/order/$(2)-r%.tsv $(call code,curve) $(S)/$(1)-curve.txt | $(PB)
 	@mkdir -p $$(@D)
 	$(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r$$*.tsv --fractions '$(FRACTIONS)' -o $$@
-$(R)/$(1)/curvec/$(2)-r%.tsv: $(R)/$(1)/fit/$(call fit_of,$(2))-r%.fit $(R)/$(1)/order/$(2)-r%.tsv $(PB) $(R)/$(1)/curve-config.txt
+$(R)/$(1)/curvec/$(2)-r%.tsv: $(R)/$(1)/fit/$(call fit_of,$(2))-r%.fit $(R)/$(1)/order/$(2)-r%.tsv $(call code,curve) $(S)/$(1)-curve.txt | $(PB)
 	@mkdir -p $$(@D)
 	$(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r$$*.tsv --fractions '$(FRACTIONS)' --compensate conditional -o $$@
-$(R)/$(1)/noise/$(2)-r%.tsv: $(R)/$(1)/fit/$(call fit_of,$(2))-r%.fit $(R)/$(1)/order/$(2)-r%.tsv $(PB) $(R)/$(1)/noise-config.txt
+$(R)/$(1)/noise/$(2)-r%.tsv: $(R)/$(1)/fit/$(call fit_of,$(2))-r%.fit $(R)/$(1)/order/$(2)-r%.tsv $(call code,noise) $(S)/$(1)-noise.txt | $(PB)
 	@mkdir -p $$(@D)
 	$(PB) noise --fit $$< --order $(R)/$(1)/order/$(2)-r$$*.tsv --fractions '$(NOISE_FRACTIONS)' \
 	    --levels '$(NOISE_LEVELS)' --draws $(NOISE_DRAWS) -o $$@
 endef
 
-$(foreach d,$(DATASETS),$(eval $(call DATASET_RULES,$(d))))
-$(foreach d,$(DATASETS),$(foreach m,$(METHODS),$(eval $(call METHOD_RULES,$(d),$(m)))))
-$(foreach d,$(DATASETS),$(foreach m,$(filter $(TRAINERS),$(METHODS)),$(eval $(call TRAINER_FIT_RULES,$(d),$(m)))))
+$(foreach d,$(DATASETS),$(eval $(call TABULAR_RULES,$(d))))
+$(foreach d,$(DATASETS),$(foreach m,$(METHODS),$(eval $(call TABULAR_METHOD_RULES,$(d),$(m)))))
+$(foreach d,$(DATASETS),$(foreach m,$(TRAINER_METHODS),$(eval $(call TABULAR_TRAINER_RULES,$(d),$(m)))))
 
-$(B)/datasets.verified: datasets/SHA256SUMS datasets/wine_data.csv datasets/boston_house_prices.csv
+$(B)/datasets.verified: datasets/SHA256SUMS $(DATA_FILES)
 	cd datasets && sha256sum --quiet -c SHA256SUMS
 	touch $@
 
-# ---- one-run experiments (images, sequences) ----
-# $(1) experiment, $(2) a method that trains its own network (fit/$(2)-r0.fit),
-# $(3) removed fractions: the removal order and the P1 curve.
+# ---- one-run experiments (images, sequences): shared rules ----
+# $(1) experiment, $(2) a method that trains its own network (fit/$(2)-r0.fit):
+# the removal order and the P1 curve.
 define ONE_RUN_METHOD_RULES
-$(R)/$(1)/order/$(2)-r0.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(B)/plugins/$(2).so
+$(call stamp,$(1)-rank-$(2).txt,options=$($(2)_OPTIONS))
+CELLS += $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(R)/$(1)/curve/$(2)-r0.tsv
+$(R)/$(1)/order/$(2)-r0.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(call code,rank) $(call plugin,$(2)) $(S)/$(1)-rank-$(2).txt | $(PB) $(B)/plugins/$(2).so
 	@mkdir -p $$(@D)
-	$(PB) rank --fit $$< --method $(B)/plugins/$(2).so -o $$@
-$(R)/$(1)/curve/$(2)-r0.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(R)/$(1)/curve-config.txt
+	$(PB) rank --fit $$< --method $(B)/plugins/$(2).so $(if $($(2)_OPTIONS),--options '$($(2)_OPTIONS)') -o $$@
+$(R)/$(1)/curve/$(2)-r0.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(call code,curve) $(S)/$(1)-curve.txt | $(PB)
 	@mkdir -p $$(@D)
-	$(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --fractions '$(3)' -o $$@
+	$(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --fractions '$($(1)_FRACTIONS)' -o $$@
 endef
-# $(1) experiment, $(2) its methods, $(3) title: the P1 summary and figures.
-define ONE_RUN_SUMMARY_RULES
-$(R)/$(1)/p1-summary.tsv: $(PB) report/reference.tsv $(foreach m,$(2),$(R)/$(1)/curve/$(m)-r0.tsv)
-	$(PB) summarize --dataset $(1) --title "$(3)" --reference report/reference.tsv \
+# $(1) experiment, $(2) its methods: curve settings, the P1 summary and figures.
+define ONE_RUN_RULES
+$(call stamp,$(1)-curve.txt,fractions=$($(1)_FRACTIONS))
+$(R)/$(1)/p1-summary.tsv: $(call code,p1sum) report/reference.tsv $(foreach m,$(2),$(R)/$(1)/curve/$(m)-r0.tsv) | $(PB)
+	$(PB) summarize --dataset $(1) --title "$($(1)_LONG_TITLE)" --reference report/reference.tsv \
 	    --mean $(R)/$(1)/p1-mean.tsv --gp $(R)/$(1)/p1-methods.gp --tex $(R)/$(1)/p1-table.tex \
 	    --macros $(R)/$(1)/p1-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curve/%,$$^)
 $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png: $(R)/$(1)/p1.%: report/p1.gp $(R)/$(1)/p1-summary.tsv
@@ -178,22 +225,27 @@ endef
 # (seed 001 section 3.2; Molchanov et al. 2017: Adam, batch 100, lr 1e-3 decaying
 # linearly to 0 over the second half, 200 epochs; one repeat.) Beside each
 # method: the same network trained without sparsification (family point).
-IMAGE_EXPS       := fmnist_lenet fmnist_mlp100
 IMAGE_DATA       ?= fashion-mnist
 IMAGE_TRAIN_OPTS ?= --batch 100 --lr 0.001 --lr-decay linear
-IMAGE_METHODS    := $(filter $(TRAINERS),$(METHODS))
+IMAGE_METHODS     = $(TRAINER_METHODS)
+IMAGE_EXPS          += fmnist_lenet
 fmnist_lenet_MODEL  := mlp:784-300-100-10:relu
 fmnist_lenet_TITLE  := LeNet-300-100
+IMAGE_EXPS          += fmnist_mlp100
 fmnist_mlp100_MODEL := mlp:784-100-10:relu
 fmnist_mlp100_TITLE := 784-100-10
 
+# $(1) image experiment
 define IMAGE_RULES
-$(R)/$(1)/train-config.txt: FORCE
-	$$(call write_if_changed,$$@,"data=$$(IMAGE_DATA)" "model=$$($(1)_MODEL)" "epochs=$$(IMAGE_EPOCHS)" "train=$$(IMAGE_TRAIN_OPTS)")
-$(R)/$(1)/fit/plain-r0.fit: $(PB) $(R)/$(1)/train-config.txt
+$(1)_DATA       ?= $(IMAGE_DATA)
+$(1)_FRACTIONS  := $(FRACTIONS)
+$(1)_LONG_TITLE := $$($(1)_DATA), $($(1)_TITLE)
+$$(call stamp,$(1)-train.txt,data=$$($(1)_DATA)$$(nl)model=$($(1)_MODEL)$$(nl)epochs=$(IMAGE_EPOCHS)$$(nl)train=$(IMAGE_TRAIN_OPTS))
+CELLS += $(R)/$(1)/fit/plain-r0.fit
+$(R)/$(1)/fit/plain-r0.fit: $(call code,fit) $(S)/$(1)-train.txt | $(PB)
 	@mkdir -p $$(@D)
-	$(PB) train --data $(IMAGE_DATA) --model $($(1)_MODEL) --family point --epochs $(IMAGE_EPOCHS) $(IMAGE_TRAIN_OPTS) --progress -o $$@
-$(R)/$(1)/plain-eval.tsv: $(R)/$(1)/fit/plain-r0.fit
+	$(PB) train --data $$($(1)_DATA) --model $($(1)_MODEL) --family point --epochs $(IMAGE_EPOCHS) $(IMAGE_TRAIN_OPTS) --progress -o $$@
+$(R)/$(1)/plain-eval.tsv: $(R)/$(1)/fit/plain-r0.fit $(call code,eval) | $(PB)
 	$(PB) evaluate --fit $$< --tex $(R)/$(1)/plain-macros.tex --name $(1)-plain -o $$@
 report/gen/$(1)/stamp: $(R)/$(1)/plain-eval.tsv $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png \
     $(foreach m,$(IMAGE_METHODS),$(R)/$(1)/$(m)-export.tex $(R)/$(1)/logalpha-$(m).pdf) results/report-scale.txt
@@ -204,10 +256,10 @@ endef
 
 # $(1) image experiment, $(2) method that trains its own network
 define IMAGE_METHOD_RULES
-$(R)/$(1)/fit/$(2)-r0.fit: $(PB) $(R)/$(1)/train-config.txt $(B)/plugins/$(2).so
+$(R)/$(1)/fit/$(2)-r0.fit: $(call code,fit) $(S)/$(1)-train.txt $(call plugin,$(2)) | $(PB) $(B)/plugins/$(2).so
 	@mkdir -p $$(@D)
-	$(PB) train --data $(IMAGE_DATA) --model $($(1)_MODEL) --method $(2) --epochs $(IMAGE_EPOCHS) $(IMAGE_TRAIN_OPTS) --progress -o $$@
-$(R)/$(1)/$(2)-export.tex: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv
+	$(PB) train --data $$($(1)_DATA) --model $($(1)_MODEL) --method $(2) --epochs $(IMAGE_EPOCHS) $(IMAGE_TRAIN_OPTS) --progress -o $$@
+$(R)/$(1)/$(2)-export.tex: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(call code,export) $(call plugin,$(2)) | $(PB) $(B)/plugins/$(2).so
 	$(PB) export --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --operating-point --plugin-dir $(B)/plugins \
 	    --tex $$@ --name $(1)-$(2) -o $(R)/$(1)/$(2)-r0.csr
 $(R)/$(1)/logalpha-$(2).pdf: report/logalpha.gp $(R)/$(1)/order/$(2)-r0.tsv
@@ -216,10 +268,9 @@ $(R)/$(1)/logalpha-$(2).pdf: report/logalpha.gp $(R)/$(1)/order/$(2)-r0.tsv
 endef
 
 $(foreach e,$(IMAGE_EXPS),$(eval $(call IMAGE_RULES,$(e))))
+$(foreach e,$(IMAGE_EXPS),$(eval $(call ONE_RUN_RULES,$(e),$(IMAGE_METHODS))))
 $(foreach e,$(IMAGE_EXPS),$(foreach m,$(IMAGE_METHODS),$(eval $(call IMAGE_METHOD_RULES,$(e),$(m)))))
-$(foreach e,$(IMAGE_EXPS),$(foreach m,$(IMAGE_METHODS),$(eval $(call ONE_RUN_METHOD_RULES,$(e),$(m),$(FRACTIONS)))))
-$(foreach e,$(IMAGE_EXPS),$(eval $(call ONE_RUN_SUMMARY_RULES,$(e),$(IMAGE_METHODS),$(IMAGE_DATA)$(comma) $($(e)_TITLE))))
-$(foreach e,$(IMAGE_EXPS),$(eval $(R)/$(e)/curve-config.txt: FORCE ; $$(call write_if_changed,$$@,"fractions=$$(FRACTIONS)")))
+$(foreach e,$(IMAGE_EXPS),$(foreach m,$(IMAGE_METHODS),$(eval $(call ONE_RUN_METHOD_RULES,$(e),$(m)))))
 
 # ---- sequences: recurrent networks (seed 001 sections 4-5, Tables 3-4) ----
 # An LSTM with 128 hidden units on sequential Fashion-MNIST (28 steps of 28
@@ -231,7 +282,7 @@ $(foreach e,$(IMAGE_EXPS),$(eval $(R)/$(e)/curve-config.txt: FORCE ; $$(call wri
 # its own network; for those, the P1 curve and protocol P4 at the method's
 # operating point (remaining groups, FLOPs, measured inference time of the
 # compact network, constant gates). Adam, batch 128, lr 1e-3 (IMDB 5e-4).
-SEQ_EXPS             := seqfmnist_lstm
+SEQ_EXPS             += seqfmnist_lstm
 seqfmnist_lstm_DATA  := seq-fashion-mnist
 seqfmnist_lstm_MODEL := lstm:28x28-128-10
 seqfmnist_lstm_TITLE := LSTM-128 on sequential Fashion-MNIST
@@ -254,18 +305,14 @@ endif
 SEQ_BASELINES        := plain dropout
 SEQ_plain_OPTS       := --family point
 SEQ_dropout_OPTS     := --family point --dropout 0.3 --weight-decay 0.001
-SEQ_METHODS          := $(IMAGE_METHODS)
+SEQ_METHODS           = $(TRAINER_METHODS)
 
+# $(1) sequence experiment
 define SEQ_RULES
-$(R)/$(1)/train-config.txt: FORCE
-	$$(call write_if_changed,$$@,"data=$$($(1)_DATA)" "model=$$($(1)_MODEL)" "epochs=$$(SEQ_EPOCHS)" "train=$$($(1)_OPTS) $$($(1)_LIMIT)" "plain=$$(SEQ_plain_OPTS)" "dropout=$$(SEQ_dropout_OPTS)")
-$(R)/$(1)/curve-config.txt: FORCE
-	$$(call write_if_changed,$$@,"fractions=$$(SEQ_FRACTIONS)")
-$(R)/$(1)/fit/%-r0.fit: $(PB) $(R)/$(1)/train-config.txt
-	@mkdir -p $$(@D)
-	$(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) $$(SEQ_$$*_OPTS) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $($(1)_LIMIT) --progress -o $$@
-$(R)/$(1)/%-eval.tsv: $(R)/$(1)/fit/%-r0.fit
-	$(PB) evaluate --fit $$< --tex $(R)/$(1)/$$*-macros.tex --name $(1)-$$* -o $$@
+$(1)_FRACTIONS  := $(SEQ_FRACTIONS)
+$(1)_LONG_TITLE := $($(1)_TITLE)
+$(call stamp,$(1)-train.txt,data=$($(1)_DATA)$(nl)model=$($(1)_MODEL)$(nl)epochs=$(SEQ_EPOCHS)$(nl)train=$($(1)_OPTS) $($(1)_LIMIT)$(nl)plain=$(SEQ_plain_OPTS)$(nl)dropout=$(SEQ_dropout_OPTS))
+$(call stamp,$(1)-p4.txt,repeats=$(SEQ_TIMING))
 report/gen/$(1)/stamp: $(foreach b,$(SEQ_BASELINES),$(R)/$(1)/$(b)-eval.tsv) $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png \
     $(foreach m,$(SEQ_METHODS),$(R)/$(1)/$(m)-p4.tsv $(R)/$(1)/gates-$(m).pdf) results/report-scale.txt
 	rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
@@ -273,12 +320,22 @@ report/gen/$(1)/stamp: $(foreach b,$(SEQ_BASELINES),$(R)/$(1)/$(b)-eval.tsv) $(R
 	touch $$@
 endef
 
+# $(1) sequence experiment, $(2) a baseline without sparsification (SEQ_<b>_OPTS)
+define SEQ_BASELINE_RULES
+CELLS += $(R)/$(1)/fit/$(2)-r0.fit
+$(R)/$(1)/fit/$(2)-r0.fit: $(call code,fit) $(S)/$(1)-train.txt | $(PB)
+	@mkdir -p $$(@D)
+	$(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) $(SEQ_$(2)_OPTS) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $($(1)_LIMIT) --progress -o $$@
+$(R)/$(1)/$(2)-eval.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(call code,eval) | $(PB)
+	$(PB) evaluate --fit $$< --tex $(R)/$(1)/$(2)-macros.tex --name $(1)-$(2) -o $$@
+endef
+
 # $(1) sequence experiment, $(2) method that trains its own network
 define SEQ_METHOD_RULES
-$(R)/$(1)/fit/$(2)-r0.fit: $(PB) $(R)/$(1)/train-config.txt $(B)/plugins/$(2).so
+$(R)/$(1)/fit/$(2)-r0.fit: $(call code,fit) $(S)/$(1)-train.txt $(call plugin,$(2)) | $(PB) $(B)/plugins/$(2).so
 	@mkdir -p $$(@D)
 	$(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) --method $(2) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $($(1)_LIMIT) --progress -o $$@
-$(R)/$(1)/$(2)-p4.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv
+$(R)/$(1)/$(2)-p4.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(call code,p4) $(call plugin,$(2)) $(S)/$(1)-p4.txt | $(PB) $(B)/plugins/$(2).so
 	$(PB) structure --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --operating-point --plugin-dir $(B)/plugins --repeats $(SEQ_TIMING) \
 	    --gates $(R)/$(1)/gates-$(2).tsv --tex $(R)/$(1)/$(2)-p4.tex --name $(1)-$(2) -o $$@
 $(R)/$(1)/gates-$(2).pdf: report/gates.gp $(R)/$(1)/$(2)-p4.tsv
@@ -287,29 +344,20 @@ $(R)/$(1)/gates-$(2).pdf: report/gates.gp $(R)/$(1)/$(2)-p4.tsv
 endef
 
 $(foreach e,$(SEQ_EXPS),$(eval $(call SEQ_RULES,$(e))))
+$(foreach e,$(SEQ_EXPS),$(eval $(call ONE_RUN_RULES,$(e),$(SEQ_METHODS))))
+$(foreach e,$(SEQ_EXPS),$(foreach b,$(SEQ_BASELINES),$(eval $(call SEQ_BASELINE_RULES,$(e),$(b)))))
 $(foreach e,$(SEQ_EXPS),$(foreach m,$(SEQ_METHODS),$(eval $(call SEQ_METHOD_RULES,$(e),$(m)))))
-$(foreach e,$(SEQ_EXPS),$(foreach m,$(SEQ_METHODS),$(eval $(call ONE_RUN_METHOD_RULES,$(e),$(m),$(SEQ_FRACTIONS)))))
-$(foreach e,$(SEQ_EXPS),$(eval $(call ONE_RUN_SUMMARY_RULES,$(e),$(SEQ_METHODS),$($(e)_TITLE))))
+$(foreach e,$(SEQ_EXPS),$(foreach m,$(SEQ_METHODS),$(eval $(call ONE_RUN_METHOD_RULES,$(e),$(m)))))
 
 # ---- every cell, named explicitly ----
 # A file that only chained pattern rules make is "intermediate" to Make: it is
 # deleted after the run and, once missing, not remade while the files built
-# from it are newer. Naming every cell here (an explicit rule without a
-# recipe; the pattern rules above still make them) turns them into ordinary
-# targets: kept, and remade, with everything that depends on them, when
-# deleted.
-# A new kind of cell belongs in this list too: one left out is deleted after
-# the run that made it.
-CELLS := \
-    $(foreach d,$(DATASETS),$(foreach k,$(REPEAT_IDS),$(R)/$(d)/fit/base-r$(k).fit \
-        $(foreach m,$(filter $(TRAINERS),$(METHODS)),$(R)/$(d)/fit/$(m)-r$(k).fit) \
-        $(foreach m,$(METHODS),$(R)/$(d)/order/$(m)-r$(k).tsv $(R)/$(d)/curve/$(m)-r$(k).tsv $(R)/$(d)/noise/$(m)-r$(k).tsv) \
-        $(foreach m,$(filter-out $(TRAINERS),$(METHODS)),$(R)/$(d)/curvec/$(m)-r$(k).tsv))) \
-    $(foreach e,$(IMAGE_EXPS),$(R)/$(e)/fit/plain-r0.fit) \
-    $(foreach e,$(SEQ_EXPS),$(foreach b,$(SEQ_BASELINES),$(R)/$(e)/fit/$(b)-r0.fit)) \
-    $(foreach e,$(IMAGE_EXPS) $(SEQ_EXPS),$(foreach m,$(IMAGE_METHODS),$(R)/$(e)/fit/$(m)-r0.fit \
-        $(R)/$(e)/order/$(m)-r0.tsv $(R)/$(e)/curve/$(m)-r0.tsv))
+# from it are newer. Each rule family above appends its cells to CELLS; an
+# explicit rule without a recipe here (the pattern rules still make them)
+# turns them into ordinary targets: kept, and remade, with everything that
+# depends on them, when deleted.
 $(CELLS):
+cells: $(CELLS)
 
 # ---- report ----
 # Everything the report shows of one dataset, copied from this scale's results
@@ -339,10 +387,14 @@ $(foreach d,$(DATASETS),$(eval $(call REPORT_RULES,$(d))))
 
 FIGURES := $(foreach d,$(DATASETS),$(R)/$(d)/p1.png $(R)/$(d)/p1c.png) $(foreach e,$(IMAGE_EXPS) $(SEQ_EXPS),$(R)/$(e)/p1.png)
 
-results/report-scale.txt: FORCE
-	$(call write_if_changed,$@,"$(SCALE)")
+# The scale the report shows (rewritten at parse time, only when it changes).
+ifneq ($(PIPELINE),)
+$(shell mkdir -p results && t=results/report-scale.txt.$$$$.new && printf '%s\n' '$(SCALE)' > $$t && \
+        { cmp -s $$t results/report-scale.txt && rm -f $$t || mv $$t results/report-scale.txt; })
+endif
 
-report/gen/settings.tex: results/report-scale.txt $(foreach d,$(DATASETS),$(R)/$(d)/train-config.txt $(R)/$(d)/rank-config.txt $(R)/$(d)/curve-config.txt $(R)/$(d)/noise-config.txt) experiments.mk
+report/gen/settings.tex: results/report-scale.txt experiments.mk \
+    $(foreach d,$(DATASETS),$(S)/$(d)-train.txt $(S)/$(d)-curve.txt $(S)/$(d)-noise.txt $(foreach m,$(METHODS),$(S)/$(d)-rank-$(m).txt))
 	@mkdir -p $(@D)
 	{ echo '% generated by make -- do not edit'; \
 	  echo '\newcommand{\pbScale}{$(SCALE)}'; \
@@ -385,3 +437,11 @@ report: report/report.pdf
 reproduce: deps
 	$(MAKE) all
 	$(MAKE) report/report.pdf
+
+# ---- stamps: move each changed one into place ----
+# (bash compares the contents itself: one process for all the stamps)
+ifneq ($(PIPELINE),)
+$(shell cd $(S) && same=(); for t in *.$(STAMP_PID).new; do [ -e "$$t" ] || continue; f=$${t%.$(STAMP_PID).new}; \
+        if [ -e "$$f" ] && [ "$$(< "$$t")" == "$$(< "$$f")" ]; then same+=("$$t"); else mv -f "$$t" "$$f"; fi; done; \
+        rm -f "$${same[@]}")
+endif
