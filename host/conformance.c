@@ -143,7 +143,7 @@ int pb_plugin_conformance(const char *path, pb_conformance *r)
          * defaults ("") and from every choice of every enum option */
         size_t tried = 0;
         int created = 1;
-        char failed_with[256] = "";
+        char failed_with[512] = "";
         for (size_t k = 0; k <= p.n_options && created; k++) {
             const pb_option *decl = k ? &p.method.options[k - 1] : NULL;
             if (decl && decl->type != PB_OPTION_ENUM) continue;
@@ -157,7 +157,7 @@ int pb_plugin_conformance(const char *path, pb_conformance *r)
                 if ((st = pb_host_init_model(&oh, &octx, m, &train, 2023))) goto done;
                 created = !pb_plugin_create(&p, &oh, given, &ostate);
                 if (created && p.method.destroy) p.method.destroy(ostate);
-                if (!created) snprintf(failed_with, sizeof failed_with, "'%s': %s", given, pb_last_error());
+                if (!created) snprintf(failed_with, sizeof failed_with, "'%.200s': %.300s", given, pb_last_error());
                 pb_host_release(&octx);
                 tried++;
                 if (!c[cl]) break;
