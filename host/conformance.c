@@ -109,6 +109,40 @@ static int check_ranking(pb_conformance *r, const pb_plugin *p, const pb_model *
     return st;
 }
 
+/* Declared options (ABI 1.5): the plugin makes its state from the defaults
+ * ("") and from every choice of every enum option. Returns a host failure's
+ * status; a plugin that refuses a setting fails the check, not the call. */
+static int check_option_choices(pb_conformance *r, const pb_plugin *p, const pb_model *m, const pb_data *train)
+{
+    size_t tried = 0;
+    char failed_with[512] = "";
+    for (size_t k = 0; k <= p->n_options && !failed_with[0]; k++) {
+        const pb_option *decl = k ? &p->method.options[k - 1] : NULL;
+        if (decl && decl->type != PB_OPTION_ENUM) continue;
+        const char *c = decl ? decl->choices : "";
+        do {
+            size_t cl = strcspn(c, "|");
+            char given[256] = "";
+            if (decl) snprintf(given, sizeof given, "%s=%.*s", decl->name, (int)cl, c);
+            pb_host oh;
+            pb_host_ctx octx;
+            void *ostate = NULL;
+            int st = pb_host_init_model(&oh, &octx, m, train, 2023);
+            if (st) return st;
+            if (pb_plugin_create(p, &oh, given, &ostate))
+                snprintf(failed_with, sizeof failed_with, "'%.200s': %.300s", given, pb_last_error());
+            else if (p->method.destroy)
+                p->method.destroy(ostate);
+            pb_host_release(&octx);
+            tried++;
+            c += cl + (c[cl] != '\0');
+        } while (*c && !failed_with[0]);
+    }
+    check(r, !failed_with[0], "makes its state from the defaults of its %zu declared option(s) and from every enum choice "
+          "(%zu settings)%s%s", p->n_options, tried, failed_with[0] ? "; failed with " : "", failed_with);
+    return PB_OK;
+}
+
 int pb_plugin_conformance(const char *path, pb_conformance *r)
 {
     void (*progress)(const pb_check *, size_t, void *) = r->progress;
@@ -138,35 +172,7 @@ int pb_plugin_conformance(const char *path, pb_conformance *r)
     gsl_rng_free(rng);
     if ((st = pb_cell_prepare_data(&all, 0.2, 7, 1, &train, &test, &sc))) goto done;
     if ((st = pb_model_parse("mlp:4-5-3:tanh", &m))) goto done;
-    if (p.n_options) {
-        /* declared options (ABI 1.5): the plugin makes its state from the
-         * defaults ("") and from every choice of every enum option */
-        size_t tried = 0;
-        int created = 1;
-        char failed_with[512] = "";
-        for (size_t k = 0; k <= p.n_options && created; k++) {
-            const pb_option *decl = k ? &p.method.options[k - 1] : NULL;
-            if (decl && decl->type != PB_OPTION_ENUM) continue;
-            for (const char *c = decl ? decl->choices : ""; created;) {
-                size_t cl = strcspn(c, "|");
-                char given[256] = "";
-                if (decl) snprintf(given, sizeof given, "%s=%.*s", decl->name, (int)cl, c);
-                pb_host oh;
-                pb_host_ctx octx;
-                void *ostate = NULL;
-                if ((st = pb_host_init_model(&oh, &octx, m, &train, 2023))) goto done;
-                created = !pb_plugin_create(&p, &oh, given, &ostate);
-                if (created && p.method.destroy) p.method.destroy(ostate);
-                if (!created) snprintf(failed_with, sizeof failed_with, "'%.200s': %.300s", given, pb_last_error());
-                pb_host_release(&octx);
-                tried++;
-                if (!c[cl]) break;
-                c += cl + 1;
-            }
-        }
-        check(r, created, "makes its state from the defaults of its %zu declared option(s) and from every enum choice "
-              "(%zu settings)%s%s", p.n_options, tried, created ? "" : "; failed with ", failed_with);
-    }
+    if (p.n_options && (st = check_option_choices(r, &p, m, &train))) goto done;
     if ((st = pb_fit_alloc(&fit, m->n_params))) goto done;
     pb_train_opts to;
     pb_train_opts_default(&to);
