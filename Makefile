@@ -46,7 +46,10 @@ B       ?= build
 LAYERS  := base datasets models formats train posterior host protocols cli
 CLI_SRC := $(wildcard cli/*.c)
 LIB_SRC := $(foreach d,$(filter-out cli,$(LAYERS)),$(wildcard $(d)/*.c))
-LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
+# Sources compiled twice, once per precision (base/real.h): X.o (double)
+# and X_f32.o (float, -DPB_F32), from the same kernels.
+TYPED_SRC := base/blas.c models/mlp.c models/mlp_lrt.c models/rnn.c models/mlp_model.c models/rnn_model.c
+LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) $(patsubst %.c,$(B)/obj/%_f32.o,$(TYPED_SRC))
 HDRS    := $(foreach d,$(LAYERS),$(wildcard $(d)/*.h)) $(wildcard plugins/*.h)
 PB      := $(B)/prunebench
 PLUGINS := $(sort $(basename $(notdir $(wildcard plugins/*.c))))
@@ -59,6 +62,9 @@ all: $(PB) $(PLUGIN_SO)
 $(B)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+$(B)/obj/%_f32.o: %.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -DPB_F32 -c -o $@ $<
 
 # The vectorized elementwise kernels: -O3 so gcc vectorizes their loops (in
 # each per-CPU code path), FMA contraction, no errno from sqrt, no
@@ -81,7 +87,7 @@ $(shell mkdir -p $(B) && t=$(B)/version.txt.$$$$.new && printf '%s\n' '$(VERSION
 endif
 # Its elementwise loops vectorized, same arithmetic (no contraction).
 LRT_CFLAGS := -O3 -fno-math-errno
-$(B)/obj/models/mlp_lrt.o: CFLAGS_ALL += $(LRT_CFLAGS)
+$(B)/obj/models/mlp_lrt.o $(B)/obj/models/mlp_lrt_f32.o: CFLAGS_ALL += $(LRT_CFLAGS)
 
 $(B)/libprunebench.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^

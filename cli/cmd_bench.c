@@ -36,22 +36,27 @@
 #include "formats/provenance.h"
 #include "base/vmath.h"
 
-/* Best-of-3 GFLOP/s of an n x n x n pb_gemm. */
-static double gemm_peak(size_t n)
+/* Best-of-3 GFLOP/s of an n x n x n pb_gemm (dgemm) or pb_gemm_f32 (sgemm). */
+static double gemm_peak(size_t n, pb_precision p)
 {
     double *A = calloc(n * n, sizeof *A), *B = calloc(n * n, sizeof *B), *C = calloc(n * n, sizeof *C);
-    if (!A || !B || !C) die(pb_error(PB_ERR_NOMEM, "out of memory"));
+    float *Af = calloc(n * n, sizeof *Af), *Bf = calloc(n * n, sizeof *Bf), *Cf = calloc(n * n, sizeof *Cf);
+    if (!A || !B || !C || !Af || !Bf || !Cf) die(pb_error(PB_ERR_NOMEM, "out of memory"));
     for (size_t i = 0; i < n * n; i++) A[i] = (double)(i % 7) * 0.1, B[i] = (double)(i % 5) * 0.2;
+    pb_vnarrow(n * n, A, Af), pb_vnarrow(n * n, B, Bf);
     double best = 0;
     for (int r = 0; r < 3; r++) {
         double t0 = pb_seconds();
-        pb_gemm(0, 0, n, n, n, 1.0, A, n, B, n, 0.0, C, n);
+        if (p == PB_PRECISION_F32) pb_gemm_f32(0, 0, n, n, n, 1.0f, Af, n, Bf, n, 0.0f, Cf, n);
+        else pb_gemm(0, 0, n, n, n, 1.0, A, n, B, n, 0.0, C, n);
         double g = 2.0 * (double)n * (double)n * (double)n / (pb_seconds() - t0) / 1e9;
         if (g > best) best = g;
     }
-    free(A); free(B); free(C);
+    free(A), free(B), free(C), free(Af), free(Bf), free(Cf);
     return best;
 }
+
+static double peak_of[2];  /* GEMM peak per precision (pb_precision) */
 
 /* --only SUBSTR: run just the rows whose "data spec method" contains SUBSTR
  * ("belsley" for the Belsley rows); NULL runs everything. */
@@ -67,9 +72,13 @@ static int wanted(const char *data, const char *spec, const char *method)
 /* Time `epochs` epochs of training on the first `limit` rows (0: all) of the
  * training split of `data`; method: a plugin that trains its own network, or NULL. */
 static void bench_train(const char *data, const char *spec, pb_family fam, const char *method, size_t batch,
-                        size_t epochs, size_t limit, double peak, const char *plugin_dir)
+                        size_t epochs, size_t limit, pb_precision prec, const char *plugin_dir)
 {
-    if (!wanted(data, spec, method ? method : fam == PB_FAMILY_POINT ? "plain" : "gauss-diag")) return;
+    char key[64];
+    snprintf(key, sizeof key, "%s %s", method ? method : fam == PB_FAMILY_POINT ? "plain" : "gauss-diag",
+             pb_precision_name(prec));
+    if (!wanted(data, spec, key)) return;
+    double peak = peak_of[prec];
     pb_data tr, te;
     pb_scaling sc;
     pb_model *m;
@@ -82,7 +91,7 @@ static void bench_train(const char *data, const char *spec, pb_family fam, const
     if ((st = pb_fit_alloc(&fit, m->n_params))) die(st);
     pb_train_opts o;
     pb_train_opts_default(&o);
-    o.family = fam, o.batch = batch, o.epochs = epochs, o.seed = 1, o.label = "bench";
+    o.family = fam, o.batch = batch, o.epochs = epochs, o.seed = 1, o.label = "bench", o.precision = prec;
     pb_plugin p;
     if (method) {
         char path[1024];
@@ -104,8 +113,8 @@ static void bench_train(const char *data, const char *spec, pb_family fam, const
     size_t steps = epochs * ((tr.n + B - 1) / B);
     double samples = (double)epochs * (double)tr.n;
     double gflops = 3.0 * pb_model_forward_flops(m) * samples / dt / 1e9;
-    printf("%-17s %-23s %-10s B=%-4zu %9.0f steps/s %8.1f us/step %11.0f samples/s %6.2f GFLOP/s %5.1f%% of peak\n",
-           data, spec, method ? method : fam == PB_FAMILY_POINT ? "plain" : "gauss-diag", B, (double)steps / dt, 1e6 * dt / (double)steps,
+    printf("%-17s %-23s %-10s %s B=%-4zu %9.0f steps/s %8.1f us/step %11.0f samples/s %6.2f GFLOP/s %5.1f%% of peak\n",
+           data, spec, method ? method : fam == PB_FAMILY_POINT ? "plain" : "gauss-diag", pb_precision_name(prec), B, (double)steps / dt, 1e6 * dt / (double)steps,
            samples / dt, gflops, 100 * gflops / peak);
     if (method) pb_plugin_close(&p);
     tr.n = n_all;
@@ -220,6 +229,36 @@ static void bench_belsley(const char *plugin_dir, const char *options)
     pb_plugin_close(&p);
 }
 
+/* The standard steps, each timed in double and (models trained in float by
+ * the pipeline) in float. */
+typedef struct bench_row {
+    const char *data, *spec;
+    pb_family family;
+    const char *method;     /* a plugin that trains its own network, or NULL */
+    size_t batch, epochs, limit;
+    int f32;                /* also in float */
+} bench_row;
+
+static const bench_row bench_rows[] = {
+    {"wine", "mlp:13-13-3:tanh", PB_FAMILY_POINT, NULL, 0, 2000, 0, 0},
+    {"wine", "mlp:13-13-3:tanh", PB_FAMILY_GAUSS_DIAG, NULL, 0, 2000, 0, 0},
+    {"wine", "mlp:13-13-3:tanh", PB_FAMILY_GAUSS_DIAG, NULL, 32, 500, 0, 0},
+    {"wine", "mlp:13-13-3:tanh", PB_FAMILY_METHOD, "svd", 0, 2000, 0, 0},
+    {"boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_POINT, NULL, 0, 1000, 0, 1},
+    {"boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_GAUSS_DIAG, NULL, 0, 1000, 0, 0},
+    {"boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_GAUSS_DIAG, NULL, 32, 200, 0, 0},
+    {"boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_METHOD, "svd", 0, 1000, 0, 0},
+    /* LeNet-300-100, batch 100, on the first 10000 training images (100 steps) */
+    {"fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_POINT, NULL, 100, 1, 10000, 1},
+    {"fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_GAUSS_DIAG, NULL, 100, 1, 10000, 1},
+    {"fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_METHOD, "svd", 100, 1, 10000, 1},
+    {"fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_METHOD, "groupvd", 100, 1, 10000, 1},
+    /* LSTM-128 on sequential Fashion-MNIST, batch 128, on the first 2560 training sequences (20 steps) */
+    {"seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_POINT, NULL, 128, 1, 2560, 1},
+    {"seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_METHOD, "svd", 128, 1, 2560, 1},
+    {"seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_METHOD, "groupvd", 128, 1, 2560, 1},
+};
+
 int cmd_bench(int argc, char **argv)
 {
     opt o[] = {O("plugin-dir"), O("only"), O("repeat"), END};
@@ -229,26 +268,18 @@ int cmd_bench(int argc, char **argv)
     repeat = get_count(o, "repeat", 1, 1, 1000);
     printf("prunebench bench (%s; BLAS core %s, %d thread; vmath path %s)\n", pb_version(), pb_blas_corename(),
            pb_blas_threads(), pb_vmath_path_name(pb_vmath_path()));
-    double peak = gemm_peak(1024);
-    printf("GEMM peak (dgemm 1024^3, best of 3): %.2f GFLOP/s\n\n", peak);
-    printf("training steps (epochs over the training split; 3 F B FLOP per step, F = forward matrix products):\n");
-    bench_train("wine", "mlp:13-13-3:tanh", PB_FAMILY_POINT, NULL, 0, 2000, 0, peak, dir);
-    bench_train("wine", "mlp:13-13-3:tanh", PB_FAMILY_GAUSS_DIAG, NULL, 0, 2000, 0, peak, dir);
-    bench_train("wine", "mlp:13-13-3:tanh", PB_FAMILY_GAUSS_DIAG, NULL, 32, 500, 0, peak, dir);
-    bench_train("wine", "mlp:13-13-3:tanh", PB_FAMILY_METHOD, "svd", 0, 2000, 0, peak, dir);
-    bench_train("boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_POINT, NULL, 0, 1000, 0, peak, dir);
-    bench_train("boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_GAUSS_DIAG, NULL, 0, 1000, 0, peak, dir);
-    bench_train("boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_GAUSS_DIAG, NULL, 32, 200, 0, peak, dir);
-    bench_train("boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_METHOD, "svd", 0, 1000, 0, peak, dir);
-    /* LeNet-300-100, batch 100, on the first 10000 training images (100 steps) */
-    bench_train("fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_POINT, NULL, 100, 1, 10000, peak, dir);
-    bench_train("fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_GAUSS_DIAG, NULL, 100, 1, 10000, peak, dir);
-    bench_train("fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_METHOD, "svd", 100, 1, 10000, peak, dir);
-    /* LSTM-128 on sequential Fashion-MNIST, batch 128, on the first 2560 training sequences (20 steps) */
-    bench_train("seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_POINT, NULL, 128, 1, 2560, peak, dir);
-    bench_train("seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_METHOD, "svd", 128, 1, 2560, peak, dir);
-    bench_train("seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_METHOD, "groupvd", 128, 1, 2560, peak, dir);
-    bench_train("fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_METHOD, "groupvd", 100, 1, 10000, peak, dir);
+    peak_of[PB_PRECISION_F64] = gemm_peak(1024, PB_PRECISION_F64);
+    peak_of[PB_PRECISION_F32] = gemm_peak(1024, PB_PRECISION_F32);
+    printf("GEMM peak (1024^3, best of 3): dgemm %.2f GFLOP/s, sgemm %.2f GFLOP/s\n\n", peak_of[PB_PRECISION_F64],
+           peak_of[PB_PRECISION_F32]);
+    printf("training steps (epochs over the training split; 3 F B FLOP per step, F = forward matrix products;\n"
+           "share of the GEMM peak of the row's precision):\n");
+    for (size_t r = 0; r < sizeof bench_rows / sizeof *bench_rows; r++)
+        for (int p = 0; p < 2; p++) {
+            const bench_row *b = &bench_rows[r];
+            if (p == PB_PRECISION_F32 && !b->f32) continue;
+            bench_train(b->data, b->spec, b->family, b->method, b->batch, b->epochs, b->limit, (pb_precision)p, dir);
+        }
     if (wanted("seq-fashion-mnist", "lstm:28x28-128-10", "compact")) printf("\ncompressed LSTM inference:\n");
     bench_compact();
     if (wanted("boston", "mlp:13-39-1:tanh:mse", "belsley")) printf("\nBelsley removal order:\n");

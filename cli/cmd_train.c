@@ -58,7 +58,7 @@ int cmd_train(int argc, char **argv)
     opt o[] = {O("data"), O("model"), O("repeat"), O("family"), O("epochs"), O("batch"), O("lr"), O("init-sd"),
                O("prior-mean"), O("test-fraction"), O("init"), O("noise"), O("experiment"), O("data-dir"), O("weight-decay"), O("dropout"), O("train-limit"),
                F("progress"), O("method"), O("options"), O("plugin-dir"), O("lr-decay"), O("checkpoint-minutes"),
-               F("no-checkpoint"), O("pause-after-steps"), O("snapshot-every"), O("o"), END};
+               F("no-checkpoint"), O("pause-after-steps"), O("snapshot-every"), O("precision"), O("o"), END};
     parse_or_die(argc, argv, o, "train");
     int st;
     const char *data = need(o, "data"), *spec = need(o, "model"), *path = need(o, "o");
@@ -70,6 +70,8 @@ int cmd_train(int argc, char **argv)
     if (!strcmp(family, "gauss-diag")) to.family = PB_FAMILY_GAUSS_DIAG;
     else if (!strcmp(family, "point")) to.family = PB_FAMILY_POINT;
     else die(pb_error(PB_ERR_ARG, "--family %s: expected gauss-diag or point", family));
+    const char *precision = get(o, "precision", "f64");
+    if ((st = pb_precision_parse(precision, &to.precision))) die(pb_error(st, "--precision: %s", pb_last_error()));
     to.epochs = get_count(o, "epochs", to.epochs, 1, 10000000);
     to.batch = get_count(o, "batch", to.batch, 0, 1000000000);
     to.lr = get_num(o, "lr", to.lr, 1e-9, 10);

@@ -18,6 +18,7 @@
 #include "models/mlp.h"
 #include "base/util.h"
 #include "base/vmath.h"
+#include "base/real.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -26,12 +27,13 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-struct pb_mlp_ws {
+struct PB_T(pb_mlp_ws) {
     size_t batch, n_layers;
-    double **a, **h, **delta, **Ra, **Rh, **Rdelta;  /* per layer, batch x d_{l+1} */
-    double *tmp, *Rtmp;                              /* batch x max_dim */
+    pb_real **a, **h, **delta, **Ra, **Rh, **Rdelta;  /* per layer, batch x d_{l+1} */
+    pb_real *tmp, *Rtmp;                              /* batch x max_dim */
 };
 
+#ifndef PB_F32
 static int parse_act(const char *s, size_t len, pb_act *act)
 {
     if (len == 4 && !strncmp(s, "tanh", 4)) *act = PB_ACT_TANH;
@@ -166,23 +168,27 @@ void pb_mlp_init(const pb_mlp *m, double *w, const gsl_rng *rng)
     }
 }
 
-static double **alloc_layers(const pb_mlp *m, size_t batch)
+#endif /* PB_F32 */
+
+/* ---- training: both precisions ---- */
+
+static pb_real **alloc_layers(const pb_mlp *m, size_t batch)
 {
-    double **p = pb_calloc(m->n_layers, sizeof *p);
+    pb_real **p = pb_calloc(m->n_layers, sizeof *p);
     if (!p) return NULL;
     for (size_t l = 0; l < m->n_layers; l++)
         if (!(p[l] = pb_calloc(batch * m->dims[l + 1], sizeof **p))) return p;
     return p;
 }
 
-static void free_layers(double **p, size_t L)
+static void free_layers(pb_real **p, size_t L)
 {
     if (!p) return;
     for (size_t l = 0; l < L; l++) free(p[l]);
     free(p);
 }
 
-void pb_mlp_ws_free(pb_mlp_ws *ws)
+void PB_T(pb_mlp_ws_free)(PB_T(pb_mlp_ws) *ws)
 {
     if (!ws) return;
     size_t L = ws->n_layers;
@@ -197,9 +203,9 @@ void pb_mlp_ws_free(pb_mlp_ws *ws)
     free(ws);
 }
 
-pb_mlp_ws *pb_mlp_ws_alloc(const pb_mlp *m, size_t batch)
+PB_T(pb_mlp_ws) *PB_T(pb_mlp_ws_alloc)(const pb_mlp *m, size_t batch)
 {
-    pb_mlp_ws *ws = pb_calloc(1, sizeof *ws);
+    PB_T(pb_mlp_ws) *ws = pb_calloc(1, sizeof *ws);
     if (!ws) return NULL;
     ws->batch = batch;
     ws->n_layers = m->n_layers;
@@ -215,7 +221,7 @@ pb_mlp_ws *pb_mlp_ws_alloc(const pb_mlp *m, size_t batch)
     for (size_t l = 0; ok && l < m->n_layers; l++)
         ok = ws->a[l] && ws->h[l] && ws->delta[l] && ws->Ra[l] && ws->Rh[l] && ws->Rdelta[l];
     if (!ok) {
-        pb_mlp_ws_free(ws);
+        PB_T(pb_mlp_ws_free)(ws);
         pb_error(PB_ERR_NOMEM, "out of memory allocating MLP workspace");
         return NULL;
     }
@@ -223,7 +229,7 @@ pb_mlp_ws *pb_mlp_ws_alloc(const pb_mlp *m, size_t batch)
 }
 
 /* act'(a) written in terms of a and h = act(a). */
-static inline double act_d1(pb_act act, double a, double h)
+static inline pb_real act_d1(pb_act act, pb_real a, pb_real h)
 {
     switch (act) {
     case PB_ACT_TANH: return 1 - h * h;
@@ -233,62 +239,62 @@ static inline double act_d1(pb_act act, double a, double h)
 }
 
 /* d .*= act'(a) over n entries, vectorized (vmath.h); identity: unchanged. */
-static void act_d1_mul(pb_act act, size_t n, double *d, const double *a, const double *h)
+static void act_d1_mul(pb_act act, size_t n, pb_real *d, const pb_real *a, const pb_real *h)
 {
-    if (act == PB_ACT_TANH) pb_vmul_tanh_d1(n, d, h);
-    else if (act == PB_ACT_RELU) pb_vmul_relu_d1(n, d, a);
+    if (act == PB_ACT_TANH) PB_T(pb_vmul_tanh_d1)(n, d, h);
+    else if (act == PB_ACT_RELU) PB_T(pb_vmul_relu_d1)(n, d, a);
 }
 
 /* act''(a): tanh'' = -2 h (1 - h^2); relu and identity: 0. */
-static inline double act_d2(pb_act act, double h)
+static inline pb_real act_d2(pb_act act, pb_real h)
 {
     return act == PB_ACT_TANH ? -2 * h * (1 - h * h) : 0;
 }
 
 /* a_l = in W^T + 1 b^T; h_l = act(a_l) (identity on the last layer). X is (B x d0). */
-static void forward(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const double *X, size_t B)
+static void forward(const pb_mlp *m, PB_T(pb_mlp_ws) *ws, const pb_real *w, const pb_real *X, size_t B)
 {
     for (size_t l = 0; l < m->n_layers; l++) {
         size_t din = m->dims[l], dout = m->dims[l + 1];
-        const double *in = l ? ws->h[l - 1] : X;
-        double *a = ws->a[l], *h = ws->h[l];
-        const double *W = w + m->w_off[l], *b = w + m->b_off[l];
-        pb_vset_rows(B, dout, b, a);
-        pb_gemm(0, 1, B, dout, din, 1.0, in, din, W, din, 1.0, a, dout);
+        const pb_real *in = l ? ws->h[l - 1] : X;
+        pb_real *a = ws->a[l], *h = ws->h[l];
+        const pb_real *W = w + m->w_off[l], *b = w + m->b_off[l];
+        PB_T(pb_vset_rows)(B, dout, b, a);
+        PB_T(pb_gemm)(0, 1, B, dout, din, 1.0, in, din, W, din, 1.0, a, dout);
         int last = l + 1 == m->n_layers;
         if (last || m->act == PB_ACT_IDENTITY) memcpy(h, a, B * dout * sizeof *h);
-        else if (m->act == PB_ACT_TANH) pb_vtanh(B * dout, a, h);
-        else pb_vrelu(B * dout, a, h);
+        else if (m->act == PB_ACT_TANH) PB_T(pb_vtanh)(B * dout, a, h);
+        else PB_T(pb_vrelu)(B * dout, a, h);
     }
 }
 
 /* Loss of the outputs z = h_{L-1} (B x C) and dz = dl/dz into delta_{L-1};
  * for ce the softmax probabilities p are left in Rtmp (B x C). */
-int pb_head_loss(pb_head head, double noise_precision, size_t C, const double *z, const double *y, size_t B,
-                 double *loss, double *dz, double *p)
+int PB_T(pb_head_loss)(pb_head head, double noise_precision, size_t C, const pb_real *z, const pb_real *y, size_t B,
+                 double *loss, pb_real *dz, pb_real *p)
 {
     double sum = 0;
     if (head == PB_HEAD_CE) {
         /* softmax by rows: e = exp(z - max_c z) for the whole block at once (vmath),
          * p = e / sum_c e, loss = log sum_c e + max - z_true, dz = p - onehot */
         for (size_t i = 0; i < B; i++) {
-            double y_i = y[i];
-            if (!(y_i >= 0 && y_i < (double)C) || y_i != floor(y_i))
+            pb_real y_i = y[i];
+            if (!(y_i >= 0 && y_i < (pb_real)C) || y_i != floor(y_i))
                 return pb_error(PB_ERR_ARG, "class label %g out of range 0..%zu", y_i, C - 1);
-            const double *zi = z + i * C;
-            double mx = zi[0];
+            const pb_real *zi = z + i * C;
+            pb_real mx = zi[0];
             for (size_t c = 1; c < C; c++) if (zi[c] > mx) mx = zi[c];
             for (size_t c = 0; c < C; c++) dz[i * C + c] = zi[c] - mx;
             sum -= dz[i * C + (size_t)y_i];
         }
-        pb_vexp(B * C, dz, dz);
+        PB_T(pb_vexp)(B * C, dz, dz);
         for (size_t i = 0; i < B; i++) {
-            double *di = dz + i * C, se = 0;
+            pb_real *di = dz + i * C, se = 0;
             for (size_t c = 0; c < C; c++) se += di[c];
             sum += log(se);
-            double inv = 1 / se;
+            pb_real inv = 1 / se;
             for (size_t c = 0; c < C; c++) {
-                double pc = di[c] * inv;
+                pb_real pc = di[c] * inv;
                 if (p) p[i * C + c] = pc;
                 di[c] = pc - (c == (size_t)y[i]);
             }
@@ -296,7 +302,7 @@ int pb_head_loss(pb_head head, double noise_precision, size_t C, const double *z
     } else {
         for (size_t i = 0; i < B; i++)
             for (size_t c = 0; c < C; c++) {
-                double r = z[i * C + c] - y[i * C + c];
+                pb_real r = z[i * C + c] - y[i * C + c];
                 sum += 0.5 * noise_precision * r * r;
                 dz[i * C + c] = noise_precision * r;
             }
@@ -305,52 +311,52 @@ int pb_head_loss(pb_head head, double noise_precision, size_t C, const double *z
     return PB_OK;
 }
 
-int pb_mlp_head_loss(const pb_mlp *m, const double *z, const double *y, size_t B, double *loss, double *dz,
-                     double *p)
+int PB_T(pb_mlp_head_loss)(const pb_mlp *m, const pb_real *z, const pb_real *y, size_t B, double *loss, pb_real *dz,
+                     pb_real *p)
 {
-    return pb_head_loss(m->head, m->noise_precision, m->dims[m->n_layers], z, y, B, loss, dz, p);
+    return PB_T(pb_head_loss)(m->head, m->noise_precision, m->dims[m->n_layers], z, y, B, loss, dz, p);
 }
 
 /* The head on the workspace's last layer; probabilities (ce) left in Rtmp. */
-static int head_loss(const pb_mlp *m, pb_mlp_ws *ws, const double *y, size_t B, double *loss)
+static int head_loss(const pb_mlp *m, PB_T(pb_mlp_ws) *ws, const pb_real *y, size_t B, double *loss)
 {
     size_t L = m->n_layers;
-    return pb_mlp_head_loss(m, ws->h[L - 1], y, B, loss, ws->delta[L - 1], ws->Rtmp);
+    return PB_T(pb_mlp_head_loss)(m, ws->h[L - 1], y, B, loss, ws->delta[L - 1], ws->Rtmp);
 }
 
 /* Backward from delta_{L-1} (already set): grad += dL/dw.
  * Uses delta[l] (overwritten for l < L-1) and tmp. */
-static void backward(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const double *X, size_t B,
-                     double *grad)
+static void backward(const pb_mlp *m, PB_T(pb_mlp_ws) *ws, const pb_real *w, const pb_real *X, size_t B,
+                     pb_real *grad)
 {
     for (size_t l = m->n_layers; l-- > 0;) {
         size_t din = m->dims[l], dout = m->dims[l + 1];
-        const double *in = l ? ws->h[l - 1] : X;
-        const double *d = ws->delta[l];
-        pb_gemm(1, 0, dout, din, B, 1.0, d, dout, in, din, 1.0, grad + m->w_off[l], din);
-        double *gb = grad + m->b_off[l];
-        pb_vsum_rows(B, dout, d, gb);
+        const pb_real *in = l ? ws->h[l - 1] : X;
+        const pb_real *d = ws->delta[l];
+        PB_T(pb_gemm)(1, 0, dout, din, B, 1.0, d, dout, in, din, 1.0, grad + m->w_off[l], din);
+        pb_real *gb = grad + m->b_off[l];
+        PB_T(pb_vsum_rows)(B, dout, d, gb);
         if (l == 0) break;
         /* delta_{l-1} = (delta_l W_l) .* act'(a_{l-1}) */
-        double *dprev = ws->delta[l - 1];
-        pb_gemm(0, 0, B, din, dout, 1.0, d, dout, w + m->w_off[l], din, 0.0, dprev, din);
+        pb_real *dprev = ws->delta[l - 1];
+        PB_T(pb_gemm)(0, 0, B, din, dout, 1.0, d, dout, w + m->w_off[l], din, 0.0, dprev, din);
         act_d1_mul(m->act, B * din, dprev, ws->a[l - 1], ws->h[l - 1]);
     }
 }
 
-int pb_mlp_predict(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const double *X, size_t N,
-                   double *out)
+int PB_T(pb_mlp_predict)(const pb_mlp *m, PB_T(pb_mlp_ws) *ws, const pb_real *w, const pb_real *X, size_t N,
+                   pb_real *out)
 {
     size_t d0 = m->dims[0], C = m->dims[m->n_layers];
     for (size_t s = 0; s < N; s += ws->batch) {
         size_t B = N - s < ws->batch ? N - s : ws->batch;
         forward(m, ws, w, X + s * d0, B);
-        const double *z = ws->h[m->n_layers - 1];
+        const pb_real *z = ws->h[m->n_layers - 1];
         for (size_t i = 0; i < B; i++) {
-            double *o = out + (s + i) * C;
-            const double *zi = z + i * C;
+            pb_real *o = out + (s + i) * C;
+            const pb_real *zi = z + i * C;
             if (m->head == PB_HEAD_CE) {
-                double mx = zi[0], se = 0;
+                pb_real mx = zi[0], se = 0;
                 for (size_t c = 1; c < C; c++) if (zi[c] > mx) mx = zi[c];
                 for (size_t c = 0; c < C; c++) se += (o[c] = exp(zi[c] - mx));
                 for (size_t c = 0; c < C; c++) o[c] /= se;
@@ -364,8 +370,8 @@ int pb_mlp_predict(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const double
 
 static size_t y_stride(const pb_mlp *m) { return m->head == PB_HEAD_CE ? 1 : m->dims[m->n_layers]; }
 
-int pb_mlp_loss_grad(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const double *X,
-                     const double *y, size_t N, double *loss, double *grad)
+int PB_T(pb_mlp_loss_grad)(const pb_mlp *m, PB_T(pb_mlp_ws) *ws, const pb_real *w, const pb_real *X,
+                     const pb_real *y, size_t N, double *loss, pb_real *grad)
 {
     size_t d0 = m->dims[0], ys = y_stride(m);
     *loss = 0;
@@ -379,6 +385,9 @@ int pb_mlp_loss_grad(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const doub
     }
     return PB_OK;
 }
+
+#ifndef PB_F32
+/* ---- curvature: double only ---- */
 
 /* out = H_out u per sample for the head (u and out are B x C). */
 static void head_hessian(const pb_mlp *m, const double *p, const double *u, size_t B, double *out)
@@ -573,3 +582,4 @@ int pb_mlp_hessian_diag(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const d
     free(hv);
     return st;
 }
+#endif /* PB_F32 */

@@ -50,31 +50,19 @@ size_t pb_mlp_out_dim(const pb_mlp *m);
 #include <gsl/gsl_rng.h>
 void pb_mlp_init(const pb_mlp *m, double *w, const gsl_rng *rng);
 
-/* Scratch space for batches of up to `batch` samples. */
-typedef struct pb_mlp_ws pb_mlp_ws;
-pb_mlp_ws *pb_mlp_ws_alloc(const pb_mlp *m, size_t batch);
-void pb_mlp_ws_free(pb_mlp_ws *ws);
-
-/* A head on its own, for any model: loss += sum over B rows of l(z_i, y_i)
- * for outputs z (B x C); dz = dl/dz (B x C); p (may be NULL) receives the
- * softmax probabilities (ce). mse uses noise precision beta. */
-int pb_head_loss(pb_head head, double noise_precision, size_t C, const double *z, const double *y, size_t B,
-                 double *loss, double *dz, double *p);
-
-/* The head alone: loss += sum over B rows of l(z_i, y_i); dz = dl/dz
- * (B x dL); p (may be NULL) receives the softmax probabilities (ce). */
-int pb_mlp_head_loss(const pb_mlp *m, const double *z, const double *y, size_t B, double *loss, double *dz,
-                     double *p);
-
-/* Network outputs for N samples into out (N x dL): class probabilities (ce)
- * or predictions (mse). */
-int pb_mlp_predict(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const double *X, size_t N,
-                   double *out);
-
-/* loss = L(w) over the N samples; grad (n_params), if not NULL, is
- * overwritten with dL/dw. */
-int pb_mlp_loss_grad(const pb_mlp *m, pb_mlp_ws *ws, const double *w, const double *X,
-                     const double *y, size_t N, double *loss, double *grad);
+/* The training functions, in double (names as below) and float (the same
+ * names with _f32: pb_mlp_ws_f32, pb_mlp_loss_grad_f32, ...), from one
+ * source (base/real.h): */
+#define PB_R double
+#define PB_N(name) name
+#include "models/mlp_typed.h"
+#undef PB_R
+#undef PB_N
+#define PB_R float
+#define PB_N(name) name##_f32
+#include "models/mlp_typed.h"
+#undef PB_R
+#undef PB_N
 
 /* out = H v with H the exact Hessian (Pearlmutter's R-operator) or the
  * Gauss-Newton matrix G = sum_i J_i^T H_out,i J_i of L at w. */

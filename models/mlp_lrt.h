@@ -14,10 +14,15 @@
 #include <gsl/gsl_rng.h>
 #include "models/mlp.h"
 
-typedef struct pb_lrt_ws pb_lrt_ws;
-pb_lrt_ws *pb_lrt_ws_alloc(const pb_mlp *m, size_t batch);
-void pb_lrt_ws_free(pb_lrt_ws *ws);
-
+/* In double (names as here) and float (pb_lrt_ws_f32, pb_lrt_loss_grad_f32,
+ * ...), from one source (base/real.h); the loss is summed in double. */
+#define PB_LRT_TYPED(R, N)                                                                                      \
+    typedef struct N(pb_lrt_ws) N(pb_lrt_ws);                                                                   \
+    N(pb_lrt_ws) *N(pb_lrt_ws_alloc)(const pb_mlp *m, size_t batch);                                            \
+    void N(pb_lrt_ws_free)(N(pb_lrt_ws) *ws);                                                                   \
+    int N(pb_lrt_loss_grad)(const pb_mlp *m, N(pb_lrt_ws) *ws, const R *theta, const R *sigma2, const R *X,     \
+                            const R *y, size_t B, const R *Z, R *dZ, gsl_rng *rng, double *loss, R *dtheta,     \
+                            R *dsigma2);
 /* loss = sum over the B samples of l(f(x_i), y_i) with the pre-activation
  * noise drawn from rng (layer by layer, row-major); dtheta and dsigma2
  * (n_params each) are overwritten. sigma2 holds sigma^2 for every parameter
@@ -27,8 +32,9 @@ void pb_lrt_ws_free(pb_lrt_ws *ws);
  * MLP's variable groups in table order): the input of layer l is x .* z_l.
  * Under w_ij = w^_ij z_j the pre-activation is still Gaussian given z, so
  * the trick applies unchanged. dZ (same shape, needs Z) receives dL/dZ. */
-int pb_lrt_loss_grad(const pb_mlp *m, pb_lrt_ws *ws, const double *theta, const double *sigma2, const double *X,
-                     const double *y, size_t B, const double *Z, double *dZ, gsl_rng *rng, double *loss,
-                     double *dtheta, double *dsigma2);
+#define PB_LRT_NAME_D(name) name
+#define PB_LRT_NAME_F(name) name##_f32
+PB_LRT_TYPED(double, PB_LRT_NAME_D)
+PB_LRT_TYPED(float, PB_LRT_NAME_F)
 
 #endif

@@ -29,6 +29,16 @@
 #include "models/mlp.h"
 
 typedef struct pb_model_ops pb_model_ops;
+typedef struct pb_model_ops_f32 pb_model_ops_f32;
+
+/* The precision a model is trained in. Fits, Hessians, posteriors and
+ * evaluation are double whatever the training precision (a float-trained
+ * fit's values are stored as doubles). */
+typedef enum pb_precision { PB_PRECISION_F64, PB_PRECISION_F32 } pb_precision;
+/* "f64" / "f32" */
+const char *pb_precision_name(pb_precision p);
+/* "f64" or "f32" (also "double" and "float") into *p; PB_ERR_ARG in one line otherwise. */
+int pb_precision_parse(const char *s, pb_precision *p);
 
 typedef struct pb_model {
     char spec[128];
@@ -116,6 +126,25 @@ struct pb_model_ops {
     void (*compact_free)(void *c);
     int (*gate_constants)(const void *c, size_t *n_units, size_t *n_gates, size_t *unit, int *is_const,
                           double *value);
+    /* optional (PB_CAP_FLOAT32): the training entries in float */
+    const pb_model_ops_f32 *f32;
+};
+
+/* The float training path of a model: ws_alloc, ws_free, loss_grad,
+ * lrt_loss_grad and group_loss_grad (optional, as above) on float buffers,
+ * with the contracts of the double entries; the loss is summed in double.
+ * A model file gets them by compiling its training kernels for both
+ * precisions (base/real.h), not by a second copy. */
+struct pb_model_ops_f32 {
+    void *(*ws_alloc)(const pb_model *m, size_t batch);
+    void (*ws_free)(void *ws);
+    int (*loss_grad)(const pb_model *m, void *ws, const float *w, const float *X, const float *y, size_t N,
+                     double *loss, float *grad);
+    int (*lrt_loss_grad)(const pb_model *m, void *ws, const float *theta, const float *sigma2, const float *X,
+                         const float *y, size_t N, const float *Z, float *dZ, gsl_rng *rng, double *loss,
+                         float *dtheta, float *dsigma2);
+    int (*group_loss_grad)(const pb_model *m, void *ws, const float *w, const float *X, const float *y, size_t N,
+                           const float *Z, float *dZ, double *loss, float *grad);
 };
 
 /* ---- the registry (models/registry.c) ---- */
@@ -147,6 +176,14 @@ void pb_model_set_noise_precision(pb_model *m, double beta);
 size_t pb_model_prunable(const pb_model *m, int include_biases, unsigned char *mask);
 
 pb_model_ws *pb_model_ws_alloc(const pb_model *m, size_t batch);
+/* A workspace whose loss_grad and lrt_loss_grad run in precision p. The
+ * callers' buffers stay double: with PB_PRECISION_F32 the inputs (w or theta and
+ * sigma2, X, y, Z) are rounded to float on every call and the gradients
+ * widened back, so the optimizer keeps double parameters and moments
+ * (mixed precision: the products run in float, the updates accumulate in
+ * double). PB_PRECISION_F32 needs PB_CAP_FLOAT32 (refused in one line). predict and
+ * the curvature services on such a workspace run in double. */
+pb_model_ws *pb_model_ws_alloc_precision(const pb_model *m, size_t batch, pb_precision p);
 void pb_model_ws_free(pb_model_ws *ws);
 
 /* loss = sum over N samples of -log p(y_i | x_i, w) at noise precision 1;
@@ -183,10 +220,11 @@ typedef enum pb_model_capability {
     PB_CAP_CSR,         /* a pruned network as CSR layers with sparse inference (export) */
     PB_CAP_COMPACT,     /* a physically smaller network without removed groups (protocol P4) */
     PB_CAP_GROUP_LOSS,  /* per-sample group multipliers in the point loss (dropout) */
+    PB_CAP_FLOAT32,     /* training in float (pb_model_ops_f32) */
     PB_CAP_COUNT
 } pb_model_capability;
 
-/* Short name of a capability ("curvature", "csr", "compact", "group-loss"). */
+/* Short name of a capability ("curvature", "csr", "compact", "group-loss", "float32"). */
 const char *pb_model_capability_name(pb_model_capability cap);
 
 /* 1 if m offers cap (its ops table has the entries). */

@@ -41,24 +41,25 @@
 #include <string.h>
 #include <gsl/gsl_randist.h>
 #include "base/vmath.h"
+#include "base/real.h"
 
 /* ---- elementwise kernels (the only places that call exp and tanh) --------
  * sigm(x) = 1 / (1 + exp(-x)) and tanh, vectorized (harness/vmath.h: within
  * 2.5 ulp of the exact values). */
 
 /* x <- sigm(x) */
-static void v_sigm(size_t n, double *x) { pb_vsigmoid(n, x, x); }
+static void v_sigm(size_t n, pb_real *x) { PB_T(pb_vsigmoid)(n, x, x); }
 
 /* y <- tanh(x) (y may equal x) */
-static void v_tanh_to(size_t n, const double *x, double *y) { pb_vtanh(n, x, y); }
+static void v_tanh_to(size_t n, const pb_real *x, pb_real *y) { PB_T(pb_vtanh)(n, x, y); }
 
 /* x <- tanh(x) */
-static void v_tanh(size_t n, double *x) { v_tanh_to(n, x, x); }
+static void v_tanh(size_t n, pb_real *x) { v_tanh_to(n, x, x); }
 
 /* C (M x N) = alpha op(A) op(B) + beta C, also when the inner size K is 0
  * (compact networks can have no inputs or no hidden units left). */
-static void gemm(int ta, int tb, size_t M, size_t N, size_t K, double alpha, const double *A, size_t lda,
-                 const double *B, size_t ldb, double beta, double *C, size_t ldc)
+static void gemm(int ta, int tb, size_t M, size_t N, size_t K, pb_real alpha, const pb_real *A, size_t lda,
+                 const pb_real *B, size_t ldb, pb_real beta, pb_real *C, size_t ldc)
 {
     if (M == 0 || N == 0) return;
     if (K == 0) {
@@ -66,12 +67,13 @@ static void gemm(int ta, int tb, size_t M, size_t N, size_t K, double alpha, con
             for (size_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0 ? 0 : beta * C[i * ldc + j];
         return;
     }
-    pb_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    PB_T(pb_gemm)(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 /* pb_calloc of at least one element (sizes can be 0). */
 static void *calloc1(size_t n, size_t size) { return pb_calloc(n ? n : 1, size); }
 
+#ifndef PB_F32
 /* ---- parsing and tables ---------------------------------------------------- */
 
 #define SPEC_FORMS "'lstm|rnn:<T>x<d>-<H>-<C>[:ce|:mse]' or 'lstm|rnn:<T>xv<V>e<E>-<H>-<C>[:ce|:mse]'"
@@ -218,25 +220,27 @@ void pb_rnn_init(const pb_rnn *m, double *w, const gsl_rng *rng)
     for (size_t c = 0; c < m->C; c++) w[m->off_bout + c] = 0;
 }
 
+#endif /* PB_F32 */
+
 /* ---- workspace --------------------------------------------------------------- */
 
-struct pb_rnn_ws {
+struct PB_T(pb_rnn_ws) {
     size_t batch, T, GH, H;
     size_t *tok;            /* T*batch token ids (tokens only) */
-    double *U, *dU;         /* T*batch x d */
-    double *A;              /* T*batch x GH: S, then activations, then dS */
-    double *Cs, *TCs;       /* T*batch x H: c_t, tanh(c_t) (LSTM) */
-    double *Hs;             /* T*batch x H: h_t */
-    double *S, *HZ;         /* with Z only (allocated on first use): T*batch x GH, T*batch x H */
-    double *dh, *dhz, *dc;  /* batch x H */
-    double *zo, *dzo;       /* batch x C */
-    double *gT;             /* max(d, H) x GH: a weight gradient, transposed */
-    double *w, *eps;        /* variational step only (allocated on first use): n_params, off_b */
-    double *e, *sd, *r;     /* batch x C: head noise, its sd, dzo .* e / sd */
-    double *h2, *dhv;       /* batch x H: HZ_{T-1}^2, the head noise's share of dHZ_{T-1} */
+    pb_real *U, *dU;         /* T*batch x d */
+    pb_real *A;              /* T*batch x GH: S, then activations, then dS */
+    pb_real *Cs, *TCs;       /* T*batch x H: c_t, tanh(c_t) (LSTM) */
+    pb_real *Hs;             /* T*batch x H: h_t */
+    pb_real *S, *HZ;         /* with Z only (allocated on first use): T*batch x GH, T*batch x H */
+    pb_real *dh, *dhz, *dc;  /* batch x H */
+    pb_real *zo, *dzo;       /* batch x C */
+    pb_real *gT;             /* max(d, H) x GH: a weight gradient, transposed */
+    pb_real *w, *eps;        /* variational step only (allocated on first use): n_params, off_b */
+    pb_real *e, *sd, *r;     /* batch x C: head noise, its sd, dzo .* e / sd */
+    pb_real *h2, *dhv;       /* batch x H: HZ_{T-1}^2, the head noise's share of dHZ_{T-1} */
 };
 
-void pb_rnn_ws_free(pb_rnn_ws *ws)
+void PB_T(pb_rnn_ws_free)(PB_T(pb_rnn_ws) *ws)
 {
     if (!ws) return;
     free(ws->tok);
@@ -247,13 +251,13 @@ void pb_rnn_ws_free(pb_rnn_ws *ws)
     free(ws);
 }
 
-pb_rnn_ws *pb_rnn_ws_alloc(const pb_rnn *m, size_t batch)
+PB_T(pb_rnn_ws) *PB_T(pb_rnn_ws_alloc)(const pb_rnn *m, size_t batch)
 {
     if (batch == 0) {
         pb_error(PB_ERR_ARG, "RNN workspace: batch size 0");
         return NULL;
     }
-    pb_rnn_ws *ws = pb_calloc(1, sizeof *ws);
+    PB_T(pb_rnn_ws) *ws = pb_calloc(1, sizeof *ws);
     if (!ws) return NULL;
     size_t TB = m->T * batch, GH = m->G * m->H, H = m->H;
     ws->batch = batch, ws->T = m->T, ws->GH = GH, ws->H = H;
@@ -274,7 +278,7 @@ pb_rnn_ws *pb_rnn_ws_alloc(const pb_rnn *m, size_t batch)
     ok &= (ws->dzo = pb_calloc(batch * m->C, sizeof *ws->dzo)) != NULL;
     ok &= (ws->gT = pb_calloc((m->d > H ? m->d : H) * GH, sizeof *ws->gT)) != NULL;
     if (!ok) {
-        pb_rnn_ws_free(ws);
+        PB_T(pb_rnn_ws_free)(ws);
         pb_error(PB_ERR_NOMEM, "out of memory allocating the RNN workspace (batch %zu, %zu steps)", batch, m->T);
         return NULL;
     }
@@ -282,7 +286,7 @@ pb_rnn_ws *pb_rnn_ws_alloc(const pb_rnn *m, size_t batch)
 }
 
 /* The arrays used only with group multipliers. */
-static int ws_need_z(pb_rnn_ws *ws)
+static int ws_need_z(PB_T(pb_rnn_ws) *ws)
 {
     if (ws->S) return PB_OK;
     size_t TB = ws->T * ws->batch;
@@ -298,10 +302,10 @@ static int ws_need_z(pb_rnn_ws *ws)
 
 /* ---- forward ------------------------------------------------------------------ */
 
-/* A token id x (a double) as an index in [0, V), or an error. */
-static int token_id(double x, size_t V, size_t t, size_t i, size_t *v)
+/* A token id x (a pb_real) as an index in [0, V), or an error. */
+static int token_id(pb_real x, size_t V, size_t t, size_t i, size_t *v)
 {
-    if (!(x >= 0 && x < (double)V) || x != floor(x))
+    if (!(x >= 0 && (double)x < (double)V) || x != floor(x))
         return pb_error(PB_ERR_ARG, "token id %g at step %zu of sample %zu is not an integer in [0, %zu)", x, t, i, V);
     *v = (size_t)x;
     return PB_OK;
@@ -309,29 +313,29 @@ static int token_id(double x, size_t V, size_t t, size_t i, size_t *v)
 
 /* U[t*B+i] = z_x .* x_{t,i}  (T*B x d); x = X row slice or Emb[v] z_vocab[v].
  * Z (B rows of nz) may be NULL. */
-static int build_inputs(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const double *X, size_t B,
-                        const double *Z, size_t s0)
+static int build_inputs(const pb_rnn *m, PB_T(pb_rnn_ws) *ws, const pb_real *w, const pb_real *X, size_t B,
+                        const pb_real *Z, size_t s0)
 {
     size_t T = m->T, d = m->d, nz = m->n_groups, in = pb_rnn_in_dim(m);
-    const double *Emb = w + m->off_emb;
+    const pb_real *Emb = w + m->off_emb;
     for (size_t t = 0; t < T; t++)
         for (size_t i = 0; i < B; i++) {
-            double *u = ws->U + (t * B + i) * d;
-            const double *zx = Z ? Z + i * nz + m->zoff_x : NULL;
+            pb_real *u = ws->U + (t * B + i) * d;
+            const pb_real *zx = Z ? Z + i * nz + m->zoff_x : NULL;
             if (m->tokens) {
                 size_t v = 0;
                 int st = token_id(X[i * in + t], m->V, t, s0 + i, &v);
                 if (st) return st;
                 ws->tok[t * B + i] = v;
-                const double *e = Emb + v * d;
+                const pb_real *e = Emb + v * d;
                 if (Z) {
-                    double zv = Z[i * nz + m->zoff_vocab + v];
+                    pb_real zv = Z[i * nz + m->zoff_vocab + v];
                     for (size_t j = 0; j < d; j++) u[j] = e[j] * zv * zx[j];
                 } else {
                     memcpy(u, e, d * sizeof *u);
                 }
             } else {
-                const double *x = X + i * in + t * d;
+                const pb_real *x = X + i * in + t * d;
                 if (Z) for (size_t j = 0; j < d; j++) u[j] = x[j] * zx[j];
                 else memcpy(u, x, d * sizeof *u);
             }
@@ -341,13 +345,13 @@ static int build_inputs(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const d
 
 /* Pre-activations of one step (B x GH): At = z_gate .* St + b, or, without
  * group multipliers (zg NULL), At = St + b in place (St == At). */
-static void preact(size_t B, size_t GH, double *At, const double *St, const double *b, const double *zg, size_t nz)
+static void preact(size_t B, size_t GH, pb_real *At, const pb_real *St, const pb_real *b, const pb_real *zg, size_t nz)
 {
     for (size_t i = 0; i < B; i++) {
-        double *a = At + i * GH;
-        const double *s = St + i * GH;
+        pb_real *a = At + i * GH;
+        const pb_real *s = St + i * GH;
         if (zg) {
-            const double *z = zg + i * nz;
+            const pb_real *z = zg + i * nz;
             for (size_t r = 0; r < GH; r++) a[r] = z[r] * s[r] + b[r];
         } else {
             for (size_t r = 0; r < GH; r++) a[r] = s[r] + b[r];
@@ -356,10 +360,10 @@ static void preact(size_t B, size_t GH, double *At, const double *St, const doub
 }
 
 /* Gate activations in place on At (B x 4H): sigm on i, f, o; tanh on g. */
-static void lstm_act(size_t B, size_t H, double *At)
+static void lstm_act(size_t B, size_t H, pb_real *At)
 {
     for (size_t i = 0; i < B; i++) {
-        double *a = At + i * 4 * H;
+        pb_real *a = At + i * 4 * H;
         v_sigm(2 * H, a);
         v_tanh(H, a + 2 * H);
         v_sigm(H, a + 3 * H);
@@ -368,13 +372,13 @@ static void lstm_act(size_t B, size_t H, double *At)
 
 /* One LSTM cell update for B samples: gates At (B x 4H: i, f, g, o),
  * c = f .* cprev + i .* g (cprev NULL: zero), tc = tanh(c), h = o .* tc. */
-static void lstm_cell(size_t B, size_t H, const double *At, const double *cprev, double *c, double *tc, double *h)
+static void lstm_cell(size_t B, size_t H, const pb_real *At, const pb_real *cprev, pb_real *c, pb_real *tc, pb_real *h)
 {
     for (size_t i = 0; i < B; i++) {
-        const double *ig = At + i * 4 * H, *fg = ig + H, *gg = ig + 2 * H, *og = ig + 3 * H;
-        double *ci = c + i * H, *tci = tc + i * H, *hi = h + i * H;
+        const pb_real *ig = At + i * 4 * H, *fg = ig + H, *gg = ig + 2 * H, *og = ig + 3 * H;
+        pb_real *ci = c + i * H, *tci = tc + i * H, *hi = h + i * H;
         if (cprev) {
-            const double *cp = cprev + i * H;
+            const pb_real *cp = cprev + i * H;
             for (size_t u = 0; u < H; u++) ci[u] = fg[u] * cp[u] + ig[u] * gg[u];
         } else {
             for (size_t u = 0; u < H; u++) ci[u] = ig[u] * gg[u];
@@ -385,7 +389,7 @@ static void lstm_cell(size_t B, size_t H, const double *At, const double *cprev,
 }
 
 /* hz = h .* z_h (B x H; zh rows of stride nz) */
-static void scale_rows(size_t B, size_t H, const double *h, const double *zh, size_t nz, double *hz)
+static void scale_rows(size_t B, size_t H, const pb_real *h, const pb_real *zh, size_t nz, pb_real *hz)
 {
     for (size_t i = 0; i < B; i++)
         for (size_t k = 0; k < H; k++) hz[i * H + k] = h[i * H + k] * zh[i * nz + k];
@@ -393,29 +397,29 @@ static void scale_rows(size_t B, size_t H, const double *h, const double *zh, si
 
 /* Forward pass of one chunk of B sequences (X, Z: the chunk's rows), leaving
  * every step's state in ws and the outputs in ws->zo (B x C). */
-static int forward(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const double *X, size_t B, const double *Z,
+static int forward(const pb_rnn *m, PB_T(pb_rnn_ws) *ws, const pb_real *w, const pb_real *X, size_t B, const pb_real *Z,
                    size_t s0)
 {
     size_t T = m->T, d = m->d, H = m->H, C = m->C, GH = m->G * H, nz = m->n_groups;
     int lstm = m->cell == PB_CELL_LSTM;
     int st = build_inputs(m, ws, w, X, B, Z, s0);
     if (st) return st;
-    const double *Wx = w + m->off_wx, *Wh = w + m->off_wh, *b = w + m->off_b;
-    const double *HZ = Z ? ws->HZ : ws->Hs;   /* what the recurrence and the output read */
+    const pb_real *Wx = w + m->off_wx, *Wh = w + m->off_wh, *b = w + m->off_b;
+    const pb_real *HZ = Z ? ws->HZ : ws->Hs;   /* what the recurrence and the output read */
     /* S lives in ws->S when Z is given (dZ_gate needs it), else in A itself */
-    double *S = Z ? ws->S : ws->A;
-    const double *zg = Z && lstm ? Z + m->zoff_gate : NULL;
+    pb_real *S = Z ? ws->S : ws->A;
+    const pb_real *zg = Z && lstm ? Z + m->zoff_gate : NULL;
     /* input products of all steps: S = U Wx^T  ((T B) x d times d x GH) */
     gemm(0, 1, T * B, GH, d, 1.0, ws->U, d, Wx, d, 0.0, S, GH);
     for (size_t t = 0; t < T; t++) {
-        double *At = ws->A + t * B * GH, *St = S + t * B * GH, *Ht = ws->Hs + t * B * H;
+        pb_real *At = ws->A + t * B * GH, *St = S + t * B * GH, *Ht = ws->Hs + t * B * H;
         /* recurrent product: S_t += HZ_{t-1} Wh^T  (B x H times H x GH) */
         if (t) gemm(0, 1, B, GH, H, 1.0, HZ + (t - 1) * B * H, H, Wh, H, 1.0, St, GH);
         /* the elementwise part one sample at a time, so a row (GH + 4H
-         * doubles) stays in L1 through all its kernels */
-        double *Ct = lstm ? ws->Cs + t * B * H : NULL, *TCt = lstm ? ws->TCs + t * B * H : NULL;
+         * pb_reals) stays in L1 through all its kernels */
+        pb_real *Ct = lstm ? ws->Cs + t * B * H : NULL, *TCt = lstm ? ws->TCs + t * B * H : NULL;
         for (size_t i = 0; i < B; i++) {
-            double *a = At + i * GH, *h = Ht + i * H;
+            pb_real *a = At + i * GH, *h = Ht + i * H;
             preact(1, GH, a, St + i * GH, b, zg ? zg + i * nz : NULL, nz);
             if (lstm) {
                 lstm_act(1, H, a);
@@ -435,20 +439,20 @@ static int forward(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const double
 /* ---- backward ---------------------------------------------------------------- */
 
 /* dh = dhz .* z_h (or dhz when zh is NULL); dZ_h += dhz .* h (if dzh). B x H. */
-static void hidden_back(size_t B, size_t H, const double *dhz, const double *h, const double *zh, double *dzh,
-                        size_t nz, double *dh)
+static void hidden_back(size_t B, size_t H, const pb_real *dhz, const pb_real *h, const pb_real *zh, pb_real *dzh,
+                        size_t nz, pb_real *dh)
 {
     for (size_t i = 0; i < B; i++) {
-        const double *g = dhz + i * H, *hi = h + i * H;
-        double *o = dh + i * H;
+        const pb_real *g = dhz + i * H, *hi = h + i * H;
+        pb_real *o = dh + i * H;
         if (zh) {
-            const double *z = zh + i * nz;
+            const pb_real *z = zh + i * nz;
             for (size_t k = 0; k < H; k++) o[k] = g[k] * z[k];
         } else {
             memcpy(o, g, H * sizeof *o);
         }
         if (dzh) {
-            double *dz = dzh + i * nz;
+            pb_real *dz = dzh + i * nz;
             for (size_t k = 0; k < H; k++) dz[k] += g[k] * hi[k];
         }
     }
@@ -460,34 +464,34 @@ static void hidden_back(size_t B, size_t H, const double *dhz, const double *h, 
  * return; cprev = c_{t-1} (NULL: zero); tc = tanh(c_t). Also db += 1^T da
  * (db may be NULL) and, if dzg is not NULL, dZ_gate += da .* S_t; zg NULL
  * means multipliers 1. */
-static void lstm_cell_back(size_t B, size_t H, double *At, const double *cprev, const double *tc, const double *dh,
-                           double *dc, double *db, const double *St, const double *zg, double *dzg, size_t nz)
+static void lstm_cell_back(size_t B, size_t H, pb_real *At, const pb_real *cprev, const pb_real *tc, const pb_real *dh,
+                           pb_real *dc, pb_real *db, const pb_real *St, const pb_real *zg, pb_real *dzg, size_t nz)
 {
     for (size_t i = 0; i < B; i++) {
-        double *ig = At + i * 4 * H, *fg = ig + H, *gg = ig + 2 * H, *og = ig + 3 * H;
-        const double *tci = tc + i * H, *dhi = dh + i * H, *cp = cprev ? cprev + i * H : NULL;
-        double *dci = dc + i * H;
+        pb_real *ig = At + i * 4 * H, *fg = ig + H, *gg = ig + 2 * H, *og = ig + 3 * H;
+        const pb_real *tci = tc + i * H, *dhi = dh + i * H, *cp = cprev ? cprev + i * H : NULL;
+        pb_real *dci = dc + i * H;
         for (size_t u = 0; u < H; u++) {
-            double I = ig[u], F = fg[u], Gv = gg[u], O = og[u], tcu = tci[u];
-            double dcu = dci[u] + dhi[u] * O * (1 - tcu * tcu);
-            double cpu = cp ? cp[u] : 0;
+            pb_real I = ig[u], F = fg[u], Gv = gg[u], O = og[u], tcu = tci[u];
+            pb_real dcu = dci[u] + dhi[u] * O * (1 - tcu * tcu);
+            pb_real cpu = cp ? cp[u] : 0;
             ig[u] = dcu * Gv * I * (1 - I);
             fg[u] = dcu * cpu * F * (1 - F);
             gg[u] = dcu * I * (1 - Gv * Gv);
             og[u] = dhi[u] * tcu * O * (1 - O);
             dci[u] = dcu * F;
         }
-        double *a = ig;   /* da, 4H */
+        pb_real *a = ig;   /* da, 4H */
         if (db) for (size_t r = 0; r < 4 * H; r++) db[r] += a[r];
         if (zg && dzg) {
-            const double *s = St + i * 4 * H, *z = zg + i * nz;
-            double *dz = dzg + i * nz;
+            const pb_real *s = St + i * 4 * H, *z = zg + i * nz;
+            pb_real *dz = dzg + i * nz;
             for (size_t r = 0; r < 4 * H; r++) {
                 dz[r] += a[r] * s[r];
                 a[r] *= z[r];
             }
         } else if (zg) {
-            const double *z = zg + i * nz;
+            const pb_real *z = zg + i * nz;
             for (size_t r = 0; r < 4 * H; r++) a[r] *= z[r];
         }
     }
@@ -495,11 +499,11 @@ static void lstm_cell_back(size_t B, size_t H, double *At, const double *cprev, 
 
 /* Elman backward at one step: dS_t = da = dh .* (1 - h_t^2) into At (B x H,
  * which held the pre-activations); db += 1^T da (db may be NULL). */
-static void elman_back(size_t B, size_t H, double *At, const double *Ht, const double *dh, double *db)
+static void elman_back(size_t B, size_t H, pb_real *At, const pb_real *Ht, const pb_real *dh, pb_real *db)
 {
     for (size_t i = 0; i < B; i++) {
-        double *a = At + i * H;
-        const double *g = dh + i * H, *h = Ht + i * H;
+        pb_real *a = At + i * H;
+        const pb_real *g = dh + i * H, *h = Ht + i * H;
         for (size_t k = 0; k < H; k++) a[k] = g[k] * (1 - h[k] * h[k]);
         if (db) for (size_t k = 0; k < H; k++) db[k] += a[k];
     }
@@ -507,29 +511,29 @@ static void elman_back(size_t B, size_t H, double *At, const double *Ht, const d
 
 /* Back to the inputs from dU = dS Wx (in ws->dU): dZ_x, and with tokens
  * dEmb (gEmb, may be NULL) and dZ_vocab. */
-static void input_back(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const double *X, size_t B,
-                       const double *Z, double *dZ, double *gEmb)
+static void input_back(const pb_rnn *m, PB_T(pb_rnn_ws) *ws, const pb_real *w, const pb_real *X, size_t B,
+                       const pb_real *Z, pb_real *dZ, pb_real *gEmb)
 {
     size_t T = m->T, d = m->d, nz = m->n_groups, in = pb_rnn_in_dim(m);
-    const double *Emb = w + m->off_emb;
+    const pb_real *Emb = w + m->off_emb;
     for (size_t t = 0; t < T; t++)
         for (size_t i = 0; i < B; i++) {
-            const double *du = ws->dU + (t * B + i) * d;
-            double *dzx = dZ ? dZ + i * nz + m->zoff_x : NULL;
+            const pb_real *du = ws->dU + (t * B + i) * d;
+            pb_real *dzx = dZ ? dZ + i * nz + m->zoff_x : NULL;
             if (!m->tokens) {
                 if (!dzx) continue;
-                const double *x = X + i * in + t * d;
+                const pb_real *x = X + i * in + t * d;
                 for (size_t j = 0; j < d; j++) dzx[j] += du[j] * x[j];
                 continue;
             }
             size_t v = ws->tok[t * B + i];
-            const double *e = Emb + v * d;
-            const double *zx = Z ? Z + i * nz + m->zoff_x : NULL;
-            double zv = Z ? Z[i * nz + m->zoff_vocab + v] : 1.0;
-            double *ge = gEmb ? gEmb + v * d : NULL;
-            double dzv = 0;
+            const pb_real *e = Emb + v * d;
+            const pb_real *zx = Z ? Z + i * nz + m->zoff_x : NULL;
+            pb_real zv = Z ? Z[i * nz + m->zoff_vocab + v] : 1.0;
+            pb_real *ge = gEmb ? gEmb + v * d : NULL;
+            pb_real dzv = 0;
             for (size_t j = 0; j < d; j++) {
-                double dx = zx ? du[j] * zx[j] : du[j];   /* dL/d(Emb[v] z_vocab[v])_j */
+                pb_real dx = zx ? du[j] * zx[j] : du[j];   /* dL/d(Emb[v] z_vocab[v])_j */
                 if (dzx) dzx[j] += du[j] * e[j] * zv;
                 if (ge) ge[j] += dx * zv;
                 dzv += dx * e[j];
@@ -539,7 +543,7 @@ static void input_back(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const do
 }
 
 /* G (cols x rows) += A^T for A (rows x cols) */
-static void add_transposed(size_t rows, size_t cols, const double *A, double *G)
+static void add_transposed(size_t rows, size_t cols, const pb_real *A, pb_real *G)
 {
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < cols; j++) G[j * rows + i] += A[i * cols + j];
@@ -547,15 +551,15 @@ static void add_transposed(size_t rows, size_t cols, const double *A, double *G)
 
 /* Backward of one chunk after forward() and the head (dL/dzo in ws->dzo):
  * grad (may be NULL) += dL/dw; dZ (the chunk's rows, may be NULL) += dL/dZ. */
-static void backward(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const double *X, size_t B,
-                     const double *Z, double *dZ, double *grad, const double *dhz_add)
+static void backward(const pb_rnn *m, PB_T(pb_rnn_ws) *ws, const pb_real *w, const pb_real *X, size_t B,
+                     const pb_real *Z, pb_real *dZ, pb_real *grad, const pb_real *dhz_add)
 {
     size_t T = m->T, d = m->d, H = m->H, C = m->C, GH = m->G * H, nz = m->n_groups;
     int lstm = m->cell == PB_CELL_LSTM;
-    const double *HZ = Z ? ws->HZ : ws->Hs;
-    const double *Wx = w + m->off_wx, *Wh = w + m->off_wh, *Wout = w + m->off_wout;
-    const double *zh = Z ? Z + m->zoff_h : NULL, *zg = Z && lstm ? Z + m->zoff_gate : NULL;
-    double *dzh = dZ ? dZ + m->zoff_h : NULL, *dzg = dZ && lstm ? dZ + m->zoff_gate : NULL;
+    const pb_real *HZ = Z ? ws->HZ : ws->Hs;
+    const pb_real *Wx = w + m->off_wx, *Wh = w + m->off_wh, *Wout = w + m->off_wout;
+    const pb_real *zh = Z ? Z + m->zoff_h : NULL, *zg = Z && lstm ? Z + m->zoff_gate : NULL;
+    pb_real *dzh = dZ ? dZ + m->zoff_h : NULL, *dzg = dZ && lstm ? dZ + m->zoff_gate : NULL;
     if (grad) {
         /* dWout += dzo^T HZ_{T-1} (C x B times B x H); dbout += 1^T dzo */
         gemm(1, 0, C, H, B, 1.0, ws->dzo, C, HZ + (T - 1) * B * H, H, 1.0, grad + m->off_wout, H);
@@ -569,10 +573,10 @@ static void backward(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const doub
     hidden_back(B, H, ws->dhz, ws->Hs + (T - 1) * B * H, zh, dzh, nz, ws->dh);
     if (lstm) memset(ws->dc, 0, B * H * sizeof *ws->dc);
     for (size_t t = T; t-- > 0;) {
-        double *At = ws->A + t * B * GH;
-        double *db = grad ? grad + m->off_b : NULL;
+        pb_real *At = ws->A + t * B * GH;
+        pb_real *db = grad ? grad + m->off_b : NULL;
         if (lstm) {
-            const double *Ct = ws->Cs + t * B * H;
+            const pb_real *Ct = ws->Cs + t * B * H;
             lstm_cell_back(B, H, At, t ? Ct - B * H : NULL, ws->TCs + t * B * H, ws->dh, ws->dc, db,
                            Z ? ws->S + t * B * GH : NULL, zg, dzg, nz);
         } else {
@@ -603,8 +607,8 @@ static void backward(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const doub
     }
 }
 
-int pb_rnn_loss_grad(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const double *X, const double *y,
-                     size_t N, const double *Z, double *dZ, double *loss, double *grad)
+int PB_T(pb_rnn_loss_grad)(const pb_rnn *m, PB_T(pb_rnn_ws) *ws, const pb_real *w, const pb_real *X, const pb_real *y,
+                     size_t N, const pb_real *Z, pb_real *dZ, double *loss, pb_real *grad)
 {
     size_t in = pb_rnn_in_dim(m), nz = m->n_groups, ys = m->head == PB_HEAD_CE ? 1 : m->C;
     *loss = 0;
@@ -617,10 +621,10 @@ int pb_rnn_loss_grad(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const doub
     if (dZ) memset(dZ, 0, N * nz * sizeof *dZ);
     for (size_t s = 0; s < N; s += ws->batch) {
         size_t B = N - s < ws->batch ? N - s : ws->batch;
-        const double *Xb = X + s * in, *Zb = Z ? Z + s * nz : NULL;
+        const pb_real *Xb = X + s * in, *Zb = Z ? Z + s * nz : NULL;
         int st = forward(m, ws, w, Xb, B, Zb, s);
         if (st) return st;
-        st = pb_head_loss(m->head, m->noise_precision, m->C, ws->zo, y + s * ys, B, loss, ws->dzo, NULL);
+        st = PB_T(pb_head_loss)(m->head, m->noise_precision, m->C, ws->zo, y + s * ys, B, loss, ws->dzo, NULL);
         if (st) return st;
         if (grad || dZ) backward(m, ws, w, Xb, B, Zb, dZ ? dZ + s * nz : NULL, grad, NULL);
     }
@@ -631,7 +635,7 @@ int pb_rnn_loss_grad(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const doub
 
 #define VAR_FLOOR 1e-16  /* keeps 1/sd finite where HZ_{T-1} is all zero (as mlp_lrt.c) */
 
-static int ws_need_vd(const pb_rnn *m, pb_rnn_ws *ws)
+static int ws_need_vd(const pb_rnn *m, PB_T(pb_rnn_ws) *ws)
 {
     if (ws->w) return PB_OK;
     size_t BC = ws->batch * m->C, BH = ws->batch * m->H;
@@ -647,9 +651,9 @@ static int ws_need_vd(const pb_rnn *m, pb_rnn_ws *ws)
     return PB_OK;
 }
 
-int pb_rnn_vd_loss_grad(const pb_rnn *m, pb_rnn_ws *ws, const double *theta, const double *sigma2, const double *X,
-                        const double *y, size_t B, const double *Z, double *dZ, gsl_rng *rng, double *loss,
-                        double *dtheta, double *dsigma2)
+int PB_T(pb_rnn_vd_loss_grad)(const pb_rnn *m, PB_T(pb_rnn_ws) *ws, const pb_real *theta, const pb_real *sigma2, const pb_real *X,
+                        const pb_real *y, size_t B, const pb_real *Z, pb_real *dZ, gsl_rng *rng, double *loss,
+                        pb_real *dtheta, pb_real *dsigma2)
 {
     size_t H = m->H, C = m->C, T = m->T, nrec = m->off_b;
     if (B > ws->batch) return pb_error(PB_ERR_ARG, "%s: %zu samples exceed the workspace's %zu", m->spec, B, ws->batch);
@@ -659,24 +663,24 @@ int pb_rnn_vd_loss_grad(const pb_rnn *m, pb_rnn_ws *ws, const double *theta, con
     if (!st && Z) st = ws_need_z(ws);
     if (st) return st;
     /* one sample of the recurrent weights (Emb, Wx, Wh: parameters [0, off_b)) */
-    double *w = ws->w;
+    pb_real *w = ws->w;
     memcpy(w, theta, m->n_params * sizeof *w);
     for (size_t j = 0; j < nrec; j++) {
         ws->eps[j] = gsl_ran_gaussian_ziggurat(rng, 1.0);
-        w[j] += sqrt(sigma2[j]) * ws->eps[j];
+        w[j] += pb_sqrt(sigma2[j]) * ws->eps[j];
     }
     if ((st = forward(m, ws, w, X, B, Z, 0))) return st;
     /* the head's pre-activation noise: zo += sd .* e,  sd^2 = HZ^2 sigma2_out^T + floor */
-    const double *HZ = (Z ? ws->HZ : ws->Hs) + (T - 1) * B * H, *s2out = sigma2 + m->off_wout;
+    const pb_real *HZ = (Z ? ws->HZ : ws->Hs) + (T - 1) * B * H, *s2out = sigma2 + m->off_wout;
     for (size_t k = 0; k < B * H; k++) ws->h2[k] = HZ[k] * HZ[k];
     gemm(0, 1, B, C, H, 1.0, ws->h2, H, s2out, H, 0.0, ws->sd, C);
     for (size_t k = 0; k < B * C; k++) {
-        ws->sd[k] = sqrt(ws->sd[k] + VAR_FLOOR);
+        ws->sd[k] = pb_sqrt(ws->sd[k] + (pb_real)VAR_FLOOR);
         ws->e[k] = gsl_ran_gaussian_ziggurat(rng, 1.0);
         ws->zo[k] += ws->sd[k] * ws->e[k];
     }
     *loss = 0;
-    if ((st = pb_head_loss(m->head, m->noise_precision, C, ws->zo, y, B, loss, ws->dzo, NULL))) return st;
+    if ((st = PB_T(pb_head_loss)(m->head, m->noise_precision, C, ws->zo, y, B, loss, ws->dzo, NULL))) return st;
     if (!dtheta && !dZ) return PB_OK;
     /* r = dzo .* e / sd;  dHZ_{T-1} gains (r sigma2_out) .* HZ */
     for (size_t k = 0; k < B * C; k++) ws->r[k] = ws->dzo[k] * ws->e[k] / ws->sd[k];
@@ -689,12 +693,13 @@ int pb_rnn_vd_loss_grad(const pb_rnn *m, pb_rnn_ws *ws, const double *theta, con
         /* recurrent: dL/dsigma^2 = dL/dw eps / (2 sigma); head: 0.5 r^T HZ^2; biases 0 */
         memset(dsigma2, 0, m->n_params * sizeof *dsigma2);
         for (size_t j = 0; j < nrec; j++)
-            dsigma2[j] = sigma2[j] > 0 ? dtheta[j] * ws->eps[j] / (2 * sqrt(sigma2[j])) : 0;
+            dsigma2[j] = sigma2[j] > 0 ? dtheta[j] * ws->eps[j] / (2 * pb_sqrt(sigma2[j])) : 0;
         gemm(1, 0, C, H, B, 0.5, ws->r, C, ws->h2, H, 0.0, dsigma2 + m->off_wout, H);
     }
     return PB_OK;
 }
 
+#ifndef PB_F32
 /* out (B x C) = softmax(z) rows (ce) or z (mse). */
 static void outputs(pb_head head, size_t C, const double *z, size_t B, double *out)
 {
@@ -999,3 +1004,4 @@ done:
     if (st == PB_ERR_NOMEM) return pb_error(st, "out of memory in the compact RNN forward pass");
     return st;
 }
+#endif /* PB_F32 */

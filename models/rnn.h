@@ -93,42 +93,18 @@ size_t pb_rnn_out_dim(const pb_rnn *m);  /* C */
  *   b = 0 except the LSTM forget-gate block b[H..2H) = 1;  bout = 0. */
 void pb_rnn_init(const pb_rnn *m, double *w, const gsl_rng *rng);
 
-/* Scratch space for chunks of up to `batch` sequences. It stores every
- * step's activations for backpropagation through time: about
- * 8 * batch * T * (G*H + 3H + 2d) bytes (LSTM; Elman without the 2H of cell
- * states; + 8 * batch * T with tokens), plus 8 * batch * T * (G*H + H) more
- * allocated on the first call with group multipliers Z. A workspace belongs
- * to the model it was allocated for. */
-typedef struct pb_rnn_ws pb_rnn_ws;
-pb_rnn_ws *pb_rnn_ws_alloc(const pb_rnn *m, size_t batch);
-void pb_rnn_ws_free(pb_rnn_ws *ws);
-
-/* loss = L over the N samples (chunks of at most the workspace batch).
- * y: N labels (ce) or N x C targets (mse). Z: N x n_groups multipliers, or
- * NULL for all ones. grad (n_params), if not NULL, is overwritten with dL/dw;
- * dZ (N x n_groups), if not NULL, with dL/dZ (then Z must not be NULL). */
-int pb_rnn_loss_grad(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const double *X, const double *y,
-                     size_t N, const double *Z, double *dZ, double *loss, double *grad);
-
-/* One training step of the model under a factorized Gaussian over its
- * weights, w = theta + sigma .* eps (seed 001 §4.1), for B sequences (at
- * most the workspace batch):
- *   - the recurrent layer cannot use the local reparameterization trick: its
- *     weights (Emb, Wx, Wh: parameters [0, off_b)) take ONE sample per call,
- *     shared by every sequence and time step, eps drawn from rng in buffer
- *     order; the biases b are not sampled;
- *   - the dense output layer keeps the trick: given HZ = z_h .* h_T,
- *       zo = HZ theta_out^T + bout + sd .* e,  sd^2 = HZ^2 sigma2_out^T,
- *     e ~ N(0, 1) per sample and output (row-major), drawn after the
- *     recurrent eps.
- * sigma2 holds sigma^2 of every parameter (entries of b and bout are
- * ignored). loss = sum of the B samples' losses; dtheta (n_params, or NULL)
- * and dsigma2 (n_params, or NULL; needs dtheta) are overwritten with
- * dL/dtheta and dL/dsigma^2 at the drawn noise; Z and dZ as in
- * pb_rnn_loss_grad. */
-int pb_rnn_vd_loss_grad(const pb_rnn *m, pb_rnn_ws *ws, const double *theta, const double *sigma2, const double *X,
-                        const double *y, size_t B, const double *Z, double *dZ, gsl_rng *rng, double *loss,
-                        double *dtheta, double *dsigma2);
+/* The training functions, in double (names as below) and float (the same
+ * names with _f32), from one source (base/real.h): see rnn_typed.h. */
+#define PB_R double
+#define PB_N(name) name
+#include "models/rnn_typed.h"
+#undef PB_R
+#undef PB_N
+#define PB_R float
+#define PB_N(name) name##_f32
+#include "models/rnn_typed.h"
+#undef PB_R
+#undef PB_N
 
 /* out (N x C): class probabilities (ce) or predictions (mse). */
 int pb_rnn_predict(const pb_rnn *m, pb_rnn_ws *ws, const double *w, const double *X, size_t N, double *out);

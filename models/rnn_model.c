@@ -1,12 +1,48 @@
 /* rnn_model.c -- the recurrent networks of rnn.h (Elman and LSTM, real or
  * token inputs) behind the model ops table (model.h): every required entry,
  * group multipliers in the point loss, and compaction. No curvature and no
- * CSR form. */
+ * CSR form. Compiled once per precision (base/real.h): the training
+ * entries exist in double and float (pb_rnn_ops_f32). */
 #include "models/model.h"
 #include "models/rnn.h"
 #include "base/util.h"
+#include "base/real.h"
 
 static const pb_rnn *rnn_of(const pb_model *m) { return m->impl; }
+
+static void *rnn_ws_alloc(const pb_model *m, size_t batch) { return PB_T(pb_rnn_ws_alloc)(rnn_of(m), batch); }
+
+static void rnn_ws_free(void *ws) { PB_T(pb_rnn_ws_free)(ws); }
+
+static int rnn_group_loss_grad(const pb_model *m, void *ws, const pb_real *w, const pb_real *X, const pb_real *y,
+                               size_t N, const pb_real *Z, pb_real *dZ, double *loss, pb_real *grad)
+{
+    return PB_T(pb_rnn_loss_grad)(rnn_of(m), ws, w, X, y, N, Z, dZ, loss, grad);
+}
+
+static int rnn_loss_grad(const pb_model *m, void *ws, const pb_real *w, const pb_real *X, const pb_real *y, size_t N,
+                         double *loss, pb_real *grad)
+{
+    return PB_T(pb_rnn_loss_grad)(rnn_of(m), ws, w, X, y, N, NULL, NULL, loss, grad);
+}
+
+static int rnn_lrt_loss_grad(const pb_model *m, void *ws, const pb_real *theta, const pb_real *sigma2, const pb_real *X,
+                             const pb_real *y, size_t N, const pb_real *Z, pb_real *dZ, gsl_rng *rng, double *loss,
+                             pb_real *dtheta, pb_real *dsigma2)
+{
+    return PB_T(pb_rnn_vd_loss_grad)(rnn_of(m), ws, theta, sigma2, X, y, N, Z, dZ, rng, loss, dtheta, dsigma2);
+}
+
+#ifdef PB_F32
+const pb_model_ops_f32 pb_rnn_ops_f32 = {
+    .ws_alloc = rnn_ws_alloc,
+    .ws_free = rnn_ws_free,
+    .loss_grad = rnn_loss_grad,
+    .lrt_loss_grad = rnn_lrt_loss_grad,
+    .group_loss_grad = rnn_group_loss_grad,
+};
+#else
+extern const pb_model_ops_f32 pb_rnn_ops_f32;
 
 static int rnn_parse(const char *spec, pb_model *m)
 {
@@ -28,29 +64,6 @@ static void rnn_free(void *impl) { pb_rnn_free(impl); }
 static void rnn_init(const pb_model *m, double *w, const gsl_rng *rng) { pb_rnn_init(rnn_of(m), w, rng); }
 
 static void rnn_set_noise_precision(pb_model *m, double beta) { ((pb_rnn *)m->impl)->noise_precision = beta; }
-
-static void *rnn_ws_alloc(const pb_model *m, size_t batch) { return pb_rnn_ws_alloc(rnn_of(m), batch); }
-
-static void rnn_ws_free(void *ws) { pb_rnn_ws_free(ws); }
-
-static int rnn_group_loss_grad(const pb_model *m, void *ws, const double *w, const double *X, const double *y,
-                               size_t N, const double *Z, double *dZ, double *loss, double *grad)
-{
-    return pb_rnn_loss_grad(rnn_of(m), ws, w, X, y, N, Z, dZ, loss, grad);
-}
-
-static int rnn_loss_grad(const pb_model *m, void *ws, const double *w, const double *X, const double *y, size_t N,
-                         double *loss, double *grad)
-{
-    return pb_rnn_loss_grad(rnn_of(m), ws, w, X, y, N, NULL, NULL, loss, grad);
-}
-
-static int rnn_lrt_loss_grad(const pb_model *m, void *ws, const double *theta, const double *sigma2, const double *X,
-                             const double *y, size_t N, const double *Z, double *dZ, gsl_rng *rng, double *loss,
-                             double *dtheta, double *dsigma2)
-{
-    return pb_rnn_vd_loss_grad(rnn_of(m), ws, theta, sigma2, X, y, N, Z, dZ, rng, loss, dtheta, dsigma2);
-}
 
 static int rnn_predict(const pb_model *m, void *ws, const double *w, const double *X, size_t N, double *out)
 {
@@ -122,4 +135,6 @@ const pb_model_ops pb_rnn_ops = {
     .compact_structure = rnn_compact_structure,
     .compact_free = rnn_compact_free,
     .gate_constants = rnn_gate_constants,
+    .f32 = &pb_rnn_ops_f32,
 };
+#endif /* PB_F32 */

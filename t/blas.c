@@ -13,8 +13,8 @@
 /* Padding marker: any read of it poisons the result, any write changes it. */
 #define PAD (-12345.678)
 
-typedef void (*gemm_fn)(int, int, size_t, size_t, size_t, pb_real, const pb_real *, size_t,
-                        const pb_real *, size_t, pb_real, pb_real *, size_t);
+typedef void (*gemm_fn)(int, int, size_t, size_t, size_t, double, const double *, size_t,
+                        const double *, size_t, double, double *, size_t);
 
 /* A random (rows x cols) matrix in storage with leading dimension ld >= cols;
  * entries past cols in each row are set to PAD (NaN if nan_pad). */

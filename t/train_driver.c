@@ -145,7 +145,7 @@ int main(void)
     ok(st == 0 && !strcmp(trace, "L5 U1 L5 U2 L2 U3 E L5 U4 L5 U5 L2 U6 E "),
        "hooks in order, minibatches 5, 5, 2, epoch_kl once per epoch: %s", trace);
     ok(order_ok, "update sees scale = beta / b, lr_c = lr / (1 - 0.9^t), c2 = 1 - 0.999^t");
-    ok(ref.prior_mean == 6 && !strcmp(ref.family, "toy") && strstr(ref.settings, "family=toy epochs=2 batch=5") &&
+    ok(ref.prior_mean == 6 && !strcmp(ref.family, "toy") && strstr(ref.settings, "family=toy precision=f64 epochs=2 batch=5") &&
            strstr(ref.settings, "toy=1 noise=empirical-bayes"),
        "to_fit sees the family's state; the settings frame: %s", ref.settings);
 

@@ -46,8 +46,9 @@ void pb_drv_settings(const pb_driver *d, pb_fit *fit, const char *family, const 
 {
     const pb_train_opts *o = d->o;
     snprintf(fit->family, sizeof fit->family, "%s", family);
-    snprintf(fit->settings, sizeof fit->settings, "family=%s epochs=%zu batch=%zu optimizer=adam lr=%g lr_decay=%s %s noise=%s",
-             fit->family, o->epochs, d->B, o->lr, o->lr_decay ? "linear-second-half" : "none", middle,
+    snprintf(fit->settings, sizeof fit->settings,
+             "family=%s precision=%s epochs=%zu batch=%zu optimizer=adam lr=%g lr_decay=%s %s noise=%s", fit->family,
+             pb_precision_name(o->precision), o->epochs, d->B, o->lr, o->lr_decay ? "linear-second-half" : "none", middle,
              d->m->head != PB_HEAD_MSE ? "none" : d->learn_beta ? "empirical-bayes" : "fixed1");
 }
 
@@ -130,12 +131,12 @@ static int resume_begin(resume *r, pb_driver *d, const pb_family_ops *F, void *f
     pb_ckpt *c = &r->ck;
     int len = snprintf(c->key, sizeof c->key,
                        "model=%s data=%s N=%zu d=%zu X=%016llx y=%016llx init=%016llx seed=%llu family=%s epochs=%zu "
-                       "batch=%zu lr=%.17g lr_decay=%d noise=%d",
+                       "batch=%zu lr=%.17g lr_decay=%d noise=%d precision=%s",
                        d->m->spec, train->name, train->n, train->d,
                        (unsigned long long)pb_ckpt_hash(train->X, train->n * train->d),
                        (unsigned long long)pb_ckpt_hash(train->y, train->n * train->ydim),
                        (unsigned long long)pb_ckpt_hash(d->opt.x, d->opt.n), (unsigned long long)o->seed, F->name,
-                       o->epochs, d->B, o->lr, o->lr_decay, o->fixed_noise);
+                       o->epochs, d->B, o->lr, o->lr_decay, o->fixed_noise, pb_precision_name(o->precision));
     size_t at = len > 0 && (size_t)len < sizeof c->key ? (size_t)len : sizeof c->key - 1;
     F->key(f, d, c->key + at, sizeof c->key - at);
     at = strlen(c->key);
@@ -283,6 +284,7 @@ int pb_train_family(const pb_family_ops *F, const pb_model *m, const pb_data *tr
     size_t n_opt = 0;
     int st = F->open(f, &d, &n_opt);
     if (!st) st = check_dims(m, train, o);
+    if (!st && o->precision == PB_PRECISION_F32) st = pb_model_require(m, PB_CAP_FLOAT32, "training in f32");
     if (st) {
         F->close(f);
         free(f);
@@ -291,7 +293,7 @@ int pb_train_family(const pb_family_ops *F, const pb_model *m, const pb_data *tr
     double *Xb = NULL, *yb = NULL, *opt = NULL;
     size_t *perm = pb_calloc(N, sizeof *perm);
     d.rng = gsl_rng_alloc(gsl_rng_mt19937);
-    d.ws = pb_model_ws_alloc(m, B);
+    d.ws = pb_model_ws_alloc_precision(m, B, o->precision);
     opt = pb_drv_block(3, (size_t[]){n_opt, n_opt, n_opt}, (double **const[]){&d.opt.x, &d.opt.m1, &d.opt.m2});
     double *batch = pb_drv_block(2, (size_t[]){B * train->d, B * train->ydim}, (double **const[]){&Xb, &yb});
     if (!perm || !d.rng || !d.ws || !opt || !batch) {

@@ -38,6 +38,11 @@
  * and hidden groups are multiplied by Bernoulli(1 - p) / (1 - p), one draw per
  * sequence shared in time (recurrent models only).
  * Adam steps use the objective divided by N, so lr is scale-free.
+ * Precision (opts.precision, recorded in the fit's settings): with f32 the
+ * model's forward and backward passes (the matrix products and activations)
+ * run in float on float copies of the step's parameters and samples; the
+ * optimizer's values and moments, the KL terms and the prior stay double
+ * (model.h pb_model_ws_alloc_precision), so the fit is stored in double.
  *
  * Checkpoints (formats/checkpoint.h): with opts.checkpoint set, the run's state is
  * saved there at the end of an epoch once checkpoint_seconds have passed
@@ -68,6 +73,7 @@ typedef enum pb_family {
 
 typedef struct pb_train_opts {
     pb_family family;
+    pb_precision precision;     /* of the model's products (model.h: mixed precision, the optimizer in double) */
     size_t epochs, batch;       /* batch 0: full batch */
     double lr;                  /* Adam step size */
     double weight_decay;        /* point estimate only */
