@@ -3,8 +3,12 @@
 # Three kinds of experiment, each one table of per-experiment variables and
 # one rule family:
 #   tabular repeats  DATASETS      <d>_MODEL <d>_EPOCHS <d>_TITLE [<d>_TRAIN_EXTRA] [<d>_DATA_FILES]
-#   images, one run  IMAGE_EXPS    <e>_MODEL <e>_TITLE [<e>_DATA]
-#   sequences, one   SEQ_EXPS      <e>_DATA <e>_MODEL <e>_TITLE <e>_OPTS [<e>_LIMIT]
+#   images, one run  IMAGE_EXPS    <e>_MODEL <e>_TITLE [<e>_DATA] [<e>_PRECISION]
+#   sequences, one   SEQ_EXPS      <e>_DATA <e>_MODEL <e>_TITLE <e>_OPTS [<e>_LIMIT] [<e>_PRECISION]
+# Precision (train --precision): the tabular experiments train in double;
+# the image and sequence experiments in float32 (IMAGE_PRECISION,
+# SEQ_PRECISION, or <e>_PRECISION for one experiment), as the seeds'
+# frameworks did: the products in float, the optimizer in double.
 # One file per cell, named by what the cell is:
 #   results/<scale>/<dataset>/fit/base-r<k>.fit          shared base fit of repeat k
 #   results/<scale>/<dataset>/fit/<method>-r<k>.fit      fit of a method that trains its own network
@@ -227,6 +231,7 @@ endef
 # method: the same network trained without sparsification (family point).
 IMAGE_DATA       ?= fashion-mnist
 IMAGE_TRAIN_OPTS ?= --batch 100 --lr 0.001 --lr-decay linear
+IMAGE_PRECISION  ?= f32
 IMAGE_METHODS     = $(TRAINER_METHODS)
 IMAGE_EXPS          += fmnist_lenet
 fmnist_lenet_MODEL  := mlp:784-300-100-10:relu
@@ -240,11 +245,11 @@ define IMAGE_RULES
 $(1)_DATA       ?= $(IMAGE_DATA)
 $(1)_FRACTIONS  := $(FRACTIONS)
 $(1)_LONG_TITLE := $$($(1)_DATA), $($(1)_TITLE)
-$$(call stamp,$(1)-train.txt,data=$$($(1)_DATA)$$(nl)model=$($(1)_MODEL)$$(nl)epochs=$(IMAGE_EPOCHS)$$(nl)train=$(IMAGE_TRAIN_OPTS))
+$$(call stamp,$(1)-train.txt,data=$$($(1)_DATA)$$(nl)model=$($(1)_MODEL)$$(nl)epochs=$(IMAGE_EPOCHS)$$(nl)train=$(IMAGE_TRAIN_OPTS) --precision $$($(1)_PRECISION))
 CELLS += $(R)/$(1)/fit/plain-r0.fit
 $(R)/$(1)/fit/plain-r0.fit: $(call code,fit) $(S)/$(1)-train.txt | $(PB)
 	@mkdir -p $$(@D)
-	$(PB) train --data $$($(1)_DATA) --model $($(1)_MODEL) --family point --epochs $(IMAGE_EPOCHS) $(IMAGE_TRAIN_OPTS) --progress -o $$@
+	$(PB) train --data $$($(1)_DATA) --model $($(1)_MODEL) --family point --epochs $(IMAGE_EPOCHS) $(IMAGE_TRAIN_OPTS) --precision $$($(1)_PRECISION) --progress -o $$@
 $(R)/$(1)/plain-eval.tsv: $(R)/$(1)/fit/plain-r0.fit $(call code,eval) | $(PB)
 	$(PB) evaluate --fit $$< --tex $(R)/$(1)/plain-macros.tex --name $(1)-plain -o $$@
 report/gen/$(1)/stamp: $(R)/$(1)/plain-eval.tsv $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png \
@@ -258,7 +263,7 @@ endef
 define IMAGE_METHOD_RULES
 $(R)/$(1)/fit/$(2)-r0.fit: $(call code,fit) $(S)/$(1)-train.txt $(call plugin,$(2)) | $(PB) $(B)/plugins/$(2).so
 	@mkdir -p $$(@D)
-	$(PB) train --data $$($(1)_DATA) --model $($(1)_MODEL) --method $(2) --epochs $(IMAGE_EPOCHS) $(IMAGE_TRAIN_OPTS) --progress -o $$@
+	$(PB) train --data $$($(1)_DATA) --model $($(1)_MODEL) --method $(2) --epochs $(IMAGE_EPOCHS) $(IMAGE_TRAIN_OPTS) --precision $$($(1)_PRECISION) --progress -o $$@
 $(R)/$(1)/$(2)-export.tex: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(call code,export) $(call plugin,$(2)) | $(PB) $(B)/plugins/$(2).so
 	$(PB) export --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --operating-point --plugin-dir $(B)/plugins \
 	    --tex $$@ --name $(1)-$(2) -o $(R)/$(1)/$(2)-r0.csr
@@ -267,6 +272,7 @@ $(R)/$(1)/logalpha-$(2).pdf: report/logalpha.gp $(R)/$(1)/order/$(2)-r0.tsv
 	mv $$@.tmp $$@
 endef
 
+$(foreach e,$(IMAGE_EXPS),$(eval $(e)_PRECISION ?= $(IMAGE_PRECISION)))
 $(foreach e,$(IMAGE_EXPS),$(eval $(call IMAGE_RULES,$(e))))
 $(foreach e,$(IMAGE_EXPS),$(eval $(call ONE_RUN_RULES,$(e),$(IMAGE_METHODS))))
 $(foreach e,$(IMAGE_EXPS),$(foreach m,$(IMAGE_METHODS),$(eval $(call IMAGE_METHOD_RULES,$(e),$(m)))))
@@ -302,6 +308,7 @@ mr_lstm_MODEL     := lstm:200xv20002e128-128-1:mse
 mr_lstm_TITLE     := LSTM-128 on Movie Reviews
 mr_lstm_OPTS      := --batch 128 --lr 0.001
 endif
+SEQ_PRECISION        ?= f32
 SEQ_BASELINES        := plain dropout
 SEQ_plain_OPTS       := --family point
 SEQ_dropout_OPTS     := --family point --dropout 0.3 --weight-decay 0.001
@@ -311,7 +318,7 @@ SEQ_METHODS           = $(TRAINER_METHODS)
 define SEQ_RULES
 $(1)_FRACTIONS  := $(SEQ_FRACTIONS)
 $(1)_LONG_TITLE := $($(1)_TITLE)
-$(call stamp,$(1)-train.txt,data=$($(1)_DATA)$(nl)model=$($(1)_MODEL)$(nl)epochs=$(SEQ_EPOCHS)$(nl)train=$($(1)_OPTS) $($(1)_LIMIT)$(nl)plain=$(SEQ_plain_OPTS)$(nl)dropout=$(SEQ_dropout_OPTS))
+$(call stamp,$(1)-train.txt,data=$($(1)_DATA)$(nl)model=$($(1)_MODEL)$(nl)epochs=$(SEQ_EPOCHS)$(nl)train=$($(1)_OPTS) $($(1)_LIMIT) --precision $($(1)_PRECISION)$(nl)plain=$(SEQ_plain_OPTS)$(nl)dropout=$(SEQ_dropout_OPTS))
 $(call stamp,$(1)-p4.txt,repeats=$(SEQ_TIMING))
 report/gen/$(1)/stamp: $(foreach b,$(SEQ_BASELINES),$(R)/$(1)/$(b)-eval.tsv) $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png \
     $(foreach m,$(SEQ_METHODS),$(R)/$(1)/$(m)-p4.tsv $(R)/$(1)/gates-$(m).pdf) results/report-scale.txt
@@ -325,7 +332,7 @@ define SEQ_BASELINE_RULES
 CELLS += $(R)/$(1)/fit/$(2)-r0.fit
 $(R)/$(1)/fit/$(2)-r0.fit: $(call code,fit) $(S)/$(1)-train.txt | $(PB)
 	@mkdir -p $$(@D)
-	$(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) $(SEQ_$(2)_OPTS) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $($(1)_LIMIT) --progress -o $$@
+	$(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) $(SEQ_$(2)_OPTS) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $($(1)_LIMIT) --precision $($(1)_PRECISION) --progress -o $$@
 $(R)/$(1)/$(2)-eval.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(call code,eval) | $(PB)
 	$(PB) evaluate --fit $$< --tex $(R)/$(1)/$(2)-macros.tex --name $(1)-$(2) -o $$@
 endef
@@ -334,7 +341,7 @@ endef
 define SEQ_METHOD_RULES
 $(R)/$(1)/fit/$(2)-r0.fit: $(call code,fit) $(S)/$(1)-train.txt $(call plugin,$(2)) | $(PB) $(B)/plugins/$(2).so
 	@mkdir -p $$(@D)
-	$(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) --method $(2) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $($(1)_LIMIT) --progress -o $$@
+	$(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) --method $(2) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $($(1)_LIMIT) --precision $($(1)_PRECISION) --progress -o $$@
 $(R)/$(1)/$(2)-p4.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(call code,p4) $(call plugin,$(2)) $(S)/$(1)-p4.txt | $(PB) $(B)/plugins/$(2).so
 	$(PB) structure --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --operating-point --plugin-dir $(B)/plugins --repeats $(SEQ_TIMING) \
 	    --gates $(R)/$(1)/gates-$(2).tsv --tex $(R)/$(1)/$(2)-p4.tex --name $(1)-$(2) -o $$@
@@ -343,6 +350,7 @@ $(R)/$(1)/gates-$(2).pdf: report/gates.gp $(R)/$(1)/$(2)-p4.tsv
 	mv $$@.tmp $$@
 endef
 
+$(foreach e,$(SEQ_EXPS),$(eval $(e)_PRECISION ?= $(SEQ_PRECISION)))
 $(foreach e,$(SEQ_EXPS),$(eval $(call SEQ_RULES,$(e))))
 $(foreach e,$(SEQ_EXPS),$(eval $(call ONE_RUN_RULES,$(e),$(SEQ_METHODS))))
 $(foreach e,$(SEQ_EXPS),$(foreach b,$(SEQ_BASELINES),$(eval $(call SEQ_BASELINE_RULES,$(e),$(b)))))
@@ -414,6 +422,8 @@ report/gen/settings.tex: results/report-scale.txt experiments.mk \
 	  echo '\newcommand{\pbImageData}{$(IMAGE_DATA)}'; \
 	  echo '\newcommand{\pbImageTrainOpts}{\texttt{\detokenize{$(IMAGE_TRAIN_OPTS)}}}'; \
 	  echo '\newcommand{\pbSeqEpochs}{$(SEQ_EPOCHS)}'; \
+	  echo '\newcommand{\pbImagePrecision}{$(fmnist_lenet_PRECISION)}'; \
+	  echo '\newcommand{\pbSeqPrecision}{$(seqfmnist_lstm_PRECISION)}'; \
 	  echo '\newcommand{\pbSeqTrainLimit}{$(if $(SEQ_TRAIN_LIMIT),the first $(SEQ_TRAIN_LIMIT) training sequences,all 60000 training sequences)}'; \
 	  echo '\newcommand{\pbSeqTrainOpts}{\texttt{\detokenize{$(seqfmnist_lstm_OPTS)}}}'; \
 	  echo '\newcommand{\pbSeqDropoutOpts}{\texttt{\detokenize{$(SEQ_dropout_OPTS)}}}'; \
