@@ -56,7 +56,7 @@ PLUGINS := $(sort $(basename $(notdir $(wildcard plugins/*.c))))
 PLUGIN_SO := $(patsubst %,$(B)/plugins/%.so,$(PLUGINS))
 TESTS   := $(patsubst t/%.c,$(B)/t/%.t,$(wildcard t/*.c))
 
-.PHONY: all check test sanitize deps clean bench reproduce figures report cells
+.PHONY: all check test sanitize deps clean bench reproduce figures report cells fits
 all: $(PB) $(PLUGIN_SO)
 
 $(B)/obj/%.o: %.c $(HDRS)
@@ -137,6 +137,8 @@ deps:
 # Throughput, not correctness: printed, never asserted.
 bench: all
 	$(PB) bench --plugin-dir $(B)/plugins
+	@echo
+	scripts/cost.sh
 
 clean:
 	rm -rf build build-sanitize report/gen report/*.aux report/*.log report/*.out report/report.pdf

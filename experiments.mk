@@ -366,6 +366,9 @@ $(foreach e,$(SEQ_EXPS),$(foreach m,$(SEQ_METHODS),$(eval $(call ONE_RUN_METHOD_
 # depends on them, when deleted.
 $(CELLS):
 cells: $(CELLS)
+# Only the trainings (fit files): scripts/cost.sh reads their commands from
+# `make -n -B fits`.
+fits: $(filter %.fit,$(CELLS))
 
 # ---- report ----
 # Everything the report shows of one dataset, copied from this scale's results

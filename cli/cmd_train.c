@@ -3,6 +3,7 @@
  * facet; checkpoints, pause and resume, snapshots. -> .fit */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <math.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -58,7 +59,7 @@ int cmd_train(int argc, char **argv)
     opt o[] = {O("data"), O("model"), O("repeat"), O("family"), O("epochs"), O("batch"), O("lr"), O("init-sd"),
                O("prior-mean"), O("test-fraction"), O("init"), O("noise"), O("experiment"), O("data-dir"), O("weight-decay"), O("dropout"), O("train-limit"),
                F("progress"), O("method"), O("options"), O("plugin-dir"), O("lr-decay"), O("checkpoint-minutes"),
-               F("no-checkpoint"), O("pause-after-steps"), O("snapshot-every"), O("precision"), O("o"), END};
+               F("no-checkpoint"), O("pause-after-steps"), O("snapshot-every"), O("precision"), O("estimate"), O("o"), END};
     parse_or_die(argc, argv, o, "train");
     int st;
     const char *data = need(o, "data"), *spec = need(o, "model"), *path = need(o, "o");
@@ -198,6 +199,34 @@ int cmd_train(int argc, char **argv)
         sigaction(SIGTERM, &sa, NULL);
     } else if (get(o, "pause-after-steps", NULL) || get(o, "checkpoint-minutes", NULL)) {
         die(pb_error(PB_ERR_ARG, "--pause-after-steps and --checkpoint-minutes need checkpoints (drop --no-checkpoint)"));
+    }
+    /* --estimate S: the time per step from a run of S steps and one of 2S
+     * (their difference leaves out the setup; S grows until the difference
+     * is at least 0.2 s or S is a quarter of the run), and what the whole
+     * run would take; nothing is written */
+    size_t estimate = get_count(o, "estimate", 0, 1, 1000000);
+    if (estimate) {
+        size_t B = to.batch && to.batch < train.n ? to.batch : train.n;
+        size_t steps = to.epochs * ((train.n + B - 1) / B), S = estimate;
+        to.checkpoint = NULL, to.snapshot_every = 0, to.progress = 0;
+        double per_step = 0;
+        for (;;) {
+            if (2 * S > steps) S = steps / 2 ? steps / 2 : 1;
+            double t[3] = {pb_seconds(), 0, 0};
+            for (int k = 1; k <= 2; k++) {
+                to.stop_after_steps = (size_t)k * S;
+                st = pb_train_model(m, &train, &to, &fit);
+                if (st && st != PB_PAUSED) die(st);
+                t[k] = pb_seconds();
+            }
+            double diff = (t[2] - t[1]) - (t[1] - t[0]);
+            per_step = fmax(diff, 0) / (double)S;
+            if (diff >= 0.2 || 4 * S > steps / 2) break;
+            S *= 4;
+        }
+        printf("estimate\t%s\t%s\t%s\t%s\t%zu\t%.6g\t%.6g\n", data, spec, method ? plug.name : family,
+               pb_precision_name(to.precision), steps, per_step, per_step * (double)steps);
+        return 0;
     }
     st = pb_train_model(m, &train, &to, &fit);
     signal(SIGINT, SIG_DFL);

@@ -176,8 +176,9 @@ static int resume_save(resume *r, const pb_train_opts *o, size_t epoch, size_t n
  * state with the next minibatch at `next` of epoch `epoch`. */
 static int maybe_pause(resume *r, const pb_train_opts *o, size_t epoch, size_t next, size_t t)
 {
-    if (!o->checkpoint || !((o->stop_after_steps && t >= o->stop_after_steps) || (o->interrupt && *o->interrupt)))
-        return PB_OK;
+    if (!((o->stop_after_steps && t >= o->stop_after_steps) || (o->interrupt && *o->interrupt))) return PB_OK;
+    if (!o->checkpoint)
+        return pb_error(PB_PAUSED, "%s: stopped after %zu steps (no checkpoint)", o->label, t);
     int st = resume_save(r, o, epoch, next, t);
     if (st) return st;
     return pb_error(PB_PAUSED, "%s: paused at epoch %zu/%zu (%zu samples of it done, %zu steps in all); state saved to "

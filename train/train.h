@@ -91,7 +91,7 @@ typedef struct pb_train_opts {
     const char *checkpoint;     /* path of the resumable state, or NULL for none */
     double checkpoint_seconds;  /* least time between two end-of-epoch saves (0: every epoch) */
     const char *checkpoint_key; /* what else identifies the run (a method's settings), or NULL */
-    size_t stop_after_steps;    /* pause after this many Adam steps in all (0: never) */
+    size_t stop_after_steps;    /* pause after this many Adam steps in all (0: never); without a checkpoint: stop */
     volatile sig_atomic_t *interrupt; /* when set to nonzero (a signal handler): pause after the current minibatch */
     /* Snapshots: after every snapshot_every-th epoch (not the last), the fit
      * as it would be if training ended there, handed to snapshot (which
