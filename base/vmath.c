@@ -169,10 +169,13 @@ KERNEL double sigmoid_k(double x)
 
 /* ---- float kernels ------------------------------------------------------
  *
- * The same algorithms in float arithmetic (float lanes: twice as many per
- * vector as doubles), with reductions and polynomials sized for float
- * (2^-24): every float constant has the f suffix, so nothing is promoted to
- * double. ln2 = LN2F_HI + LN2F_LO, LN2F_HI with 15 significant bits, so
+ * The double kernels' algorithms in float arithmetic (float lanes: twice as
+ * many per vector as doubles), with reductions and polynomials sized for
+ * float (2^-24); every float constant has the f suffix, so nothing is
+ * promoted to double. Float rounding errors are 2^29 times larger than
+ * double ones, so exp, tanh and sigmoid carry the roundings of their sums
+ * and quotients along (Fast2Sum, the exact remainder of a division) and
+ * round once at the end: about 0.5 ulp + the polynomial's own rounding. ln2 = LN2F_HI + LN2F_LO, LN2F_HI with 15 significant bits, so
  * k LN2F_HI is exact for |k| < 2^9 (here |k| <= 150). Polynomials: near-
  * minimax fits (Chebyshev interpolation with float coefficients); the
  * truncation errors given are for the float coefficients as written. */
@@ -217,14 +220,15 @@ KERNEL float recip_rough(float d)
 }
 
 /* e^x = 2^k e^r as exp_k, k = round(x / ln2), r = x - k ln2 in [-ln2/2,
- * ln2/2], and e^r = P + *lo with P = fl(1 + hi + tail) rounded once: 1 + hi
- * split exactly (Fast2Sum, |hi| < 1), so P is within 0.5 ulp + |tail|
- * 2^-24 (Q's error < 0.01 2^-24 and lo's rounding add little) and *lo is
- * what the rounding of P dropped. x is clamped to [-104, 89] (e^x rounds to
- * 0 below -103.98 and overflows above 88.73), so k is in [-150, 128];
- * *scale = 2^k1 and the return value P 2^k1 2^k2 (the same product for *lo
- * left to the caller), with k1 = floor(k/2), both normal: a subnormal
- * result is rounded once, and k = 128 with e^r < 1 stays finite. */
+ * ln2/2], e^r = 1 + hi + tail (expm1f_tail) = P + *lo: 1 + hi split exactly
+ * (Fast2Sum, |hi| < 1), so P = fl(1 + hi + tail) is rounded once, within
+ * 0.5 ulp + a few 2^-24 |tail| (|tail| < 0.07), and *lo is what that
+ * rounding dropped (exactly, Fast2Sum). x is clamped to [-104, 89] (e^x
+ * rounds to 0 below -103.98 and overflows above 88.73), so k is in
+ * [-150, 128]. Returns P 2^k1 2^k2 with k1 = floor(k/2), k2 = k - k1, both
+ * normal: a subnormal result comes from one scaling, and k = 128 with
+ * e^r < 1 stays finite. *scale2 = 2^k for *lo (0 below 2^-149, inf for
+ * k = 128: for callers with x <= 0). */
 KERNEL float expf_parts(float x, float *lo, float *scale2)
 {
     x = x < -104 ? -104 : x;
@@ -236,11 +240,12 @@ KERNEL float expf_parts(float x, float *lo, float *scale2)
     uint32_t ku = fbits(t) - fbits(SHIFTF) + 256;  /* k + 256 > 0 */
     uint32_t h = ku >> 1;                          /* k1 + 128 */
     float sc1 = from_fbits((h - 1) << 23);
-    *scale2 = sc1 * from_fbits((ku - h - 1) << 23);  /* 2^k, 0 below 2^-149: for the small *lo only */
+    *scale2 = sc1 * from_fbits((ku - h - 1) << 23);
     return P * sc1 * from_fbits((ku - h - 1) << 23);
 }
 
-/* e^x: P 2^k, measured below 0.6 ulp */
+/* e^x = P 2^k: 0.62 ulp seen for normal results, 0.76 for subnormal ones
+ * (P rounded again to fewer bits) */
 KERNEL float expf_k(float x)
 {
     float lo, sc;
@@ -249,14 +254,17 @@ KERNEL float expf_k(float x)
 
 /* tanh x = sign(x) e / (e + 2), e = e^{2|x|} - 1 = 2^k (e^r - 1) + (2^k - 1),
  * k = floor(2|x| / ln2), r in [0, ln2] (as tanh_e / tanh_q), |x| clamped to
- * 10 (tanh rounds to +-1 beyond 9.02; k <= 28). Everything compensated, so
- * only the last addition rounds (< 0.6 ulp measured):
+ * 10 (tanh rounds to +-1 beyond 9.02; k <= 28). e (tanhf_e) and the quotient
+ * (tanhf_q) run as two loops, as for double. Each rounding carried along:
  *   e^r - 1 = m + ml (m = fl(hi + tail), ml its rounding error, Fast2Sum),
  *   e = eh + el (eh = fl(2^k m + fl(2^k - 1)), el the errors of both + 2^k ml),
  *   d = fl(eh + 2) = eh + 2 - err,  q = fl(eh / d) = (eh - rem) / d,
  *   e / (e + 2) = q + (rem + el - q (err + el)) / (d + err + el),
- * with rem exact (rem_f) and 1 / (d + ...) ~ recip_rough(d). */
-KERNEL float tanhf_k(float x, int fma)
+ * with rem exact (rem_f) and 1 / (d + ...) ~ recip_rough(d). Left: the last
+ * rounding (0.5 ulp) and the roundings inside tail (a few 2^-24 |tail|,
+ * |tail| < 0.6 |hi|): 0.92 ulp seen over all 2^32 floats, near |x| = 0.25,
+ * where e's binade is above tanh's. */
+KERNEL float tanhf_e(float x, float *el_out)
 {
     float a = fabsf(x);
     a = a > 10 ? 10 : a;
@@ -265,13 +273,17 @@ KERNEL float tanhf_k(float x, int fma)
     float hi = y - kd * LN2F_HI, tail = expm1f_tail(hi, kd * LN2F_LO, TANHF_Q);
     float m = hi + tail, ml = sum_err(hi, tail, m);
     float A = s * m, B = s - 1, Bl = sum_err(s, -1, B), eh = A + B;  /* Bl != 0 for k > 24 */
-    float el = (B > A ? sum_err(B, A, eh) : sum_err(A, B, eh)) + (s * ml + Bl);
+    *el_out = sum_err(B, A, eh) + (s * ml + Bl);                   /* B = 0 or its exponent >= A's */
+    return eh;
+}
+KERNEL float tanhf_q(float eh, float el, float x, int fma)
+{
     float d = eh + 2, err = eh > 2 ? sum_err(eh, 2, d) : sum_err(2, eh, d);
     float q = eh / d, rem = rem_f(eh, q, d, fma);
     return copysignf(q + (rem + el - q * (err + el)) * recip_rough(d), x);
 }
-KERNEL float tanhf_k0(float x) { return tanhf_k(x, 0); }
-KERNEL float tanhf_k1(float x) { return tanhf_k(x, 1); }
+KERNEL float tanhf_q0(float eh, float el, float x) { return tanhf_q(eh, el, x, 0); }
+KERNEL float tanhf_q1(float eh, float el, float x) { return tanhf_q(eh, el, x, 1); }
 
 /* log(2^k (1 + f)) + lo as log_reduced, with fdlibm's float polynomial
  * (e_logf.c): |(log(1 + s) - log(1 - s)) / s - (2 + 2 R(s^2))| < 2^-34.24
@@ -324,8 +336,9 @@ KERNEL float log1pf_k(float x)
  * compensated as tanh: E = Eh + El (expf_parts), num = 1 or Eh (+ El),
  *   d = fl(1 + Eh) = 1 + Eh - err (Fast2Sum),  q = fl(num / d) = (num - rem) / d,
  *   sigmoid = q + (rem + numl - q (err + El)) / (d + err + El),
- * 1 / (d + ...) ~ q for x >= 0 and ~ 1 - q for x < 0. Only the last addition
- * rounds (< 0.6 ulp measured); a subnormal result is rounded once. */
+ * 1 / (d + ...) ~ q for x >= 0 and ~ 1 - q for x < 0. Left: the last
+ * rounding and the small ones inside e^x: 0.65 ulp seen for normal results,
+ * 0.78 for subnormal ones (E is rounded to the subnormal grid first). */
 KERNEL float sigmoidf_k(float x, int fma)
 {
     float l, sc, E = expf_parts(-fabsf(x), &l, &sc), El = l * sc;
@@ -363,6 +376,19 @@ KERNEL double first(double v, double x) { (void)x; return v; }
 KERNEL float firstf(float v, float x) { (void)x; return v; }
 #define BLOCKED2F(K1, K2, n, x, y) BLOCKED2_T(float, BLKF, K1, K2, n, x, y)
 #define BLOCKEDF(KERNEL, n, x, y) BLOCKED2F(KERNEL, firstf, n, x, y)
+/* y = K2(K1(x, &lo), lo, x), the two kernels as two loops (tanh) */
+#define BLOCKED_PAIRF(K1, K2, n, x, y)                                                 \
+    do {                                                                             \
+        float in_[BLKF], hi_[BLKF], lo_[BLKF], out_[BLKF];                           \
+        for (size_t i0 = 0; i0 < (n); i0 += BLKF) {                                  \
+            size_t m_ = (n) - i0 < BLKF ? (n) - i0 : BLKF;                           \
+            memcpy(in_, (x) + i0, m_ * sizeof *in_);                                 \
+            memset(in_ + m_, 0, (BLKF - m_) * sizeof *in_);                          \
+            for (size_t i = 0; i < BLKF; i++) hi_[i] = K1(in_[i], &lo_[i]);          \
+            for (size_t i = 0; i < BLKF; i++) out_[i] = K2(hi_[i], lo_[i], in_[i]);  \
+            memcpy((y) + i0, out_, m_ * sizeof *out_);                               \
+        }                                                                            \
+    } while (0)
 
 /* Loops of the elementwise helpers, written once for element type T (the
  * double ones with SUF empty, the float ones with SUF _f). Plain loops:
@@ -470,7 +496,7 @@ typedef struct vm_path {
     ATTR static void exp_f_##P(size_t n, const float *x, float *y) { BLOCKEDF(expf_k, n, x, y); }                \
     ATTR static void log_f_##P(size_t n, const float *x, float *y) { BLOCKEDF(logf_k, n, x, y); }                \
     ATTR static void log1p_f_##P(size_t n, const float *x, float *y) { BLOCKEDF(log1pf_k, n, x, y); }            \
-    ATTR static void tanh_f_##P(size_t n, const float *x, float *y) { BLOCKEDF(tanhf_k##FMA, n, x, y); }          \
+    ATTR static void tanh_f_##P(size_t n, const float *x, float *y) { BLOCKED_PAIRF(tanhf_e, tanhf_q##FMA, n, x, y); } \
     ATTR static void sigmoid_f_##P(size_t n, const float *x, float *y) { BLOCKEDF(sigmoidf_k##FMA, n, x, y); }   \
     ATTR static void relu_f_##P(size_t n, const float *x, float *y) { relu_loop_f(n, x, y); }                    \
     ATTR static void relu_d1_f_##P(size_t n, float *d, const float *a) { relu_d1_loop_f(n, d, a); }              \
