@@ -283,7 +283,9 @@ KERNEL float tanhf_q(float eh, float el, float x, int fma)
     return copysignf(q + (rem + el - q * (err + el)) * recip_rough(d), x);
 }
 KERNEL float tanhf_q0(float eh, float el, float x) { return tanhf_q(eh, el, x, 0); }
+#ifdef PB_VMATH_X86  /* the paths with FMA */
 KERNEL float tanhf_q1(float eh, float el, float x) { return tanhf_q(eh, el, x, 1); }
+#endif
 
 /* log(2^k (1 + f)) + lo as log_reduced, with fdlibm's float polynomial
  * (e_logf.c): |(log(1 + s) - log(1 - s)) / s - (2 + 2 R(s^2))| < 2^-34.24
@@ -348,7 +350,9 @@ KERNEL float sigmoidf_k(float x, int fma)
     return q + (rem + (neg ? El : 0) - q * (err + El)) * (neg ? 1 - q : q);
 }
 KERNEL float sigmoidf_k0(float x) { return sigmoidf_k(x, 0); }
+#ifdef PB_VMATH_X86
 KERNEL float sigmoidf_k1(float x) { return sigmoidf_k(x, 1); }
+#endif
 
 /* y = KERNEL(x), or with two kernels y = K2(K1(x), x), blockwise through
  * local arrays (see the top of the file). */
