@@ -340,18 +340,24 @@ KERNEL float log1pf_k(float x)
  *   sigmoid = q + (rem + numl - q (err + El)) / (d + err + El),
  * 1 / (d + ...) ~ q for x >= 0 and ~ 1 - q for x < 0. Left: the last
  * rounding and the small ones inside e^x: 0.65 ulp seen for normal results,
- * 0.78 for subnormal ones (E is rounded to the subnormal grid first). */
-KERNEL float sigmoidf_k(float x, int fma)
+ * 0.78 for subnormal ones (E is rounded to the subnormal grid first). Two
+ * loops as tanh: E (sigmoidf_e), then the quotient (sigmoidf_q). */
+KERNEL float sigmoidf_e(float x, float *El)
 {
-    float l, sc, E = expf_parts(-fabsf(x), &l, &sc), El = l * sc;
+    float l, sc, E = expf_parts(-fabsf(x), &l, &sc);
+    *El = l * sc;
+    return E;
+}
+KERNEL float sigmoidf_q(float E, float El, float x, int fma)
+{
     int neg = x < 0;
     float d = 1 + E, err = sum_err(1, E, d), num = neg ? E : 1;
     float q = num / d, rem = rem_f(num, q, d, fma);
     return q + (rem + (neg ? El : 0) - q * (err + El)) * (neg ? 1 - q : q);
 }
-KERNEL float sigmoidf_k0(float x) { return sigmoidf_k(x, 0); }
+KERNEL float sigmoidf_q0(float E, float El, float x) { return sigmoidf_q(E, El, x, 0); }
 #ifdef PB_VMATH_X86
-KERNEL float sigmoidf_k1(float x) { return sigmoidf_k(x, 1); }
+KERNEL float sigmoidf_q1(float E, float El, float x) { return sigmoidf_q(E, El, x, 1); }
 #endif
 
 /* y = KERNEL(x), or with two kernels y = K2(K1(x), x), blockwise through
@@ -501,7 +507,7 @@ typedef struct vm_path {
     ATTR static void log_f_##P(size_t n, const float *x, float *y) { BLOCKEDF(logf_k, n, x, y); }                \
     ATTR static void log1p_f_##P(size_t n, const float *x, float *y) { BLOCKEDF(log1pf_k, n, x, y); }            \
     ATTR static void tanh_f_##P(size_t n, const float *x, float *y) { BLOCKED_PAIRF(tanhf_e, tanhf_q##FMA, n, x, y); } \
-    ATTR static void sigmoid_f_##P(size_t n, const float *x, float *y) { BLOCKEDF(sigmoidf_k##FMA, n, x, y); }   \
+    ATTR static void sigmoid_f_##P(size_t n, const float *x, float *y) { BLOCKED_PAIRF(sigmoidf_e, sigmoidf_q##FMA, n, x, y); } \
     ATTR static void relu_f_##P(size_t n, const float *x, float *y) { relu_loop_f(n, x, y); }                    \
     ATTR static void relu_d1_f_##P(size_t n, float *d, const float *a) { relu_d1_loop_f(n, d, a); }              \
     ATTR static void tanh_d1_f_##P(size_t n, float *d, const float *h) { tanh_d1_loop_f(n, d, h); }              \
