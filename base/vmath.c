@@ -1,9 +1,10 @@
 /* vmath.c -- see vmath.h.
  *
- * Each kernel is a branch-free scalar function of one double (selects, not
- * branches; bit manipulation through memcpy), applied by a loop gcc
- * vectorizes. The y = f(x) functions run their kernel over blocks of BLK
- * elements copied into local arrays, so the vector loop has a fixed count
+ * Each kernel is a branch-free scalar function of one double or one float
+ * (selects, not branches; bit manipulation through memcpy), applied by a
+ * loop gcc vectorizes (float kernels: 16 lanes with AVX-512, 8 with AVX2).
+ * The y = f(x) functions run their kernel over blocks of BLK doubles or
+ * BLKF floats copied into local arrays, so the vector loop has a fixed count
  * and no aliasing, and y may be x. Built with -O3 -ffp-contract=fast
  * -fno-math-errno -fno-trapping-math (Makefile): a*b+c contracted into FMA
  * where the target has it, no errno, no exception flags (without that, gcc
@@ -17,7 +18,8 @@
  * (not x86-64 with gcc) there is the one generic path.
  *
  * Reductions (Cody-Waite, as in fdlibm): k ln2 with ln2 = LN2_HI + LN2_LO,
- * LN2_HI having 32 significant bits so k LN2_HI is exact for |k| < 2^21.
+ * LN2_HI having 32 significant bits so k LN2_HI is exact for |k| < 2^21
+ * (float kernels: LN2F_HI, 15 bits, below).
  */
 #include "base/vmath.h"
 
@@ -386,7 +388,7 @@ KERNEL double first(double v, double x) { (void)x; return v; }
 KERNEL float firstf(float v, float x) { (void)x; return v; }
 #define BLOCKED2F(K1, K2, n, x, y) BLOCKED2_T(float, BLKF, K1, K2, n, x, y)
 #define BLOCKEDF(KERNEL, n, x, y) BLOCKED2F(KERNEL, firstf, n, x, y)
-/* y = K2(K1(x, &lo), lo, x), the two kernels as two loops (tanh) */
+/* y = K2(K1(x, &lo), lo, x), the two kernels as two loops (tanh, sigmoid) */
 #define BLOCKED_PAIRF(K1, K2, n, x, y)                                                 \
     do {                                                                             \
         float in_[BLKF], hi_[BLKF], lo_[BLKF], out_[BLKF];                           \
