@@ -44,13 +44,14 @@
  * outside the suite; the worst points of exp, tanh and sigmoid lie in the
  * suite's dense ranges):
  *
- *   pb_vexp_f32      <= 1 ulp  (0.76); 0 below -103.98, +inf above 88.73,
+ *   pb_vexp_f32      <= 1 ulp  (0.76); 0 below -103.972 (ln 2^-150), +inf
+ *                              above 88.7228 (as correctly rounded),
  *                              subnormal results from one scaling
  *   pb_vlog_f32      <= 1 ulp  (0.84), all positive floats incl. subnormals
  *   pb_vlog1p_f32    <= 1 ulp  (0.85)
- *   pb_vtanh_f32     <= 1 ulp  (0.93); +-1 exactly for |x| >= 9.02
- *   pb_vsigmoid_f32  <= 1 ulp  (0.78); down to its subnormal results near
- *                              x = -103.9, 0 below
+ *   pb_vtanh_f32     <= 1 ulp  (0.93); +-1 exactly for |x| > 9.0110
+ *   pb_vsigmoid_f32  <= 1 ulp  (0.78); down to its subnormal results, 0
+ *                              below -103.972
  *
  * Special values as for the double functions. pb_vnarrow and pb_vwiden
  * convert (round to nearest even, overflow to inf; exact); x and y must not
