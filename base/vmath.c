@@ -1,9 +1,10 @@
 /* vmath.c -- see vmath.h.
  *
- * Each kernel is a branch-free scalar function of one double (selects, not
- * branches; bit manipulation through memcpy), applied by a loop gcc
- * vectorizes. The y = f(x) functions run their kernel over blocks of BLK
- * elements copied into local arrays, so the vector loop has a fixed count
+ * Each kernel is a branch-free scalar function of one double or one float
+ * (selects, not branches; bit manipulation through memcpy), applied by a
+ * loop gcc vectorizes (float kernels: 16 lanes with AVX-512, 8 with AVX2).
+ * The y = f(x) functions run their kernel over blocks of BLK doubles or
+ * BLKF floats copied into local arrays, so the vector loop has a fixed count
  * and no aliasing, and y may be x. Built with -O3 -ffp-contract=fast
  * -fno-math-errno -fno-trapping-math (Makefile): a*b+c contracted into FMA
  * where the target has it, no errno, no exception flags (without that, gcc
@@ -17,7 +18,8 @@
  * (not x86-64 with gcc) there is the one generic path.
  *
  * Reductions (Cody-Waite, as in fdlibm): k ln2 with ln2 = LN2_HI + LN2_LO,
- * LN2_HI having 32 significant bits so k LN2_HI is exact for |k| < 2^21.
+ * LN2_HI having 32 significant bits so k LN2_HI is exact for |k| < 2^21
+ * (float kernels: LN2F_HI, 15 bits, below).
  */
 #include "base/vmath.h"
 
@@ -167,50 +169,274 @@ KERNEL double sigmoid_k(double x)
     return E < INFINITY ? q - q * q * err : q;
 }
 
+/* ---- float kernels ------------------------------------------------------
+ *
+ * The double kernels' algorithms in float arithmetic (float lanes: twice as
+ * many per vector as doubles), with reductions and polynomials sized for
+ * float (2^-24); every float constant has the f suffix, so nothing is
+ * promoted to double. Float rounding errors are 2^29 times larger than
+ * double ones, so exp, tanh and sigmoid carry the roundings of their sums
+ * and quotients along (Fast2Sum, the exact remainder of a division) and
+ * round once at the end: about 0.5 ulp + the polynomial's own rounding. ln2 = LN2F_HI + LN2F_LO, LN2F_HI with 15 significant bits, so
+ * k LN2F_HI is exact for |k| < 2^9 (here |k| <= 150). Polynomials: near-
+ * minimax fits (Chebyshev interpolation with float coefficients); the
+ * truncation errors given are for the float coefficients as written. */
+
+KERNEL uint32_t fbits(float x) { uint32_t u; memcpy(&u, &x, sizeof u); return u; }
+KERNEL float from_fbits(uint32_t u) { float x; memcpy(&x, &u, sizeof x); return x; }
+
+static const float LN2F_HI = 0x1.62e4p-1f, LN2F_LO = 0x1.7f7d1cp-20f, INV_LN2F = 0x1.715476p0f;
+static const float SHIFTF = 0x1.8p23f;  /* x + SHIFTF rounds x to an integer k held in the low bits */
+
+/* Q(r) ~ (e^r - 1 - r) / r^2, degree 5, for |r| <= ln2/2 (EXPF_Q; |r^2 Q -
+ * (e^r - 1 - r)| < 0.01 2^-24) and for r in [0, ln2] (TANHF_Q; < 0.03 2^-24
+ * relative to e^r - 1). */
+static const float EXPF_Q[6] = {0x1p-1f, 0x1.555556p-3f, 0x1.5554e8p-5f, 0x1.1110ep-7f, 0x1.6d4342p-10f, 0x1.a1250cp-13f};
+static const float TANHF_Q[6] = {0x1p-1f, 0x1.55556cp-3f, 0x1.554f3cp-5f, 0x1.11a6f2p-7f, 0x1.5f498ep-10f, 0x1.0ed6bap-12f};
+
+/* e^r - 1 - hi for r = hi - lo (hi exact, lo tiny): r^2 Q(r) - lo, small
+ * beside hi (|r^2 Q(r) - lo| < 0.3 |hi| where lo != 0, < 0.6 |hi| else). */
+KERNEL float expm1f_tail(float hi, float lo, const float *q)
+{
+    float r = hi - lo, p = q[5];
+    for (int j = 4; j >= 0; j--) p = p * r + q[j];
+    return r * r * p - lo;
+}
+
+/* a + b = s + err exactly (Fast2Sum) for |a| >= |b| or a = 0; returns err */
+KERNEL float sum_err(float a, float b, float s) { return b - (s - a); }
+
+/* a - q b exactly: for q = fl(a / b) the remainder is a float. One FMA where
+ * the path has it, else in double (a product of two floats is exact there). */
+KERNEL float rem_f(float a, float q, float b, int fma)
+{
+    return fma ? __builtin_fmaf(-q, b, a) : (float)((double)a - (double)q * (double)b);
+}
+
+/* 1 / d to about 2% for a positive normal d: a bit-pattern estimate (within
+ * 12%) and one Newton step; enough for a correction term. */
+KERNEL float recip_rough(float d)
+{
+    float r = from_fbits(UINT32_C(0x7ef311c3) - fbits(d));
+    return r * (2 - d * r);
+}
+
+/* e^x = 2^k e^r as exp_k, k = round(x / ln2), r = x - k ln2 in [-ln2/2,
+ * ln2/2], e^r = 1 + hi + tail (expm1f_tail) = P + *lo: 1 + hi split exactly
+ * (Fast2Sum, |hi| < 1), so P = fl(1 + hi + tail) is rounded once, within
+ * 0.5 ulp + a few 2^-24 |tail| (|tail| < 0.07), and *lo is what that
+ * rounding dropped (exactly, Fast2Sum). x is clamped to [-104, 89] (e^x
+ * rounds to 0 below -103.98 and overflows above 88.73), so k is in
+ * [-150, 128]. Returns P 2^k1 2^k2 with k1 = floor(k/2), k2 = k - k1, both
+ * normal: a subnormal result comes from one scaling, and k = 128 with
+ * e^r < 1 stays finite. *scale2 = 2^k for *lo (0 below 2^-149, inf for
+ * k = 128: for callers with x <= 0). */
+KERNEL float expf_parts(float x, float *lo, float *scale2)
+{
+    x = x < -104 ? -104 : x;
+    x = x > 89 ? 89 : x;
+    float t = x * INV_LN2F + SHIFTF, kd = t - SHIFTF;
+    float hi = x - kd * LN2F_HI, tail = expm1f_tail(hi, kd * LN2F_LO, EXPF_Q);
+    float s1 = 1 + hi, u = sum_err(1, hi, s1) + tail, P = s1 + u;
+    *lo = sum_err(s1, u, P);
+    uint32_t ku = fbits(t) - fbits(SHIFTF) + 256;  /* k + 256 > 0 */
+    uint32_t h = ku >> 1;                          /* k1 + 128 */
+    float sc1 = from_fbits((h - 1) << 23);
+    *scale2 = sc1 * from_fbits((ku - h - 1) << 23);
+    return P * sc1 * from_fbits((ku - h - 1) << 23);
+}
+
+/* e^x = P 2^k: 0.62 ulp seen for normal results, 0.76 for subnormal ones
+ * (P rounded again to fewer bits) */
+KERNEL float expf_k(float x)
+{
+    float lo, sc;
+    return expf_parts(x, &lo, &sc);
+}
+
+/* tanh x = sign(x) e / (e + 2), e = e^{2|x|} - 1 = 2^k (e^r - 1) + (2^k - 1),
+ * k = floor(2|x| / ln2), r in [0, ln2] (as tanh_e / tanh_q), |x| clamped to
+ * 10 (tanh rounds to +-1 beyond 9.02; k <= 28). e (tanhf_e) and the quotient
+ * (tanhf_q) run as two loops, as for double. Each rounding carried along:
+ *   e^r - 1 = m + ml (m = fl(hi + tail), ml its rounding error, Fast2Sum),
+ *   e = eh + el (eh = fl(2^k m + fl(2^k - 1)), el the errors of both + 2^k ml),
+ *   d = fl(eh + 2) = eh + 2 - err,  q = fl(eh / d) = (eh - rem) / d,
+ *   e / (e + 2) = q + (rem + el - q (err + el)) / (d + err + el),
+ * with rem exact (rem_f) and 1 / (d + ...) ~ recip_rough(d). Left: the last
+ * rounding (0.5 ulp) and the roundings inside tail (a few 2^-24 |tail|,
+ * |tail| < 0.6 |hi|): 0.92 ulp seen over all 2^32 floats, near |x| = 0.25,
+ * where e's binade is above tanh's. */
+KERNEL float tanhf_e(float x, float *el_out)
+{
+    float a = fabsf(x);
+    a = a > 10 ? 10 : a;
+    float y = 2 * a, t = (y * INV_LN2F - 0.5f) + SHIFTF, kd = t - SHIFTF;
+    float s = from_fbits((fbits(t) - fbits(SHIFTF) + 127) << 23);
+    float hi = y - kd * LN2F_HI, tail = expm1f_tail(hi, kd * LN2F_LO, TANHF_Q);
+    float m = hi + tail, ml = sum_err(hi, tail, m);
+    float A = s * m, B = s - 1, Bl = sum_err(s, -1, B), eh = A + B;  /* Bl != 0 for k > 24 */
+    *el_out = sum_err(B, A, eh) + (s * ml + Bl);                   /* B = 0 or its exponent >= A's */
+    return eh;
+}
+KERNEL float tanhf_q(float eh, float el, float x, int fma)
+{
+    float d = eh + 2, err = eh > 2 ? sum_err(eh, 2, d) : sum_err(2, eh, d);
+    float q = eh / d, rem = rem_f(eh, q, d, fma);
+    return copysignf(q + (rem + el - q * (err + el)) * recip_rough(d), x);
+}
+KERNEL float tanhf_q0(float eh, float el, float x) { return tanhf_q(eh, el, x, 0); }
+#ifdef PB_VMATH_X86  /* the paths with FMA */
+KERNEL float tanhf_q1(float eh, float el, float x) { return tanhf_q(eh, el, x, 1); }
+#endif
+
+/* log(2^k (1 + f)) + lo as log_reduced, with fdlibm's float polynomial
+ * (e_logf.c): |(log(1 + s) - log(1 - s)) / s - (2 + 2 R(s^2))| < 2^-34.24
+ * for s = f / (2 + f), R(z) = LG1 z + ... + LG4 z^4. Below 1 ulp. */
+KERNEL float logf_reduced(float kd, float f, float lo)
+{
+    const float LG1 = 0xaaaaaa.0p-24f, LG2 = 0xccce13.0p-25f, LG3 = 0x91e9ee.0p-25f, LG4 = 0xf89e26.0p-26f;
+    float hfsq = 0.5f * f * f, s = f / (2 + f), z = s * s, w = z * z;
+    float t1 = w * (LG2 + w * LG4), t2 = z * (LG1 + w * LG3);
+    return kd * LN2F_HI - ((hfsq - (s * (hfsq + (t2 + t1)) + (kd * LN2F_LO + lo))) - f);
+}
+
+/* log_split for a positive normal float: returns k + 127, *f = m - 1 */
+#define LOGF_MID UINT32_C(0x3f3504f3)  /* sqrt(1/2) rounded down */
+KERNEL uint32_t logf_split(float u, float *f)
+{
+    uint32_t v = fbits(u) + (UINT32_C(0x3f800000) - LOGF_MID);
+    *f = from_fbits((v & UINT32_C(0x007fffff)) + LOGF_MID) - 1;
+    return v >> 23;
+}
+
+/* k as a float from kb = k + 127 in [0, 2^23): exact */
+KERNEL float kf_of(uint32_t kb) { return from_fbits(kb | UINT32_C(0x4b000000)) - (0x1p23f + 127); }
+
+/* log x as log_k; a subnormal x is scaled by 2^25 first. */
+KERNEL float logf_k(float x)
+{
+    int sub = x < 0x1p-126f;
+    float f;
+    uint32_t kb = logf_split(sub ? x * 0x1p25f : x, &f);
+    float r = logf_reduced(kf_of(kb) - (sub ? 25 : 0), f, 0);
+    return x > 0 && x < INFINITY ? r : x == 0 ? -INFINITY : x < 0 ? NAN : x;
+}
+
+/* log1p x as log1p_k: log(u + c), u = fl(1 + x), c = (1 + x) - u exactly,
+ * u = 2^k m; k = 0: log(1 + f) with f = x; else k ln2 + log(m) + c 2^-k / m,
+ * 1/m ~ 1 - f + f^2 - f^3 (the term is below 2^-24 of the result; dropped
+ * for x >= 2^24). */
+KERNEL float log1pf_k(float x)
+{
+    float u = 1 + x, c = x > 1 ? 1 - (u - x) : x - (u - 1), f;
+    uint32_t kb = logf_split(u, &f);
+    float lo = x < 0x1p24f ? c * from_fbits((254 - kb) << 23) * (1 - f * (1 - f * (1 - f))) : 0;
+    float r = logf_reduced(kf_of(kb), kb == 127 ? x : f, kb == 127 ? 0 : lo);
+    return x > -1 && x < INFINITY ? (x == 0 ? x : r) : x == -1 ? -INFINITY : x < -1 ? NAN : x;
+}
+
+/* sigmoid x with E = e^{-|x|} <= 1 (never inf): 1 / (1 + E) for x >= 0,
+ * E / (1 + E) for x < 0 (down to the subnormal results near x = -103.9),
+ * compensated as tanh: E = Eh + El (expf_parts), num = 1 or Eh (+ El),
+ *   d = fl(1 + Eh) = 1 + Eh - err (Fast2Sum),  q = fl(num / d) = (num - rem) / d,
+ *   sigmoid = q + (rem + numl - q (err + El)) / (d + err + El),
+ * 1 / (d + ...) ~ q for x >= 0 and ~ 1 - q for x < 0. Left: the last
+ * rounding and the small ones inside e^x: 0.65 ulp seen for normal results,
+ * 0.78 for subnormal ones (E is rounded to the subnormal grid first). Two
+ * loops as tanh: E (sigmoidf_e), then the quotient (sigmoidf_q). */
+KERNEL float sigmoidf_e(float x, float *El)
+{
+    float l, sc, E = expf_parts(-fabsf(x), &l, &sc);
+    *El = l * sc;
+    return E;
+}
+KERNEL float sigmoidf_q(float E, float El, float x, int fma)
+{
+    int neg = x < 0;
+    float d = 1 + E, err = sum_err(1, E, d), num = neg ? E : 1;
+    float q = num / d, rem = rem_f(num, q, d, fma);
+    return q + (rem + (neg ? El : 0) - q * (err + El)) * (neg ? 1 - q : q);
+}
+KERNEL float sigmoidf_q0(float E, float El, float x) { return sigmoidf_q(E, El, x, 0); }
+#ifdef PB_VMATH_X86
+KERNEL float sigmoidf_q1(float E, float El, float x) { return sigmoidf_q(E, El, x, 1); }
+#endif
+
 /* y = KERNEL(x), or with two kernels y = K2(K1(x), x), blockwise through
  * local arrays (see the top of the file). */
-#define BLOCKED2(K1, K2, n, x, y)                                           \
+#define BLOCKED2_T(T, NB, K1, K2, n, x, y)                                  \
     do {                                                                    \
-        double in_[BLK], mid_[BLK], out_[BLK];                              \
-        for (size_t i0 = 0; i0 < (n); i0 += BLK) {                          \
-            size_t m_ = (n) - i0 < BLK ? (n) - i0 : BLK;                    \
-            if (m_ == BLK) memcpy(in_, (x) + i0, sizeof in_);               \
+        T in_[NB], mid_[NB], out_[NB];                                      \
+        for (size_t i0 = 0; i0 < (n); i0 += NB) {                           \
+            size_t m_ = (n) - i0 < NB ? (n) - i0 : NB;                      \
+            if (m_ == NB) memcpy(in_, (x) + i0, sizeof in_);                \
             else {                                                          \
                 memcpy(in_, (x) + i0, m_ * sizeof *in_);                    \
-                memset(in_ + m_, 0, (BLK - m_) * sizeof *in_);              \
+                memset(in_ + m_, 0, (NB - m_) * sizeof *in_);               \
             }                                                               \
-            for (size_t i = 0; i < BLK; i++) mid_[i] = K1(in_[i]);          \
-            for (size_t i = 0; i < BLK; i++) out_[i] = K2(mid_[i], in_[i]); \
-            if (m_ == BLK) memcpy((y) + i0, out_, sizeof out_);             \
+            for (size_t i = 0; i < NB; i++) mid_[i] = K1(in_[i]);           \
+            for (size_t i = 0; i < NB; i++) out_[i] = K2(mid_[i], in_[i]);  \
+            if (m_ == NB) memcpy((y) + i0, out_, sizeof out_);              \
             else memcpy((y) + i0, out_, m_ * sizeof *out_);                 \
         }                                                                   \
     } while (0)
+#define BLOCKED2(K1, K2, n, x, y) BLOCKED2_T(double, BLK, K1, K2, n, x, y)
 KERNEL double first(double v, double x) { (void)x; return v; }
 #define BLOCKED(KERNEL, n, x, y) BLOCKED2(KERNEL, first, n, x, y)
+/* float: blocks of BLKF (the same bytes as BLK doubles) */
+#define BLKF (2 * BLK)
+KERNEL float firstf(float v, float x) { (void)x; return v; }
+#define BLOCKED2F(K1, K2, n, x, y) BLOCKED2_T(float, BLKF, K1, K2, n, x, y)
+#define BLOCKEDF(KERNEL, n, x, y) BLOCKED2F(KERNEL, firstf, n, x, y)
+/* y = K2(K1(x, &lo), lo, x), the two kernels as two loops (tanh, sigmoid) */
+#define BLOCKED_PAIRF(K1, K2, n, x, y)                                                 \
+    do {                                                                             \
+        float in_[BLKF], hi_[BLKF], lo_[BLKF], out_[BLKF];                           \
+        for (size_t i0 = 0; i0 < (n); i0 += BLKF) {                                  \
+            size_t m_ = (n) - i0 < BLKF ? (n) - i0 : BLKF;                           \
+            memcpy(in_, (x) + i0, m_ * sizeof *in_);                                 \
+            memset(in_ + m_, 0, (BLKF - m_) * sizeof *in_);                          \
+            for (size_t i = 0; i < BLKF; i++) hi_[i] = K1(in_[i], &lo_[i]);          \
+            for (size_t i = 0; i < BLKF; i++) out_[i] = K2(hi_[i], lo_[i], in_[i]);  \
+            memcpy((y) + i0, out_, m_ * sizeof *out_);                               \
+        }                                                                            \
+    } while (0)
 
-/* Loops of the elementwise helpers. Plain loops: correct for any overlap
- * (gcc checks at run time and takes the vector loop only when the arrays do
- * not overlap). */
-KERNEL void relu_loop(size_t n, const double *x, double *y)
+/* Loops of the elementwise helpers, written once for element type T (the
+ * double ones with SUF empty, the float ones with SUF _f). Plain loops:
+ * correct for any overlap (gcc checks at run time and takes the vector loop
+ * only when the arrays do not overlap). */
+#define ELEMENTWISE_LOOPS(T, SUF)                                                                   \
+    KERNEL void relu_loop##SUF(size_t n, const T *x, T *y)                                          \
+    {                                                                                               \
+        for (size_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0;                                  \
+    }                                                                                               \
+    KERNEL void relu_d1_loop##SUF(size_t n, T *d, const T *a)                                       \
+    {                                                                                               \
+        for (size_t i = 0; i < n; i++) d[i] *= a[i] > 0 ? 1 : 0;                                    \
+    }                                                                                               \
+    KERNEL void tanh_d1_loop##SUF(size_t n, T *d, const T *h)                                       \
+    {                                                                                               \
+        for (size_t i = 0; i < n; i++) d[i] *= 1 - h[i] * h[i];                                     \
+    }                                                                                               \
+    /* sum[j] += x[0][j] + x[1][j] + ... (rows in order) */                                         \
+    KERNEL void sum_rows_loop##SUF(size_t rows, size_t cols, const T *restrict x, T *restrict sum)  \
+    {                                                                                               \
+        for (size_t i = 0; i < rows; i++)                                                           \
+            for (size_t j = 0; j < cols; j++) sum[j] += x[i * cols + j];                            \
+    }
+ELEMENTWISE_LOOPS(double, )
+ELEMENTWISE_LOOPS(float, _f)
+
+/* float <-> double: y = (float)x rounds to nearest (even), y = (double)x is exact */
+KERNEL void narrow_loop(size_t n, const double *restrict x, float *restrict y)
 {
-    for (size_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0;
+    for (size_t i = 0; i < n; i++) y[i] = (float)x[i];
 }
 
-KERNEL void relu_d1_loop(size_t n, double *d, const double *a)
+KERNEL void widen_loop(size_t n, const float *restrict x, double *restrict y)
 {
-    for (size_t i = 0; i < n; i++) d[i] *= a[i] > 0 ? 1 : 0;
-}
-
-KERNEL void tanh_d1_loop(size_t n, double *d, const double *h)
-{
-    for (size_t i = 0; i < n; i++) d[i] *= 1 - h[i] * h[i];
-}
-
-/* sum[j] += x[0][j] + x[1][j] + ... (rows in order) */
-KERNEL void sum_rows_loop(size_t rows, size_t cols, const double *restrict x, double *restrict sum)
-{
-    for (size_t i = 0; i < rows; i++)
-        for (size_t j = 0; j < cols; j++) sum[j] += x[i * cols + j];
+    for (size_t i = 0; i < n; i++) y[i] = x[i];
 }
 
 /* Adam, one pass: g = a ga [.* gm] + b gb, the moments, then
@@ -243,6 +469,11 @@ typedef void dfun(size_t n, double *d, const double *a);
 typedef void afun(size_t n, double *x, double *m1, double *m2, double lr_c, double c2, double a, const double *ga,
                   const double *gm, double b, const double *gb);
 typedef void rfun(size_t rows, size_t cols, const double *x, double *sum);
+typedef void vfun_f(size_t n, const float *x, float *y);
+typedef void dfun_f(size_t n, float *d, const float *a);
+typedef void rfun_f(size_t rows, size_t cols, const float *x, float *sum);
+typedef void nfun(size_t n, const double *x, float *y);
+typedef void wfun(size_t n, const float *x, double *y);
 typedef struct vm_path {
     const char *name;
     int (*supported)(void);
@@ -250,10 +481,16 @@ typedef struct vm_path {
     dfun *relu_d1, *tanh_d1;
     rfun *sum_rows;
     afun *adam;
+    vfun_f *exp_f, *log_f, *log1p_f, *tanh_f, *sigmoid_f, *relu_f;
+    dfun_f *relu_d1_f, *tanh_d1_f;
+    rfun_f *sum_rows_f;
+    nfun *narrow;
+    wfun *widen;
 } vm_path;
 
-/* Path P's functions, compiled with attribute ATTR (a target, or nothing). */
-#define PATH(P, ATTR)                                                                                            \
+/* Path P's functions, compiled with attribute ATTR (a target, or nothing);
+ * FMA 1 if the target has fused multiply-add. */
+#define PATH(P, ATTR, FMA)                                                                                            \
     ATTR static void exp_##P(size_t n, const double *x, double *y) { BLOCKED(exp_k, n, x, y); }                  \
     ATTR static void log_##P(size_t n, const double *x, double *y) { BLOCKED(log_k, n, x, y); }                  \
     ATTR static void log1p_##P(size_t n, const double *x, double *y) { BLOCKED(log1p_k, n, x, y); }              \
@@ -267,16 +504,28 @@ typedef struct vm_path {
                               const double *ga, const double *gm, double b, const double *gb)                    \
     {                                                                                                            \
         adam_loop(n, x, m1, m2, lr_c, c2, a, ga, gm, b, gb);                                                     \
-    }
-#define PATH_ENTRY(P, NAME, SUPPORTED) \
-    {NAME, SUPPORTED, exp_##P, log_##P, log1p_##P, tanh_##P, sigmoid_##P, relu_##P, relu_d1_##P, tanh_d1_##P, \
-     sum_rows_##P, adam_##P}
+    }                                                                                                            \
+    ATTR static void exp_f_##P(size_t n, const float *x, float *y) { BLOCKEDF(expf_k, n, x, y); }                \
+    ATTR static void log_f_##P(size_t n, const float *x, float *y) { BLOCKEDF(logf_k, n, x, y); }                \
+    ATTR static void log1p_f_##P(size_t n, const float *x, float *y) { BLOCKEDF(log1pf_k, n, x, y); }            \
+    ATTR static void tanh_f_##P(size_t n, const float *x, float *y) { BLOCKED_PAIRF(tanhf_e, tanhf_q##FMA, n, x, y); } \
+    ATTR static void sigmoid_f_##P(size_t n, const float *x, float *y) { BLOCKED_PAIRF(sigmoidf_e, sigmoidf_q##FMA, n, x, y); } \
+    ATTR static void relu_f_##P(size_t n, const float *x, float *y) { relu_loop_f(n, x, y); }                    \
+    ATTR static void relu_d1_f_##P(size_t n, float *d, const float *a) { relu_d1_loop_f(n, d, a); }              \
+    ATTR static void tanh_d1_f_##P(size_t n, float *d, const float *h) { tanh_d1_loop_f(n, d, h); }              \
+    ATTR static void sum_rows_f_##P(size_t r, size_t c, const float *x, float *s) { sum_rows_loop_f(r, c, x, s); } \
+    ATTR static void narrow_##P(size_t n, const double *x, float *y) { narrow_loop(n, x, y); }                   \
+    ATTR static void widen_##P(size_t n, const float *x, double *y) { widen_loop(n, x, y); }
+#define PATH_ENTRY(P, NAME, SUPPORTED)                                                                           \
+    {NAME, SUPPORTED, exp_##P, log_##P, log1p_##P, tanh_##P, sigmoid_##P, relu_##P, relu_d1_##P, tanh_d1_##P,    \
+     sum_rows_##P, adam_##P, exp_f_##P, log_f_##P, log1p_f_##P, tanh_f_##P, sigmoid_f_##P, relu_f_##P,           \
+     relu_d1_f_##P, tanh_d1_f_##P, sum_rows_f_##P, narrow_##P, widen_##P}
 
 static int always(void) { return 1; }
-PATH(base, )
+PATH(base, , 0)
 #ifdef PB_VMATH_X86
-PATH(v3, __attribute__((target("arch=x86-64-v3"))))
-PATH(v4, __attribute__((target("arch=x86-64-v4"))))
+PATH(v3, __attribute__((target("arch=x86-64-v3"))), 1)
+PATH(v4, __attribute__((target("arch=x86-64-v4"))), 1)
 static int has_v3(void) { return __builtin_cpu_supports("x86-64-v3") != 0; }
 static int has_v4(void) { return __builtin_cpu_supports("x86-64-v4") != 0; }
 static const vm_path PATHS[] = {PATH_ENTRY(base, "x86-64", always), PATH_ENTRY(v3, "x86-64-v3 (AVX2, FMA)", has_v3),
@@ -318,18 +567,21 @@ void pb_vmul_relu_d1(size_t n, double *d, const double *a) { cur->relu_d1(n, d, 
 void pb_vmul_tanh_d1(size_t n, double *d, const double *h) { cur->tanh_d1(n, d, h); }
 
 void pb_vsum_rows(size_t rows, size_t cols, const double *x, double *sum) { cur->sum_rows(rows, cols, x, sum); }
-/* y[i][j] = v[j]: the first row, then the rows so far copied after
- * themselves, so O(log rows) memcpy calls instead of one per row. */
-void pb_vset_rows(size_t rows, size_t cols, const double *v, double *y)
+/* y[i][j] = v[j] for elements of size bytes: the first row, then the rows
+ * so far copied after themselves, so O(log rows) memcpy calls instead of
+ * one per row. */
+static void set_rows(size_t rows, size_t cols, size_t size, const void *v, void *y)
 {
     if (!rows || !cols) return;
-    memcpy(y, v, cols * sizeof *y);
+    size_t row = cols * size;
+    memcpy(y, v, row);
     for (size_t done = 1; done < rows;) {
         size_t k = done < rows - done ? done : rows - done;
-        memcpy(y + done * cols, y, k * cols * sizeof *y);
+        memcpy((char *)y + done * row, y, k * row);
         done += k;
     }
 }
+void pb_vset_rows(size_t rows, size_t cols, const double *v, double *y) { set_rows(rows, cols, sizeof *y, v, y); }
 
 void pb_adam_update(size_t n, double *x, const double *g, double *m1, double *m2, double lr_c, double c2)
 {
@@ -341,3 +593,16 @@ void pb_adam_update_lin(size_t n, double *x, double *m1, double *m2, double lr_c
 {
     cur->adam(n, x, m1, m2, lr_c, c2, a, ga, gm, b, gb);
 }
+
+void pb_vexp_f32(size_t n, const float *x, float *y) { cur->exp_f(n, x, y); }
+void pb_vlog_f32(size_t n, const float *x, float *y) { cur->log_f(n, x, y); }
+void pb_vlog1p_f32(size_t n, const float *x, float *y) { cur->log1p_f(n, x, y); }
+void pb_vtanh_f32(size_t n, const float *x, float *y) { cur->tanh_f(n, x, y); }
+void pb_vsigmoid_f32(size_t n, const float *x, float *y) { cur->sigmoid_f(n, x, y); }
+void pb_vrelu_f32(size_t n, const float *x, float *y) { cur->relu_f(n, x, y); }
+void pb_vmul_relu_d1_f32(size_t n, float *d, const float *a) { cur->relu_d1_f(n, d, a); }
+void pb_vmul_tanh_d1_f32(size_t n, float *d, const float *h) { cur->tanh_d1_f(n, d, h); }
+void pb_vsum_rows_f32(size_t rows, size_t cols, const float *x, float *sum) { cur->sum_rows_f(rows, cols, x, sum); }
+void pb_vset_rows_f32(size_t rows, size_t cols, const float *v, float *y) { set_rows(rows, cols, sizeof *y, v, y); }
+void pb_vnarrow(size_t n, const double *x, float *y) { cur->narrow(n, x, y); }
+void pb_vwiden(size_t n, const float *x, double *y) { cur->widen(n, x, y); }

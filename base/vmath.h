@@ -29,6 +29,33 @@
  * CPU gives bitwise the same results. The paths may differ in the last bit
  * (FMA contraction); every path meets the bounds above (t/vmath.c checks
  * each path the machine can run).
+ *
+ * Float kernels (the _f32 functions below, for a float32 training path):
+ * the same contracts on arrays of floats, computed in float arithmetic with
+ * their own float reductions and degree-5 polynomials (16 lanes per AVX-512
+ * vector, 8 per AVX2 one; about 2x the double kernels' speed per element),
+ * tanh and sigmoid with the roundings of e^x, of the denominator and of the
+ * quotient compensated. Maximum error in float ulp (for results below
+ * FLT_MIN, of 2^-149), asserted by t/vmath_f32.c on every path against
+ * double references over a strided scan of all 2^32 bit patterns, every
+ * float of whole binades of the reduced argument, every x with a subnormal
+ * or overflowing exp, and random points. In parentheses the largest error
+ * over all 2^32 floats, baseline and AVX-512 paths (an exhaustive run
+ * outside the suite; the worst points of exp, tanh and sigmoid lie in the
+ * suite's dense ranges):
+ *
+ *   pb_vexp_f32      <= 1 ulp  (0.76); 0 below -103.972 (ln 2^-150), +inf
+ *                              above 88.7228 (as correctly rounded),
+ *                              subnormal results from one scaling
+ *   pb_vlog_f32      <= 1 ulp  (0.84), all positive floats incl. subnormals
+ *   pb_vlog1p_f32    <= 1 ulp  (0.85)
+ *   pb_vtanh_f32     <= 1 ulp  (0.93); +-1 exactly for |x| > 9.0110
+ *   pb_vsigmoid_f32  <= 1 ulp  (0.78); down to its subnormal results, 0
+ *                              below -103.972
+ *
+ * Special values as for the double functions. pb_vnarrow and pb_vwiden
+ * convert (round to nearest even, overflow to inf; exact); x and y must not
+ * overlap. The activation and row helpers are the double ones' loops.
  */
 #ifndef PB_VMATH_H
 #define PB_VMATH_H
@@ -73,6 +100,22 @@ void pb_adam_update(size_t n, double *x, const double *g, double *m1, double *m2
  * a = 1/B, ga = dL/dsigma^2, gm = sigma^2, b = KL weight / N, gb = dKL/dlog sigma^2. */
 void pb_adam_update_lin(size_t n, double *x, double *m1, double *m2, double lr_c, double c2, double a,
                         const double *ga, const double *gm, double b, const double *gb);
+
+/* Float versions (see the top): the same contracts as the double functions
+ * of the same name; pb_vsum_rows_f32 adds in float, rows in order. */
+void pb_vexp_f32(size_t n, const float *x, float *y);
+void pb_vlog_f32(size_t n, const float *x, float *y);
+void pb_vlog1p_f32(size_t n, const float *x, float *y);
+void pb_vtanh_f32(size_t n, const float *x, float *y);
+void pb_vsigmoid_f32(size_t n, const float *x, float *y);
+void pb_vrelu_f32(size_t n, const float *x, float *y);
+void pb_vmul_relu_d1_f32(size_t n, float *d, const float *a);
+void pb_vmul_tanh_d1_f32(size_t n, float *d, const float *h);
+void pb_vsum_rows_f32(size_t rows, size_t cols, const float *x, float *sum);  /* rows added in order, like the double one */
+void pb_vset_rows_f32(size_t rows, size_t cols, const float *v, float *y);
+/* conversions, vectorized: y[i] = (float)x[i] (round to nearest) and y[i] = x[i] (exact) */
+void pb_vnarrow(size_t n, const double *x, float *y);
+void pb_vwiden(size_t n, const float *x, double *y);
 
 /* Code paths: 0 .. pb_vmath_paths() - 1 (on x86-64: 0 baseline, 1 AVX2 +
  * FMA, 2 AVX-512), the one in use, its name (for provenance). For tests:
