@@ -126,18 +126,4 @@ int pb_vmath_path(void);
 const char *pb_vmath_path_name(int p);
 int pb_vmath_use_path(int p);
 
-/* float versions (TEMPORARY shim: widened to the double kernels) */
-void pb_vexp_f32(size_t n, const float *x, float *y);
-void pb_vlog_f32(size_t n, const float *x, float *y);
-void pb_vlog1p_f32(size_t n, const float *x, float *y);
-void pb_vtanh_f32(size_t n, const float *x, float *y);
-void pb_vsigmoid_f32(size_t n, const float *x, float *y);
-void pb_vrelu_f32(size_t n, const float *x, float *y);
-void pb_vmul_relu_d1_f32(size_t n, float *d, const float *a);
-void pb_vmul_tanh_d1_f32(size_t n, float *d, const float *h);
-void pb_vsum_rows_f32(size_t rows, size_t cols, const float *x, float *sum);
-void pb_vset_rows_f32(size_t rows, size_t cols, const float *v, float *y);
-void pb_vnarrow(size_t n, const double *x, float *y);
-void pb_vwiden(size_t n, const float *x, double *y);
-
 #endif

@@ -5,7 +5,8 @@
  *
  * FLOP counts per training step on B samples: 3 F B, with F the FLOPs of
  * the matrix products of one sample's forward pass (the backward pass costs
- * twice the forward: input and weight gradients). MLP with W weight entries:
+ * twice the forward: input and weight gradients); 6 F B for a method with
+ * the local reparameterization trick on an MLP (means and variances). MLP with W weight entries:
  * F = 2 W. LSTM (T steps, d inputs, H units, G = 4 gate blocks, C outputs):
  * F = 2 (T G H d + (T - 1) G H H + C H) (h_0 = 0). Elementwise work
  * (activations, variational sampling, KL, Adam) is not counted.
@@ -112,7 +113,11 @@ static void bench_train(const char *data, const char *spec, pb_family fam, const
     size_t B = batch && batch < tr.n ? batch : tr.n;
     size_t steps = epochs * ((tr.n + B - 1) / B);
     double samples = (double)epochs * (double)tr.n;
-    double gflops = 3.0 * pb_model_forward_flops(m) * samples / dt / 1e9;
+    /* the local reparameterization trick on dense layers runs every product
+     * twice (means and variances): 6 F B */
+    double per_sample = (method && o.training->local_reparameterization && pb_model_dense_layers(m) ? 6.0 : 3.0) *
+                        pb_model_forward_flops(m);
+    double gflops = per_sample * samples / dt / 1e9;
     printf("%-17s %-23s %-10s %s B=%-4zu %9.0f steps/s %8.1f us/step %11.0f samples/s %6.2f GFLOP/s %5.1f%% of peak\n",
            data, spec, method ? method : fam == PB_FAMILY_POINT ? "plain" : "gauss-diag", pb_precision_name(prec), B, (double)steps / dt, 1e6 * dt / (double)steps,
            samples / dt, gflops, 100 * gflops / peak);
@@ -272,8 +277,8 @@ int cmd_bench(int argc, char **argv)
     peak_of[PB_PRECISION_F32] = gemm_peak(1024, PB_PRECISION_F32);
     printf("GEMM peak (1024^3, best of 3): dgemm %.2f GFLOP/s, sgemm %.2f GFLOP/s\n\n", peak_of[PB_PRECISION_F64],
            peak_of[PB_PRECISION_F32]);
-    printf("training steps (epochs over the training split; 3 F B FLOP per step, F = forward matrix products;\n"
-           "share of the GEMM peak of the row's precision):\n");
+    printf("training steps (epochs over the training split; 3 F B FLOP per step, F = forward matrix products,\n"
+           "6 F B with the local reparameterization trick on an MLP; share of the GEMM peak of the row's precision):\n");
     for (size_t r = 0; r < sizeof bench_rows / sizeof *bench_rows; r++)
         for (int p = 0; p < 2; p++) {
             const bench_row *b = &bench_rows[r];
