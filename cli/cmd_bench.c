@@ -3,16 +3,20 @@
  * GEMM peak (one thread, as cells run). Nothing here is asserted; the
  * numbers are printed for comparison between builds and machines.
  *
- * FLOP counts per training step on B samples: 3 F B, with F the FLOPs of
- * the matrix products of one sample's forward pass (the backward pass costs
- * twice the forward: input and weight gradients); 6 F B for a method with
- * the local reparameterization trick on an MLP (means and variances). MLP with W weight entries:
+ * FLOP counts per training step on B samples: about 3 F B, with F the FLOPs
+ * of the matrix products of one sample's forward pass (the backward pass
+ * costs twice the forward: input and weight gradients), counted exactly by
+ * step_flops below. MLP with W weight entries:
  * F = 2 W. LSTM (T steps, d inputs, H units, G = 4 gate blocks, C outputs):
  * F = 2 (T G H d + (T - 1) G H H + C H) (h_0 = 0). Elementwise work
  * (activations, variational sampling, KL, Adam) is not counted.
  * The compressed LSTM: inference on sequences with the pb_rnn_compact network
  * built from a fixed pruning pattern (below), against the same code on the
  * unpruned network.
+ *
+ * Each row is the steady-state rate: a run stopped after half its steps and
+ * the whole run are timed, and their difference divided by the other half's
+ * steps (the setup they share drops out).
  *
  * Options: --plugin-dir DIR; --only SUBSTR runs only the rows whose
  * "data spec method" contains SUBSTR (e.g. "wine", "svd", "784", "belsley"),
@@ -58,6 +62,25 @@ static double gemm_peak(size_t n, pb_precision p)
 }
 
 static double peak_of[2];  /* GEMM peak per precision (pb_precision) */
+
+/* FLOPs of the matrix products of one training step, per sample: the
+ * forward pass F, the weight gradients F, the input gradients F less the
+ * first layer's (not computed unless group multipliers or an embedding need
+ * them: 2 d0 d1 of an MLP, 2 T G H d of a recurrent net); twice that for a
+ * method with the local reparameterization trick on an MLP (means and
+ * variances). */
+static double step_flops(const pb_model *m, const pb_training *tr)
+{
+    double F = pb_model_forward_flops(m), first = 0;
+    int lrt = tr && tr->local_reparameterization, groups = tr && tr->group_variables;
+    const pb_mlp *dense = pb_model_dense_layers(m);
+    pb_rnn *r = NULL;
+    if (dense) first = 2.0 * (double)dense->dims[0] * (double)dense->dims[1];
+    else if (!pb_rnn_parse(m->spec, &r) && !r->tokens) first = 2.0 * (double)(r->T * r->G * r->H * r->d);
+    pb_rnn_free(r);
+    double per = 3 * F - (groups ? 0 : first);
+    return lrt && dense ? 2 * per : per;
+}
 
 /* --only SUBSTR: run just the rows whose "data spec method" contains SUBSTR
  * ("belsley" for the Belsley rows); NULL runs everything. */
@@ -107,16 +130,20 @@ static void bench_train(const char *data, const char *spec, pb_family fam, const
     }
     o.epochs *= repeat;
     epochs = o.epochs;
-    double t0 = pb_seconds();
-    if ((st = pb_train_model(m, &tr, &o, &fit))) die(st);
-    double dt = pb_seconds() - t0;
+    /* Steady-state time per step: the run stopped after half its steps, then
+     * the whole run; the difference leaves out the setup both share
+     * (initialization, workspaces, first touches of memory). */
     size_t B = batch && batch < tr.n ? batch : tr.n;
-    size_t steps = epochs * ((tr.n + B - 1) / B);
-    double samples = (double)epochs * (double)tr.n;
-    /* the local reparameterization trick on dense layers runs every product
-     * twice (means and variances): 6 F B */
-    double per_sample = (method && o.training->local_reparameterization && pb_model_dense_layers(m) ? 6.0 : 3.0) *
-                        pb_model_forward_flops(m);
+    size_t all = epochs * ((tr.n + B - 1) / B), half = all / 2, steps = all - half;
+    double t0 = pb_seconds();
+    o.stop_after_steps = half;
+    if ((st = pb_train_model(m, &tr, &o, &fit)) && st != PB_PAUSED) die(st);
+    double t1 = pb_seconds();
+    o.stop_after_steps = 0;
+    if ((st = pb_train_model(m, &tr, &o, &fit))) die(st);
+    double dt = (pb_seconds() - t1) - (t1 - t0);
+    double samples = (double)steps * (double)B;
+    double per_sample = step_flops(m, method ? o.training : NULL);
     double gflops = per_sample * samples / dt / 1e9;
     printf("%-17s %-23s %-10s %s B=%-4zu %9.0f steps/s %8.1f us/step %11.0f samples/s %6.2f GFLOP/s %5.1f%% of peak\n",
            data, spec, method ? method : fam == PB_FAMILY_POINT ? "plain" : "gauss-diag", pb_precision_name(prec), B, (double)steps / dt, 1e6 * dt / (double)steps,
@@ -277,8 +304,8 @@ int cmd_bench(int argc, char **argv)
     peak_of[PB_PRECISION_F32] = gemm_peak(1024, PB_PRECISION_F32);
     printf("GEMM peak (1024^3, best of 3): dgemm %.2f GFLOP/s, sgemm %.2f GFLOP/s\n\n", peak_of[PB_PRECISION_F64],
            peak_of[PB_PRECISION_F32]);
-    printf("training steps (epochs over the training split; 3 F B FLOP per step, F = forward matrix products,\n"
-           "6 F B with the local reparameterization trick on an MLP; share of the GEMM peak of the row's precision):\n");
+    printf("training steps, steady state (GFLOP/s of the step's matrix products: forward, weight and input\n"
+           "gradients, twice with the local reparameterization trick; share of the GEMM peak of the row's precision):\n");
     for (size_t r = 0; r < sizeof bench_rows / sizeof *bench_rows; r++)
         for (int p = 0; p < 2; p++) {
             const bench_row *b = &bench_rows[r];
