@@ -14,9 +14,10 @@
  * built from a fixed pruning pattern (below), against the same code on the
  * unpruned network.
  *
- * Each row is the steady-state rate: a run stopped after half its steps and
- * the whole run are timed, and their difference divided by the other half's
- * steps (the setup they share drops out).
+ * Each row is the steady-state rate: after a warm-up of three steps, a run
+ * stopped after half its steps and the whole run are timed, and their
+ * difference divided by the other half's steps (the setup they share drops
+ * out).
  *
  * Options: --plugin-dir DIR; --only SUBSTR runs only the rows whose
  * "data spec method" contains SUBSTR (e.g. "wine", "svd", "784", "belsley"),
@@ -130,11 +131,14 @@ static void bench_train(const char *data, const char *spec, pb_family fam, const
     }
     o.epochs *= repeat;
     epochs = o.epochs;
-    /* Steady-state time per step: the run stopped after half its steps, then
-     * the whole run; the difference leaves out the setup both share
-     * (initialization, workspaces, first touches of memory). */
+    /* Steady-state time per step: after a warm-up of a few steps (first
+     * touches of memory, BLAS buffers), the run stopped after half its steps
+     * and the whole run are timed; their difference leaves out the setup
+     * both share (initialization, workspaces). */
     size_t B = batch && batch < tr.n ? batch : tr.n;
     size_t all = epochs * ((tr.n + B - 1) / B), half = all / 2, steps = all - half;
+    o.stop_after_steps = half < 3 ? half : 3;
+    if ((st = pb_train_model(m, &tr, &o, &fit)) && st != PB_PAUSED) die(st);
     double t0 = pb_seconds();
     o.stop_after_steps = half;
     if ((st = pb_train_model(m, &tr, &o, &fit)) && st != PB_PAUSED) die(st);
