@@ -20,7 +20,7 @@
  * out).
  *
  * Options: --plugin-dir DIR; --only SUBSTR runs only the rows whose
- * "data spec method" contains SUBSTR (e.g. "wine", "svd", "784", "belsley"),
+ * "data spec method precision" contains SUBSTR (e.g. "wine", "svd", "f32", "784", "belsley"),
  * for profiling one case; --repeat K trains K times as many epochs.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -83,7 +83,7 @@ static double step_flops(const pb_model *m, const pb_training *tr)
     return lrt && dense ? 2 * per : per;
 }
 
-/* --only SUBSTR: run just the rows whose "data spec method" contains SUBSTR
+/* --only SUBSTR: run just the rows whose "data spec method precision" contains SUBSTR
  * ("belsley" for the Belsley rows); NULL runs everything. */
 static const char *only;
 static size_t repeat = 1;  /* --repeat K: K times the epochs, for a longer profile */

@@ -72,7 +72,8 @@ int cmd_train(int argc, char **argv)
     else if (!strcmp(family, "point")) to.family = PB_FAMILY_POINT;
     else die(pb_error(PB_ERR_ARG, "--family %s: expected gauss-diag or point", family));
     const char *precision = get(o, "precision", "f64");
-    if ((st = pb_precision_parse(precision, &to.precision))) die(pb_error(st, "--precision: %s", pb_last_error()));
+    if (pb_precision_parse(precision, &to.precision))
+        die(pb_error(PB_ERR_ARG, "--precision %s: expected f64 or f32", precision));
     to.epochs = get_count(o, "epochs", to.epochs, 1, 10000000);
     to.batch = get_count(o, "batch", to.batch, 0, 1000000000);
     to.lr = get_num(o, "lr", to.lr, 1e-9, 10);

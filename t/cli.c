@@ -2,6 +2,7 @@
  * determinism, error paths, plugin listing and conformance check. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,7 +120,7 @@ static size_t read_order(const char *name, int *weights_only)
 
 int main(void)
 {
-    plan(58 + 2 * 15);
+    plan(61 + 2 * 15);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     bdir = getenv("PB_BUILD") ? getenv("PB_BUILD") : "build";
     snprintf(pb, sizeof pb, "%s/prunebench", bdir);
@@ -140,6 +141,32 @@ int main(void)
     ok(same_files("a.fit", "b.fit"), "the two fit files are byte-identical");
     snprintf(args, sizeof args, "%s --repeat 1 -o '%s/r1.fit'", train, dir);
     ok(run(args, NULL) == 0 && !same_files("a.fit", "r1.fit"), "another repeat gives another fit");
+    snprintf(args, sizeof args, "%s --precision f32 -o '%s/f32.fit'", train, dir);
+    ok(run(args, NULL) == 0 && file_exists("f32.fit") && !same_files("a.fit", "f32.fit"), "train --precision f32: another fit");
+    snprintf(args, sizeof args, "%s --precision f16 -o '%s/x.fit'", train, dir);
+    ok(run(args, NULL) == 1 && strstr(errbuf, "--precision f16: expected f64 or f32") && !file_exists("x.fit"),
+       "--precision f16: refused in one line: %.80s", errbuf);
+
+    /* --estimate: one line of numbers on stdout, no fit */
+    {
+        char est[700];
+        snprintf(est, sizeof est, "%s/estimate.txt", dir);
+        snprintf(args, sizeof args, "%s --estimate 5 -o '%s/e.fit'", train, dir);
+        rc = run(args, est);
+        char line[512] = "", d[64], mdl[64], fam[64], prec[8];
+        size_t steps = 0;
+        double per = -1, total = -1;
+        FILE *f = fopen(est, "r");
+        if (f) {
+            if (!fgets(line, sizeof line, f)) line[0] = '\0';
+            fclose(f);
+        }
+        int fields = sscanf(line, "estimate\t%63s\t%63s\t%63s\t%7s\t%zu\t%lf\t%lf", d, mdl, fam, prec, &steps, &per, &total);
+        ok(rc == 0 && fields == 7 && steps == 30 * 5 && per > 0 && fabs(total - per * 150) <= 1e-4 * total &&
+               !strcmp(prec, "f64") && !file_exists("e.fit"),
+           "train --estimate 5: '%.*s': 30 epochs x 5 minibatches of 32, seconds = steps x time per step, no fit written",
+           (int)strcspn(line, "\n"), line);
+    }
 
     /* rank with random and obd */
     const char *methods[] = {"random", "obd"};
