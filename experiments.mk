@@ -47,7 +47,7 @@ SEQ_TRAIN_LIMIT  ?= 5000
 SEQ_FRACTIONS    ?= 0,0.5,0.8,0.9,0.95,0.99,1
 SEQ_TIMING       ?= 1
 else ifeq ($(SCALE),full)
-REPEATS          ?= 5
+REPEATS          ?= 10
 NOISE_DRAWS      ?= 100
 NOISE_LEVELS     ?= 0:0.1:1
 NOISE_FRACTIONS  ?= 0:0.05:0.95,0.98,0.99,1
@@ -63,8 +63,16 @@ $(error SCALE must be 'full' or 'quick', not '$(SCALE)')
 endif
 # $(call by_scale,FULL,QUICK)
 by_scale    = $(if $(filter quick,$(SCALE)),$(2),$(1))
+# $(call count_of,N,WORD): "1 epoch", "200 epochs"
+count_of    = $(1) $(2)$(if $(filter 1,$(1)),,s)
 
 R          := results/$(SCALE)
+# Each step prints one short line (V=1: its command) and, after a cell, the
+# pipeline's progress (scripts/cell.sh).
+Q          := $(if $(V),,@)
+empty      :=
+space      := $(empty) $(empty)
+CELL       := scripts/cell.sh
 # `train --method NAME` finds the plugin of this build tree (B=build-sanitize too).
 export PB_PLUGIN_DIR := $(B)/plugins
 S          := $(R)/stamps
@@ -128,6 +136,8 @@ TRAINER_METHODS = $(filter $(TRAINERS),$(METHODS))
 # the source hashes include the tabular data files).
 $(foreach k,$(CODE_KINDS),$(call stamp,code-$(k).sha,$(call code_stamp,$(k))))
 $(foreach m,$(METHODS),$(call stamp,plugin-$(m).sha,$(call plugin_stamp,$(m))))
+# Which methods the report shows (it changes the report's tables, not a cell).
+$(call stamp,report-methods.txt,$(METHODS))
 
 # $(1) dataset: its settings, base fits, summaries.
 define TABULAR_RULES
@@ -138,28 +148,28 @@ CELLS += $(foreach k,$(REPEAT_IDS),$(R)/$(1)/fit/base-r$(k).fit)
 
 $(R)/$(1)/fit/base-r%.fit: $(call code,fit) $(S)/$(1)-train.txt | $(PB) $(B)/datasets.verified
 	@mkdir -p $$(@D)
-	$(PB) train --data $(1) --model $($(1)_MODEL) --repeat $$* --epochs $($(1)_EPOCHS) $(TRAIN_OPTS) $($(1)_TRAIN_EXTRA) -o $$@
+	$(Q)$(CELL) $$@ $(PB) train --data $(1) --model $($(1)_MODEL) --repeat $$* --epochs $($(1)_EPOCHS) $(TRAIN_OPTS) $($(1)_TRAIN_EXTRA) -o $$@
 
 # P1 summaries: plain (variant p1) and with conditional-mean compensation (p1c)
 $(R)/$(1)/p1-summary.tsv: $(call code,p1sum) report/reference.tsv $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/curve/$(m)-r$(k).tsv)) | $(PB)
-	$(PB) summarize --dataset $(1) --title "$($(1)_TITLE)" --reference report/reference.tsv \
+	$(Q)$(CELL) $$@ $(PB) summarize --dataset $(1) --title "$($(1)_TITLE)" --reference report/reference.tsv \
 	    --mean $(R)/$(1)/p1-mean.tsv --gp $(R)/$(1)/p1-methods.gp --tex $(R)/$(1)/p1-table.tex \
 	    --macros $(R)/$(1)/p1-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curve/%,$$^)
 $(R)/$(1)/p1c-summary.tsv: $(call code,p1sum) report/reference.tsv $(foreach m,$(filter-out $(TRAINERS),$(METHODS)),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/curvec/$(m)-r$(k).tsv)) | $(PB)
-	$(PB) summarize --dataset $(1) --variant comp --title "$($(1)_TITLE), compensated" --reference report/reference.tsv \
+	$(Q)$(CELL) $$@ $(PB) summarize --dataset $(1) --variant comp --title "$($(1)_TITLE), compensated" --reference report/reference.tsv \
 	    --mean $(R)/$(1)/p1c-mean.tsv --gp $(R)/$(1)/p1c-methods.gp --tex $(R)/$(1)/p1c-table.tex \
 	    --macros $(R)/$(1)/p1c-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curvec/%,$$^)
 
 $(R)/$(1)/p1.pdf $(R)/$(1)/p1c.pdf: $(R)/$(1)/%.pdf: report/p1.gp $(R)/$(1)/%-summary.tsv
-	gnuplot -e "data='$(R)/$(1)/$$*-mean.tsv'; methods_gp='$(R)/$(1)/$$*-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p1.gp
-	mv $$@.tmp $$@
+	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/$$*-mean.tsv'; methods_gp='$(R)/$(1)/$$*-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p1.gp
+	$(Q)mv $$@.tmp $$@
 $(R)/$(1)/p1.png $(R)/$(1)/p1c.png: $(R)/$(1)/%.png: report/p1.gp $(R)/$(1)/%-summary.tsv
-	gnuplot -e "data='$(R)/$(1)/$$*-mean.tsv'; methods_gp='$(R)/$(1)/$$*-methods.gp'; out='$$@.tmp'; fmt='png'" report/p1.gp
-	mv $$@.tmp $$@
+	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/$$*-mean.tsv'; methods_gp='$(R)/$(1)/$$*-methods.gp'; out='$$@.tmp'; fmt='png'" report/p1.gp
+	$(Q)mv $$@.tmp $$@
 
 # P2 summary: mean output-noise surfaces, slices, macros; figures
 $(R)/$(1)/p2-slices.tsv: $(call code,p2sum) $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/noise/$(m)-r$(k).tsv)) | $(PB)
-	$(PB) noise-summary --dataset $(1) --title "$($(1)_TITLE)" --surface-prefix $(R)/$(1)/p2-surface \
+	$(Q)$(CELL) $$@ $(PB) noise-summary --dataset $(1) --title "$($(1)_TITLE)" --surface-prefix $(R)/$(1)/p2-surface \
 	    --macros $(R)/$(1)/p2-macros.tex --tex $(R)/$(1)/p2-table.tex --slices $$@ $$(filter $(R)/$(1)/noise/%,$$^)
 endef
 
@@ -168,7 +178,7 @@ define TABULAR_TRAINER_RULES
 CELLS += $(foreach k,$(REPEAT_IDS),$(R)/$(1)/fit/$(2)-r$(k).fit)
 $(R)/$(1)/fit/$(2)-r%.fit: $(call code,fit) $(S)/$(1)-train.txt $(call plugin,$(2)) | $(PB) $(B)/plugins/$(2).so $(B)/datasets.verified
 	@mkdir -p $$(@D)
-	$(PB) train --data $(1) --model $($(1)_MODEL) --method $(2) --repeat $$* --epochs $($(1)_EPOCHS) \
+	$(Q)$(CELL) $$@ $(PB) train --data $(1) --model $($(1)_MODEL) --method $(2) --repeat $$* --epochs $($(1)_EPOCHS) \
 	    $(TRAIN_OPTS) $($(1)_TRAIN_EXTRA) -o $$@
 endef
 
@@ -179,16 +189,16 @@ CELLS += $(foreach k,$(REPEAT_IDS),$(R)/$(1)/order/$(2)-r$(k).tsv $(R)/$(1)/curv
     $(if $(filter $(2),$(TRAINERS)),,$(R)/$(1)/curvec/$(2)-r$(k).tsv))
 $(R)/$(1)/order/$(2)-r%.tsv: $(R)/$(1)/fit/$(call fit_of,$(2))-r%.fit $(call code,rank) $(call plugin,$(2)) $(S)/$(1)-rank-$(2).txt | $(PB) $(B)/plugins/$(2).so
 	@mkdir -p $$(@D)
-	$(PB) rank --fit $$< --method $(B)/plugins/$(2).so --prunable $(PRUNABLE) $(if $($(2)_OPTIONS),--options '$($(2)_OPTIONS)') -o $$@
+	$(Q)$(CELL) $$@ $(PB) rank --fit $$< --method $(B)/plugins/$(2).so --prunable $(PRUNABLE) $(if $($(2)_OPTIONS),--options '$($(2)_OPTIONS)') -o $$@
 $(R)/$(1)/curve/$(2)-r%.tsv: $(R)/$(1)/fit/$(call fit_of,$(2))-r%.fit $(R)/$(1)/order/$(2)-r%.tsv $(call code,curve) $(S)/$(1)-curve.txt | $(PB)
 	@mkdir -p $$(@D)
-	$(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r$$*.tsv --fractions '$(FRACTIONS)' -o $$@
+	$(Q)$(CELL) $$@ $(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r$$*.tsv --fractions '$(FRACTIONS)' -o $$@
 $(R)/$(1)/curvec/$(2)-r%.tsv: $(R)/$(1)/fit/$(call fit_of,$(2))-r%.fit $(R)/$(1)/order/$(2)-r%.tsv $(call code,curve) $(S)/$(1)-curve.txt | $(PB)
 	@mkdir -p $$(@D)
-	$(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r$$*.tsv --fractions '$(FRACTIONS)' --compensate conditional -o $$@
+	$(Q)$(CELL) $$@ $(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r$$*.tsv --fractions '$(FRACTIONS)' --compensate conditional -o $$@
 $(R)/$(1)/noise/$(2)-r%.tsv: $(R)/$(1)/fit/$(call fit_of,$(2))-r%.fit $(R)/$(1)/order/$(2)-r%.tsv $(call code,noise) $(S)/$(1)-noise.txt | $(PB)
 	@mkdir -p $$(@D)
-	$(PB) noise --fit $$< --order $(R)/$(1)/order/$(2)-r$$*.tsv --fractions '$(NOISE_FRACTIONS)' \
+	$(Q)$(CELL) $$@ $(PB) noise --fit $$< --order $(R)/$(1)/order/$(2)-r$$*.tsv --fractions '$(NOISE_FRACTIONS)' \
 	    --levels '$(NOISE_LEVELS)' --draws $(NOISE_DRAWS) -o $$@
 endef
 
@@ -197,8 +207,8 @@ $(foreach d,$(DATASETS),$(foreach m,$(METHODS),$(eval $(call TABULAR_METHOD_RULE
 $(foreach d,$(DATASETS),$(foreach m,$(TRAINER_METHODS),$(eval $(call TABULAR_TRAINER_RULES,$(d),$(m)))))
 
 $(B)/datasets.verified: datasets/SHA256SUMS $(DATA_FILES)
-	cd datasets && sha256sum --quiet -c SHA256SUMS
-	touch $@
+	$(Q)cd datasets && sha256sum --quiet -c SHA256SUMS
+	$(Q)touch $@
 
 # ---- one-run experiments (images, sequences): shared rules ----
 # $(1) experiment, $(2) a method that trains its own network (fit/$(2)-r0.fit):
@@ -208,21 +218,21 @@ $(call stamp,$(1)-rank-$(2).txt,options=$($(2)_OPTIONS))
 CELLS += $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(R)/$(1)/curve/$(2)-r0.tsv
 $(R)/$(1)/order/$(2)-r0.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(call code,rank) $(call plugin,$(2)) $(S)/$(1)-rank-$(2).txt | $(PB) $(B)/plugins/$(2).so
 	@mkdir -p $$(@D)
-	$(PB) rank --fit $$< --method $(B)/plugins/$(2).so $(if $($(2)_OPTIONS),--options '$($(2)_OPTIONS)') -o $$@
+	$(Q)$(CELL) $$@ $(PB) rank --fit $$< --method $(B)/plugins/$(2).so $(if $($(2)_OPTIONS),--options '$($(2)_OPTIONS)') -o $$@
 $(R)/$(1)/curve/$(2)-r0.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(call code,curve) $(S)/$(1)-curve.txt | $(PB)
 	@mkdir -p $$(@D)
-	$(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --fractions '$($(1)_FRACTIONS)' -o $$@
+	$(Q)$(CELL) $$@ $(PB) curve --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --fractions '$($(1)_FRACTIONS)' -o $$@
 endef
 # $(1) experiment, $(2) its methods: curve settings, the P1 summary and figures.
 define ONE_RUN_RULES
 $(call stamp,$(1)-curve.txt,fractions=$($(1)_FRACTIONS))
 $(R)/$(1)/p1-summary.tsv: $(call code,p1sum) report/reference.tsv $(foreach m,$(2),$(R)/$(1)/curve/$(m)-r0.tsv) | $(PB)
-	$(PB) summarize --dataset $(1) --title "$($(1)_LONG_TITLE)" --reference report/reference.tsv \
+	$(Q)$(CELL) $$@ $(PB) summarize --dataset $(1) --title "$($(1)_LONG_TITLE)" --reference report/reference.tsv \
 	    --mean $(R)/$(1)/p1-mean.tsv --gp $(R)/$(1)/p1-methods.gp --tex $(R)/$(1)/p1-table.tex \
 	    --macros $(R)/$(1)/p1-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curve/%,$$^)
 $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png: $(R)/$(1)/p1.%: report/p1.gp $(R)/$(1)/p1-summary.tsv
-	gnuplot -e "data='$(R)/$(1)/p1-mean.tsv'; methods_gp='$(R)/$(1)/p1-methods.gp'; out='$$@.tmp'; fmt='$$*'" report/p1.gp
-	mv $$@.tmp $$@
+	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/p1-mean.tsv'; methods_gp='$(R)/$(1)/p1-methods.gp'; out='$$@.tmp'; fmt='$$*'" report/p1.gp
+	$(Q)mv $$@.tmp $$@
 endef
 
 # ---- images: methods that train their own network, on Fashion-MNIST ----
@@ -249,29 +259,33 @@ $$(call stamp,$(1)-train.txt,data=$$($(1)_DATA)$$(nl)model=$($(1)_MODEL)$$(nl)ep
 CELLS += $(R)/$(1)/fit/plain-r0.fit
 $(R)/$(1)/fit/plain-r0.fit: $(call code,fit) $(S)/$(1)-train.txt | $(PB)
 	@mkdir -p $$(@D)
-	$(PB) train --data $$($(1)_DATA) --model $($(1)_MODEL) --family point --epochs $(IMAGE_EPOCHS) $(IMAGE_TRAIN_OPTS) --precision $$($(1)_PRECISION) --progress -o $$@
+	$(Q)$(CELL) $$@ $(PB) train --data $$($(1)_DATA) --model $($(1)_MODEL) --family point --epochs $(IMAGE_EPOCHS) $(IMAGE_TRAIN_OPTS) --precision $$($(1)_PRECISION) --progress -o $$@
 $(R)/$(1)/plain-eval.tsv: $(R)/$(1)/fit/plain-r0.fit $(call code,eval) | $(PB)
-	$(PB) evaluate --fit $$< --tex $(R)/$(1)/plain-macros.tex --name $(1)-plain -o $$@
+	$(Q)$(CELL) $$@ $(PB) evaluate --fit $$< --tex $(R)/$(1)/plain-macros.tex --name $(1)-plain -o $$@
 report/gen/$(1)/stamp: $(R)/$(1)/plain-eval.tsv $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png \
-    $(foreach m,$(IMAGE_METHODS),$(R)/$(1)/$(m)-export.tex $(R)/$(1)/logalpha-$(m).pdf) results/report-scale.txt
-	rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
-	cp $(R)/$(1)/*.tex $(R)/$(1)/p1.pdf $(R)/$(1)/logalpha-*.pdf report/gen/$(1)/
-	touch $$@
+    $(foreach m,$(IMAGE_METHODS),$(R)/$(1)/$(m)-export.tex $(R)/$(1)/logalpha-$(m).pdf) results/report-scale.txt \
+    $(S)/report-methods.txt scripts/report-gen.sh $(wildcard report/published/$(1).tex)
+	$(Q)rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
+	$(Q)cp $(R)/$(1)/plain-macros.tex $(foreach m,$(IMAGE_METHODS),$(R)/$(1)/$(m)-export.tex $(R)/$(1)/logalpha-$(m).pdf) $(R)/$(1)/p1.pdf report/gen/$(1)/
+	$(Q)scripts/report-gen.sh image $(1) '$($(1)_MODEL)' '$$($(1)_LONG_TITLE)' $(IMAGE_METHODS) > report/gen/$(1)/body.tex
+	$(Q)touch $$@
 endef
 
 # $(1) image experiment, $(2) method that trains its own network
 define IMAGE_METHOD_RULES
 $(R)/$(1)/fit/$(2)-r0.fit: $(call code,fit) $(S)/$(1)-train.txt $(call plugin,$(2)) | $(PB) $(B)/plugins/$(2).so
 	@mkdir -p $$(@D)
-	$(PB) train --data $$($(1)_DATA) --model $($(1)_MODEL) --method $(2) --epochs $(IMAGE_EPOCHS) $(IMAGE_TRAIN_OPTS) --precision $$($(1)_PRECISION) --progress -o $$@
+	$(Q)$(CELL) $$@ $(PB) train --data $$($(1)_DATA) --model $($(1)_MODEL) --method $(2) --epochs $(IMAGE_EPOCHS) $(IMAGE_TRAIN_OPTS) --precision $$($(1)_PRECISION) --progress -o $$@
 $(R)/$(1)/$(2)-export.tex: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(call code,export) $(call plugin,$(2)) | $(PB) $(B)/plugins/$(2).so
-	$(PB) export --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --operating-point --plugin-dir $(B)/plugins \
+	$(Q)$(CELL) $$@ $(PB) export --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --operating-point --plugin-dir $(B)/plugins \
 	    --tex $$@ --name $(1)-$(2) -o $(R)/$(1)/$(2)-r0.csr
 $(R)/$(1)/logalpha-$(2).pdf: report/logalpha.gp $(R)/$(1)/order/$(2)-r0.tsv
-	gnuplot -e "data='$(R)/$(1)/order/$(2)-r0.tsv'; out='$$@.tmp'; fmt='pdf'; title='$($(1)_TITLE), $(2): log alpha of the weights'" report/logalpha.gp
-	mv $$@.tmp $$@
+	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/order/$(2)-r0.tsv'; out='$$@.tmp'; fmt='pdf'; title='$($(1)_TITLE), $(2): log alpha of the weights'" report/logalpha.gp
+	$(Q)mv $$@.tmp $$@
 endef
 
+# Without a method that trains its own network there is nothing to compare here.
+IMAGE_EXPS := $(if $(IMAGE_METHODS),$(IMAGE_EXPS))
 $(foreach e,$(IMAGE_EXPS),$(eval $(e)_PRECISION ?= $(IMAGE_PRECISION)))
 $(foreach e,$(IMAGE_EXPS),$(eval $(call IMAGE_RULES,$(e))))
 $(foreach e,$(IMAGE_EXPS),$(eval $(call ONE_RUN_RULES,$(e),$(IMAGE_METHODS))))
@@ -321,10 +335,13 @@ $(1)_LONG_TITLE := $($(1)_TITLE)
 $(call stamp,$(1)-train.txt,data=$($(1)_DATA)$(nl)model=$($(1)_MODEL)$(nl)epochs=$(SEQ_EPOCHS)$(nl)train=$($(1)_OPTS) $($(1)_LIMIT) --precision $($(1)_PRECISION)$(nl)plain=$(SEQ_plain_OPTS)$(nl)dropout=$(SEQ_dropout_OPTS))
 $(call stamp,$(1)-p4.txt,repeats=$(SEQ_TIMING))
 report/gen/$(1)/stamp: $(foreach b,$(SEQ_BASELINES),$(R)/$(1)/$(b)-eval.tsv) $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png \
-    $(foreach m,$(SEQ_METHODS),$(R)/$(1)/$(m)-p4.tsv $(R)/$(1)/gates-$(m).pdf) results/report-scale.txt
-	rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
-	cp $(R)/$(1)/*.tex $(R)/$(1)/p1.pdf $(R)/$(1)/gates-*.pdf report/gen/$(1)/
-	touch $$@
+    $(foreach m,$(SEQ_METHODS),$(R)/$(1)/$(m)-p4.tsv $(R)/$(1)/gates-$(m).pdf) results/report-scale.txt \
+    $(S)/report-methods.txt scripts/report-gen.sh $(wildcard report/published/$(1).tex)
+	$(Q)rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
+	$(Q)cp $(foreach b,$(SEQ_BASELINES),$(R)/$(1)/$(b)-macros.tex) $(foreach m,$(SEQ_METHODS),$(R)/$(1)/$(m)-p4.tex $(R)/$(1)/gates-$(m).pdf) \
+	    $(R)/$(1)/p1.pdf report/gen/$(1)/
+	$(Q)scripts/report-gen.sh seq $(1) '$($(1)_TITLE)' $(SEQ_METHODS) > report/gen/$(1)/body.tex
+	$(Q)touch $$@
 endef
 
 # $(1) sequence experiment, $(2) a baseline without sparsification (SEQ_<b>_OPTS)
@@ -332,24 +349,25 @@ define SEQ_BASELINE_RULES
 CELLS += $(R)/$(1)/fit/$(2)-r0.fit
 $(R)/$(1)/fit/$(2)-r0.fit: $(call code,fit) $(S)/$(1)-train.txt | $(PB)
 	@mkdir -p $$(@D)
-	$(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) $(SEQ_$(2)_OPTS) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $($(1)_LIMIT) --precision $($(1)_PRECISION) --progress -o $$@
+	$(Q)$(CELL) $$@ $(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) $(SEQ_$(2)_OPTS) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $($(1)_LIMIT) --precision $($(1)_PRECISION) --progress -o $$@
 $(R)/$(1)/$(2)-eval.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(call code,eval) | $(PB)
-	$(PB) evaluate --fit $$< --tex $(R)/$(1)/$(2)-macros.tex --name $(1)-$(2) -o $$@
+	$(Q)$(CELL) $$@ $(PB) evaluate --fit $$< --tex $(R)/$(1)/$(2)-macros.tex --name $(1)-$(2) -o $$@
 endef
 
 # $(1) sequence experiment, $(2) method that trains its own network
 define SEQ_METHOD_RULES
 $(R)/$(1)/fit/$(2)-r0.fit: $(call code,fit) $(S)/$(1)-train.txt $(call plugin,$(2)) | $(PB) $(B)/plugins/$(2).so
 	@mkdir -p $$(@D)
-	$(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) --method $(2) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $($(1)_LIMIT) --precision $($(1)_PRECISION) --progress -o $$@
+	$(Q)$(CELL) $$@ $(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) --method $(2) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $($(1)_LIMIT) --precision $($(1)_PRECISION) --progress -o $$@
 $(R)/$(1)/$(2)-p4.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(call code,p4) $(call plugin,$(2)) $(S)/$(1)-p4.txt | $(PB) $(B)/plugins/$(2).so
-	$(PB) structure --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --operating-point --plugin-dir $(B)/plugins --repeats $(SEQ_TIMING) \
+	$(Q)$(CELL) $$@ $(PB) structure --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --operating-point --plugin-dir $(B)/plugins --repeats $(SEQ_TIMING) \
 	    --gates $(R)/$(1)/gates-$(2).tsv --tex $(R)/$(1)/$(2)-p4.tex --name $(1)-$(2) -o $$@
 $(R)/$(1)/gates-$(2).pdf: report/gates.gp $(R)/$(1)/$(2)-p4.tsv
-	gnuplot -e "data='$(R)/$(1)/gates-$(2).tsv'; out='$$@.tmp'; title='$($(1)_TITLE), $(2): gates of the kept hidden units'" report/gates.gp
-	mv $$@.tmp $$@
+	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/gates-$(2).tsv'; out='$$@.tmp'; title='$($(1)_TITLE), $(2): gates of the kept hidden units'" report/gates.gp
+	$(Q)mv $$@.tmp $$@
 endef
 
+SEQ_EXPS := $(if $(SEQ_METHODS),$(SEQ_EXPS))
 $(foreach e,$(SEQ_EXPS),$(eval $(e)_PRECISION ?= $(SEQ_PRECISION)))
 $(foreach e,$(SEQ_EXPS),$(eval $(call SEQ_RULES,$(e))))
 $(foreach e,$(SEQ_EXPS),$(eval $(call ONE_RUN_RULES,$(e),$(SEQ_METHODS))))
@@ -379,20 +397,20 @@ define REPORT_RULES
 $(1)_REPORT := $(R)/$(1)/p1-summary.tsv $(R)/$(1)/p1c-summary.tsv $(R)/$(1)/p2-slices.tsv \
     $(R)/$(1)/p1.pdf $(R)/$(1)/p1c.pdf $(R)/$(1)/p1.png $(R)/$(1)/p1c.png $(R)/$(1)/p2-slices.pdf \
     $(foreach m,$(METHODS),$(R)/$(1)/p2-surface-$(m).pdf)
-report/gen/$(1)/stamp: $$($(1)_REPORT) results/report-scale.txt
-	rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
-	cp $(R)/$(1)/*.tex $(R)/$(1)/p1.pdf $(R)/$(1)/p1c.pdf $(R)/$(1)/p2-*.pdf report/gen/$(1)/
-	{ echo '% generated by make -- do not edit'; \
+report/gen/$(1)/stamp: $$($(1)_REPORT) results/report-scale.txt $(S)/report-methods.txt
+	$(Q)rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
+	$(Q)cp $(R)/$(1)/*.tex $(R)/$(1)/p1.pdf $(R)/$(1)/p1c.pdf $(R)/$(1)/p2-slices.pdf $(foreach m,$(METHODS),$(R)/$(1)/p2-surface-$(m).pdf) report/gen/$(1)/
+	$(Q){ echo '% generated by make -- do not edit'; \
 	  $(foreach m,$(METHODS),echo '\begin{minipage}{0.48\textwidth}\centering\includegraphics[width=\textwidth]{gen/$(1)/p2-surface-$(m).pdf}\end{minipage}\hfill';) \
 	} > report/gen/$(1)/surfaces.tex
-	touch $$@
+	$(Q)touch $$@
 
 $(R)/$(1)/p2-surface-%.pdf: report/p2-surface.gp $(R)/$(1)/p2-slices.tsv
-	gnuplot -e "data='$(R)/$(1)/p2-surface-$$*.tsv'; out='$$@.tmp'; fmt='pdf'; title='$($(1)_TITLE): $$*'" report/p2-surface.gp
-	mv $$@.tmp $$@
+	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/p2-surface-$$*.tsv'; out='$$@.tmp'; fmt='pdf'; title='$($(1)_TITLE): $$*'" report/p2-surface.gp
+	$(Q)mv $$@.tmp $$@
 $(R)/$(1)/p2-slices.pdf: report/p2-slices.gp $(R)/$(1)/p2-slices.tsv
-	gnuplot -e "data='$(R)/$(1)/p2-slices.tsv'; methods_gp='$(R)/$(1)/p2-surface-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p2-slices.gp
-	mv $$@.tmp $$@
+	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/p2-slices.tsv'; methods_gp='$(R)/$(1)/p2-surface-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p2-slices.gp
+	$(Q)mv $$@.tmp $$@
 endef
 $(foreach d,$(DATASETS),$(eval $(call REPORT_RULES,$(d))))
 
@@ -409,43 +427,61 @@ endif
 REPORT_OPTION_METHODS := obd belsley
 recorded_order  = $(R)/$(firstword $(DATASETS))/order/$(1)-r0.tsv
 recorded_options = $(if $(filter $(1),$(METHODS)),$$(sed -n 's/^\# options: //p' $(call recorded_order,$(1))),not run)
-report/gen/settings.tex: results/report-scale.txt experiments.mk \
+report/gen/settings.tex: results/report-scale.txt experiments.mk $(S)/report-methods.txt \
     $(foreach d,$(DATASETS),$(S)/$(d)-train.txt $(S)/$(d)-curve.txt $(S)/$(d)-noise.txt $(foreach m,$(METHODS),$(S)/$(d)-rank-$(m).txt)) \
     $(foreach m,$(filter $(REPORT_OPTION_METHODS),$(METHODS)),$(call recorded_order,$(m)))
 	@mkdir -p $(@D)
-	{ echo '% generated by make -- do not edit'; \
+	$(Q){ echo '% generated by make -- do not edit'; \
 	  echo '\newcommand{\pbScale}{$(SCALE)}'; \
 	  echo '\newcommand{\pbRepeats}{$(REPEATS)}'; \
+	  echo '\newcommand{\pbMinP}{$(shell awk 'BEGIN { printf "%.3g", 2 ^ (1 - $(REPEATS)) }')}'; \
 	  echo '\newcommand{\pbTrainOpts}{\texttt{\detokenize{$(TRAIN_OPTS)}}}'; \
 	  echo '\newcommand{\pbFractions}{\texttt{\detokenize{$(FRACTIONS)}}}'; \
 	  echo '\newcommand{\pbNoiseFractions}{\texttt{\detokenize{$(NOISE_FRACTIONS)}}}'; \
 	  echo '\newcommand{\pbNoiseLevels}{\texttt{\detokenize{$(NOISE_LEVELS)}}}'; \
 	  echo '\newcommand{\pbNoiseDraws}{$(NOISE_DRAWS)}'; \
-	  echo '\newcommand{\pbImageEpochs}{$(IMAGE_EPOCHS)}'; \
+	  echo '\newcommand{\pbImageEpochs}{$(call count_of,$(IMAGE_EPOCHS),epoch)}'; \
 	  echo '\newcommand{\pbImageData}{$(IMAGE_DATA)}'; \
 	  echo '\newcommand{\pbImageTrainOpts}{\texttt{\detokenize{$(IMAGE_TRAIN_OPTS)}}}'; \
-	  echo '\newcommand{\pbSeqEpochs}{$(SEQ_EPOCHS)}'; \
+	  echo '\newcommand{\pbSeqEpochs}{$(call count_of,$(SEQ_EPOCHS),epoch)}'; \
 	  echo '\newcommand{\pbImagePrecision}{$(fmnist_lenet_PRECISION)}'; \
 	  echo '\newcommand{\pbSeqPrecision}{$(seqfmnist_lstm_PRECISION)}'; \
 	  echo '\newcommand{\pbSeqTrainLimit}{$(if $(SEQ_TRAIN_LIMIT),the first $(SEQ_TRAIN_LIMIT) training sequences,all 60000 training sequences)}'; \
 	  echo '\newcommand{\pbSeqTrainOpts}{\texttt{\detokenize{$(seqfmnist_lstm_OPTS)}}}'; \
 	  echo '\newcommand{\pbSeqDropoutOpts}{\texttt{\detokenize{$(SEQ_dropout_OPTS)}}}'; \
 	  echo '\newcommand{\pbPrunable}{$(PRUNABLE)}'; \
-	  echo '\newcommand{\pbMethods}{$(METHODS)}'; \
+	  echo '\newcommand{\pbMethods}{\texttt{\detokenize{$(METHODS)}}}'; \
+	  echo '\newcommand{\pbImageMethods}{\texttt{\detokenize{$(IMAGE_METHODS)}}}'; \
+	  echo '\newcommand{\pbSeqMethods}{\texttt{\detokenize{$(SEQ_METHODS)}}}'; \
 	  echo "\newcommand{\pbObdOptions}{\texttt{\detokenize{$(call recorded_options,obd)}}}"; \
 	  echo "\newcommand{\pbBelsleyOptions}{\texttt{\detokenize{$(call recorded_options,belsley)}}}"; \
 	  $(foreach d,$(DATASETS),echo '\newcommand{\pb$($(d)_TITLE)Model}{\texttt{\detokenize{$($(d)_MODEL)}}}'; \
-	    echo '\newcommand{\pb$($(d)_TITLE)Epochs}{$($(d)_EPOCHS)}';) \
+	    echo '\newcommand{\pb$($(d)_TITLE)Epochs}{$(call count_of,$($(d)_EPOCHS),epoch)}';) \
+	  echo '% what this run has: \pbIf{method:NAME}, \pbIf{dataset:NAME}, \pbIf{exp:NAME}, \pbIf{quick}'; \
+	  $(foreach x,$(addprefix method:,$(METHODS)) $(addprefix dataset:,$(DATASETS)) $(addprefix exp:,$(IMAGE_EXPS) $(SEQ_EXPS)) \
+	    $(if $(filter quick,$(SCALE)),quick),echo '\expandafter\def\csname pbHave@$(x)\endcsname{}';) \
+	  echo '% the generated values of this run'; \
+	  $(foreach d,$(DATASETS),echo '\input{gen/$(d)/p1-macros.tex}\input{gen/$(d)/p1c-macros.tex}\input{gen/$(d)/p2-macros.tex}';) \
+	  $(foreach e,$(IMAGE_EXPS),echo '\input{gen/$(e)/plain-macros.tex}'; \
+	    $(foreach m,$(IMAGE_METHODS),echo '\input{gen/$(e)/$(m)-export.tex}';)) \
+	  $(foreach e,$(SEQ_EXPS),$(foreach b,$(SEQ_BASELINES),echo '\input{gen/$(e)/$(b)-macros.tex}';) \
+	    $(foreach m,$(SEQ_METHODS),echo '\input{gen/$(e)/$(m)-p4.tex}';)) \
 	} > $@.tmp && mv $@.tmp $@
+
+# One paragraph per method of the run (report/methods/NAME.tex, or an added
+# plugin's own summary and citation).
+report/gen/methods.tex: $(S)/report-methods.txt scripts/report-gen.sh $(wildcard report/methods/*.tex) | $(PB) $(PLUGIN_SO)
+	@mkdir -p $(@D)
+	$(Q)scripts/report-gen.sh methods $(PB) $(B)/plugins $(METHODS) > $@.tmp && mv $@.tmp $@
 
 report/gen/provenance.tex: $(PB) results/report-scale.txt
 	@mkdir -p $(@D)
-	$(PB) provenance > $@.tmp && mv $@.tmp $@
+	$(Q)$(CELL) $@ $(PB) provenance > $@.tmp && mv $@.tmp $@
 
-REPORT_GEN := report/gen/settings.tex report/gen/provenance.tex $(foreach d,$(DATASETS) $(IMAGE_EXPS) $(SEQ_EXPS),report/gen/$(d)/stamp)
+REPORT_GEN := report/gen/settings.tex report/gen/methods.tex report/gen/provenance.tex $(foreach d,$(DATASETS) $(IMAGE_EXPS) $(SEQ_EXPS),report/gen/$(d)/stamp)
 
 report/report.pdf: report/report.tex $(REPORT_GEN) $(FIGURES)
-	cd report && pdflatex -interaction=nonstopmode -halt-on-error report.tex > report-build.log 2>&1 \
+	$(Q)cd report && pdflatex -interaction=nonstopmode -halt-on-error report.tex > report-build.log 2>&1 \
 	    && pdflatex -interaction=nonstopmode -halt-on-error report.tex > report-build.log 2>&1 \
 	    || { tail -n 30 report-build.log; exit 1; }
 	@echo "report: $@ (SCALE=$(SCALE); figures for a quick look: $(R)/*/*.png)"
@@ -456,6 +492,16 @@ report: report/report.pdf
 reproduce: deps
 	$(MAKE) all
 	$(MAKE) report/report.pdf
+
+# ---- progress over the cells of this run (scripts/cell.sh reads these) ----
+ifneq ($(PIPELINE),)
+ifeq ($(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS))),)
+$(file >$(R)/progress-cells.txt,$(subst $(space),$(nl),$(strip $(CELLS))))
+export PB_PROGRESS_CELLS := $(R)/progress-cells.txt
+export PB_PROGRESS_T0    := $(shell date +%s)
+export PB_PROGRESS_K0    := $(words $(wildcard $(CELLS)))
+endif
+endif
 
 # ---- stamps: move each changed one into place ----
 # (bash compares the contents itself: one process for all the stamps)

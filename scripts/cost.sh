@@ -13,7 +13,7 @@ set -euo pipefail
 scale=${SCALE:-full}
 jobs=${JOBS:-2}
 steps=${ESTIMATE_STEPS:-20}
-plan=$(make -s -n -B SCALE="$scale" fits 2>/dev/null | grep -E '^[^ ]*prunebench train ' || true)
+plan=$(make -s -n -B SCALE="$scale" fits 2>/dev/null | sed -E 's@^scripts/cell\.sh [^ ]+ @@' | grep -E '^[^ ]*prunebench train ' || true)
 if [ -z "$plan" ]; then
     echo "cost.sh: no training cells found (make -n -B SCALE=$scale fits)" >&2
     exit 1
