@@ -136,7 +136,8 @@ TRAINER_METHODS = $(filter $(TRAINERS),$(METHODS))
 # the source hashes include the tabular data files).
 $(foreach k,$(CODE_KINDS),$(call stamp,code-$(k).sha,$(call code_stamp,$(k))))
 $(foreach m,$(METHODS),$(call stamp,plugin-$(m).sha,$(call plugin_stamp,$(m))))
-# Which methods the report shows (it changes the report's tables, not a cell).
+# Which methods the run has: the summaries and the report follow it (a method
+# left out leaves the summaries even though no prerequisite of theirs is newer).
 $(call stamp,report-methods.txt,$(METHODS))
 
 # $(1) dataset: its settings, base fits, summaries.
@@ -151,11 +152,11 @@ $(R)/$(1)/fit/base-r%.fit: $(call code,fit) $(S)/$(1)-train.txt | $(PB) $(B)/dat
 	$(Q)$(CELL) $$@ $(PB) train --data $(1) --model $($(1)_MODEL) --repeat $$* --epochs $($(1)_EPOCHS) $(TRAIN_OPTS) $($(1)_TRAIN_EXTRA) -o $$@
 
 # P1 summaries: plain (variant p1) and with conditional-mean compensation (p1c)
-$(R)/$(1)/p1-summary.tsv: $(call code,p1sum) report/reference.tsv $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/curve/$(m)-r$(k).tsv)) | $(PB)
+$(R)/$(1)/p1-summary.tsv: $(call code,p1sum) report/reference.tsv $(S)/report-methods.txt $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/curve/$(m)-r$(k).tsv)) | $(PB)
 	$(Q)$(CELL) $$@ $(PB) summarize --dataset $(1) --title "$($(1)_TITLE)" --reference report/reference.tsv \
 	    --mean $(R)/$(1)/p1-mean.tsv --gp $(R)/$(1)/p1-methods.gp --tex $(R)/$(1)/p1-table.tex \
 	    --macros $(R)/$(1)/p1-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curve/%,$$^)
-$(R)/$(1)/p1c-summary.tsv: $(call code,p1sum) report/reference.tsv $(foreach m,$(filter-out $(TRAINERS),$(METHODS)),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/curvec/$(m)-r$(k).tsv)) | $(PB)
+$(R)/$(1)/p1c-summary.tsv: $(call code,p1sum) report/reference.tsv $(S)/report-methods.txt $(foreach m,$(filter-out $(TRAINERS),$(METHODS)),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/curvec/$(m)-r$(k).tsv)) | $(PB)
 	$(Q)$(CELL) $$@ $(PB) summarize --dataset $(1) --variant comp --title "$($(1)_TITLE), compensated" --reference report/reference.tsv \
 	    --mean $(R)/$(1)/p1c-mean.tsv --gp $(R)/$(1)/p1c-methods.gp --tex $(R)/$(1)/p1c-table.tex \
 	    --macros $(R)/$(1)/p1c-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curvec/%,$$^)
@@ -168,7 +169,7 @@ $(R)/$(1)/p1.png $(R)/$(1)/p1c.png: $(R)/$(1)/%.png: report/p1.gp $(R)/$(1)/%-su
 	$(Q)mv $$@.tmp $$@
 
 # P2 summary: mean output-noise surfaces, slices, macros; figures
-$(R)/$(1)/p2-slices.tsv: $(call code,p2sum) $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/noise/$(m)-r$(k).tsv)) | $(PB)
+$(R)/$(1)/p2-slices.tsv: $(call code,p2sum) $(S)/report-methods.txt $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/noise/$(m)-r$(k).tsv)) | $(PB)
 	$(Q)$(CELL) $$@ $(PB) noise-summary --dataset $(1) --title "$($(1)_TITLE)" --surface-prefix $(R)/$(1)/p2-surface \
 	    --macros $(R)/$(1)/p2-macros.tex --tex $(R)/$(1)/p2-table.tex --slices $$@ $$(filter $(R)/$(1)/noise/%,$$^)
 endef
@@ -226,7 +227,7 @@ endef
 # $(1) experiment, $(2) its methods: curve settings, the P1 summary and figures.
 define ONE_RUN_RULES
 $(call stamp,$(1)-curve.txt,fractions=$($(1)_FRACTIONS))
-$(R)/$(1)/p1-summary.tsv: $(call code,p1sum) report/reference.tsv $(foreach m,$(2),$(R)/$(1)/curve/$(m)-r0.tsv) | $(PB)
+$(R)/$(1)/p1-summary.tsv: $(call code,p1sum) report/reference.tsv $(S)/report-methods.txt $(foreach m,$(2),$(R)/$(1)/curve/$(m)-r0.tsv) | $(PB)
 	$(Q)$(CELL) $$@ $(PB) summarize --dataset $(1) --title "$($(1)_LONG_TITLE)" --reference report/reference.tsv \
 	    --mean $(R)/$(1)/p1-mean.tsv --gp $(R)/$(1)/p1-methods.gp --tex $(R)/$(1)/p1-table.tex \
 	    --macros $(R)/$(1)/p1-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curve/%,$$^)
