@@ -34,8 +34,8 @@
 
 static const command_help helps[] = {
     {"train",
-     "--data NAME\tthe dataset, one of the list below (required)\n"
-     "--model SPEC\tthe model, e.g. mlp:13-13-3:tanh (see below) (required)\n"
+     "--data NAME\tthe dataset, one of those listed under Datasets (required)\n"
+     "--model SPEC\tthe model, e.g. mlp:13-13-3:tanh (see Model specs) (required)\n"
      "-o FIT\tthe fit file to write (required)\n"
      "--repeat R\twhich repeat: picks the split and initialization seeds (default: 0)\n"
      "--family gauss-diag|point\tgauss-diag: diagonal Gaussian posterior with an empirical-Bayes prior; point: a "
