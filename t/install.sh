@@ -31,9 +31,13 @@ for f in bin/prunebench lib/prunebench/plugins/random.so lib/prunebench/plugins/
 done
 [ -z "$missing" ]; ok $? "installed: binary, plugins, header, prunebench.pc, man page, datasets${missing:+ (missing:$missing)}"
 
-MANWIDTH=80 man -l "$usr/share/man/man1/prunebench.1" >"$tmp/man.txt" 2>"$tmp/man.err"
-grep -q '^ *--data-dir DIR' "$tmp/man.txt" && grep -q 'default: 300' "$tmp/man.txt" && ! grep -qi warning "$tmp/man.err"
-ok $? "man -l renders the installed page, options and their defaults included"
+if command -v man >/dev/null; then
+  MANWIDTH=80 man -l "$usr/share/man/man1/prunebench.1" >"$tmp/man.txt" 2>"$tmp/man.err"
+  grep -q '^ *--data-dir DIR' "$tmp/man.txt" && grep -q 'default: 300' "$tmp/man.txt" && ! grep -qi warning "$tmp/man.err"
+  ok $? "man -l renders the installed page, options and their defaults included"
+else
+  n=$((n + 1)); echo "ok $n # skip man (Debian man-db) is not installed"
+fi
 
 export PKG_CONFIG_PATH=$usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$dest
 cflags=$(pkg-config --cflags prunebench 2>"$tmp/pc.err"); cflags=${cflags%% }
