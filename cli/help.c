@@ -45,8 +45,28 @@ void print_usage(FILE *f)
     print_notes(f);
 }
 
-/* The option text: "    OPTION  meaning", the meaning on its own line
- * below a long option. */
+enum { OPT_COL = 32, HELP_WIDTH = 110 };  /* where meanings start; the widest line */
+
+/* s[0..n) from column col on, wrapped at spaces to HELP_WIDTH, the
+ * continuation lines indented to OPT_COL. */
+static void print_wrapped(FILE *f, const char *s, size_t n, size_t col)
+{
+    while (n) {
+        size_t room = HELP_WIDTH > col ? HELP_WIDTH - col : 1, take = n;
+        if (n > room) {
+            take = room;
+            while (take > 0 && s[take] != ' ') take--;
+            if (take == 0) take = room;   /* one long word: cut it */
+        }
+        fprintf(f, "%.*s\n", (int)take, s);
+        s += take, n -= take;
+        while (n && *s == ' ') s++, n--;
+        if (n) fprintf(f, "%*s", OPT_COL, "");
+        col = OPT_COL;
+    }
+}
+
+/* The option text: "    OPTION  meaning", the meaning below a long option. */
 static void print_options(FILE *f, const char *text)
 {
     fprintf(f, "options:\n");
@@ -54,10 +74,11 @@ static void print_options(FILE *f, const char *text)
         size_t len = strcspn(text, "\n"), tab = strcspn(text, "\t");
         if (tab > len) tab = len;
         const char *desc = text + tab + (tab < len);
-        int dl = (int)(text + len - desc);
-        if (tab == 0) fprintf(f, "    %.*s\n", dl, desc);
-        else if (tab <= 26) fprintf(f, "    %-26.*s  %.*s\n", (int)tab, text, dl, desc);
-        else fprintf(f, "    %.*s\n    %-26s  %.*s\n", (int)tab, text, "", dl, desc);
+        size_t dl = (size_t)(text + len - desc);
+        if (tab == 0) fprintf(f, "    ");
+        else if (tab <= OPT_COL - 6) fprintf(f, "    %-*.*s  ", OPT_COL - 6, (int)tab, text);
+        else fprintf(f, "    %.*s\n%*s", (int)tab, text, OPT_COL, "");
+        print_wrapped(f, desc, dl, tab ? OPT_COL : 4);
         text += len + (text[len] == '\n');
     }
 }
