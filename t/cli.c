@@ -54,6 +54,28 @@ static void first_line_with(const char *name, const char *prefix, char *out, siz
     if (f) fclose(f);
 }
 
+/* Whether a file in dir holds text once its line breaks and the
+ * indentation after them are read as one space (wrapped help). */
+static int joined_has(const char *name, const char *text)
+{
+    char p[700];
+    static char buf[1 << 16];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "r");
+    if (!f) return 0;
+    size_t n = 0;
+    int c, after_nl = 0;
+    while ((c = fgetc(f)) != EOF && n + 1 < sizeof buf) {
+        if (c == '\n') { buf[n++] = ' '; after_nl = 1; continue; }
+        if (after_nl && c == ' ') continue;
+        after_nl = 0;
+        buf[n++] = (char)c;
+    }
+    buf[n] = '\0';
+    fclose(f);
+    return strstr(buf, text) != NULL;
+}
+
 /* stderr is exactly one line starting with "prunebench: " */
 static int one_error_line(void)
 {
@@ -338,7 +360,7 @@ int main(void)
         snprintf(hout, sizeof hout, "%s/help-curve.txt", dir);
         rc = run("help curve", hout);
         first_line_with("help-curve.txt", "    --fractions LIST ", l3, sizeof l3);
-        ok(rc == 0 && strstr(l3, "default: 0:0.05:0.95,0.98,0.99,1"), "help curve: '%s'", l3);
+        ok(rc == 0 && l3[0] && joined_has("help-curve.txt", "(default: 0:0.05:0.95,0.98,0.99,1)"), "help curve: '%s'", l3);
         snprintf(hout, sizeof hout, "%s/man.txt", dir);
         rc = run("help --man", hout);
         first_line_with("man.txt", ".TH PRUNEBENCH 1 ", l1, sizeof l1);
