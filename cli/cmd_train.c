@@ -230,6 +230,17 @@ int cmd_train(int argc, char **argv)
         }
         printf("estimate\t%s\t%s\t%s\t%s\t%zu\t%.6g\t%.6g\n", data, spec, method ? plug.name : family,
                pb_precision_name(to.precision), steps, per_step, per_step * (double)steps);
+        if (method) {
+            if (plug.method.destroy) plug.method.destroy(state);
+            pb_host_release(&hctx);
+            pb_plugin_close(&plug);
+        }
+        free(init);
+        pb_fit_free(&fit);
+        pb_data_free(&train);
+        pb_data_free(&test);
+        pb_scaling_free(&sc);
+        pb_model_free(m);
         return 0;
     }
     st = pb_train_model(m, &train, &to, &fit);

@@ -318,15 +318,21 @@ int main(void)
     /* from another working directory, no PB_* variables: the data and the
      * plugins are found beside the executable; the same fit, byte for byte */
     {
-        char other[700], cmd[8192];
+        char other[700], cmd[8192], envs[1400] = "env -u PB_PLUGIN_DIR -u PB_DATA_DIR", probe[1100];
         snprintf(other, sizeof other, "%s/elsewhere", dir);
-        snprintf(cmd, sizeof cmd, "mkdir -p '%s/deeper' && cd '%s' && env -u PB_PLUGIN_DIR -u PB_DATA_DIR '%s' train "
-                 "--data wine --model mlp:13-13-3:tanh --epochs 30 -o away.fit >/dev/null 2>'%s'", other, other, pb, errfile);
+        /* a build directory outside the source tree (B=/elsewhere) has no
+         * datasets beside it: then $PB_DATA_DIR names them */
+        snprintf(probe, sizeof probe, "%s/../datasets/wine_data.csv", bdir);
+        char *data = realpath("datasets", NULL);
+        if (access(probe, R_OK) != 0 && data) snprintf(envs, sizeof envs, "env -u PB_PLUGIN_DIR PB_DATA_DIR='%s'", data);
+        free(data);
+        snprintf(cmd, sizeof cmd, "mkdir -p '%s/deeper' && cd '%s' && %s '%s' train "
+                 "--data wine --model mlp:13-13-3:tanh --epochs 30 -o away.fit >/dev/null 2>'%s'", other, other, envs, pb, errfile);
         int r1 = system(cmd);
         ok(r1 == 0 && same_files("a.fit", "elsewhere/away.fit"), "train --data wine from another directory: the same fit");
-        snprintf(cmd, sizeof cmd, "cd '%s/deeper' && env -u PB_PLUGIN_DIR -u PB_DATA_DIR '%s' rank --fit ../away.fit "
-                 "--method obd -o o.tsv 2>'%s' && env -u PB_PLUGIN_DIR -u PB_DATA_DIR '%s' curve --fit ../away.fit "
-                 "--order o.tsv -o c.tsv 2>>'%s'", other, pb, errfile, pb, errfile);
+        snprintf(cmd, sizeof cmd, "cd '%s/deeper' && %s '%s' rank --fit ../away.fit --method obd -o o.tsv 2>'%s' && "
+                 "%s '%s' curve --fit ../away.fit --order o.tsv -o c.tsv 2>>'%s'", other, envs, pb, errfile, envs, pb,
+                 errfile);
         int r2 = system(cmd);
         char a[128], b[128];
         first_line_with("c-obd.tsv", "0\t", a, sizeof a);
