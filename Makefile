@@ -124,7 +124,7 @@ check: deps
 	$(MAKE) test
 
 test: all $(TESTS) $(TEST_PLUGINS)
-	PB_BUILD=$(B) PB_OPT='$(OPT)' PB_SAN='$(SAN)' prove --exec '' $(TESTS) t/layers.sh t/new_model.sh t/cache.sh
+	PB_BUILD=$(B) PB_OPT='$(OPT)' PB_SAN='$(SAN)' prove --exec '' $(TESTS) t/layers.sh t/new_model.sh t/cache.sh t/install.sh
 
 # The whole suite again under AddressSanitizer and UBSan, in its own build tree.
 sanitize:
@@ -142,6 +142,41 @@ bench: all
 
 clean:
 	rm -rf build build-sanitize report/gen report/*.aux report/*.log report/*.out report/report.pdf
+
+# ---- install, uninstall, the man page ----
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: the binary, the
+# plugins, the plugin header, prunebench.pc, the man page and the shipped
+# datasets under DESTDIR+PREFIX. The installed binary finds its plugins and
+# data beside itself (PREFIX/lib/prunebench/plugins, PREFIX/share/prunebench/
+# datasets; cli/cli.h), so the tree may be moved, DESTDIR included. The man
+# page is `prunebench help --man`: the same text as `help COMMAND`.
+PREFIX      ?= /usr/local
+INST_BIN    := $(DESTDIR)$(PREFIX)/bin
+INST_PLUG   := $(DESTDIR)$(PREFIX)/lib/prunebench/plugins
+INST_INC    := $(DESTDIR)$(PREFIX)/include/prunebench
+INST_PC     := $(DESTDIR)$(PREFIX)/lib/pkgconfig
+INST_MAN    := $(DESTDIR)$(PREFIX)/share/man/man1
+INST_DATA   := $(DESTDIR)$(PREFIX)/share/prunebench/datasets
+SHIPPED_DATA := $(wildcard datasets/*.csv) datasets/PROVENANCE.md datasets/SHA256SUMS
+MAN_PAGE    := $(B)/prunebench.1
+.PHONY: install uninstall man
+all: $(MAN_PAGE)
+man: $(MAN_PAGE)
+$(MAN_PAGE): $(PB)
+	$(PB) help --man > $@.tmp && mv $@.tmp $@
+install: all
+	install -d '$(INST_BIN)' '$(INST_PLUG)' '$(INST_INC)' '$(INST_PC)' '$(INST_MAN)' '$(INST_DATA)'
+	install -m 755 $(PB) '$(INST_BIN)/prunebench'
+	install -m 755 $(PLUGIN_SO) '$(INST_PLUG)/'
+	install -m 644 plugins/prunebench.h '$(INST_INC)/'
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' prunebench.pc.in > '$(INST_PC)/prunebench.pc'
+	install -m 644 $(MAN_PAGE) '$(INST_MAN)/'
+	install -m 644 $(SHIPPED_DATA) '$(INST_DATA)/'
+uninstall:
+	rm -f '$(INST_BIN)/prunebench' $(patsubst %,'$(INST_PLUG)/%.so',$(PLUGINS)) '$(INST_INC)/prunebench.h' \
+	    '$(INST_PC)/prunebench.pc' '$(INST_MAN)/prunebench.1' $(patsubst datasets/%,'$(INST_DATA)/%',$(SHIPPED_DATA))
+	-rmdir '$(INST_PLUG)' '$(DESTDIR)$(PREFIX)/lib/prunebench' '$(INST_INC)' '$(INST_DATA)' \
+	    '$(DESTDIR)$(PREFIX)/share/prunebench' 2>/dev/null
 
 # ---- what a cell's numbers depend on (experiments.mk writes the stamps) ----
 # A cell depends on content stamps, never on the binary's timestamp or the
@@ -198,7 +233,7 @@ endef
 # `make check` and goals under $(B)/ build nothing to learn it on a fresh
 # clone; `make reproduce` runs the experiments in a second make, after
 # `make all`.
-NO_PIPELINE_GOALS := all clean deps check test sanitize bench reproduce
+NO_PIPELINE_GOALS := all clean deps check test sanitize bench reproduce install uninstall man
 PIPELINE := $(filter-out $(NO_PIPELINE_GOALS) $(B)/%,$(or $(MAKECMDGOALS),all))
 ifneq ($(PIPELINE),)
 -include $(B)/plugins.mk

@@ -1,10 +1,15 @@
 /* cli.c -- see cli.h. */
+#define _XOPEN_SOURCE 700   /* realpath */
 #include "cli/cli.h"
 #include "base/util.h"
+#include "datasets/registry.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 _Noreturn void die(int st)
 {
@@ -23,7 +28,16 @@ static int parse_opts(int argc, char **argv, opt *opts, char ***rest, int *nrest
             const char *k = a[1] == '-' ? a + 2 : a + 1;
             opt *o = NULL;
             for (opt *p = opts; p->key; p++) if (!strcmp(p->key, k)) o = p;
-            if (!o) return pb_error(PB_ERR_ARG, "unknown option '%s' (see 'prunebench help')", a);
+            if (!o) {
+                const char *keys[128];
+                size_t n = 0;
+                for (opt *p = opts; p->key && n < 128; p++) keys[n++] = p->key;
+                const char *near = closest_name(k, keys, n);
+                if (near)
+                    return pb_error(PB_ERR_ARG, "unknown option '%s' (did you mean '%s%s'? see 'prunebench help')", a,
+                                    near[1] ? "--" : "-", near);
+                return pb_error(PB_ERR_ARG, "unknown option '%s' (see 'prunebench help')", a);
+            }
             o->seen = 1;
             if (o->is_flag) { o->val = "1"; continue; }
             if (i + 1 >= argc) return pb_error(PB_ERR_ARG, "option '%s' needs a value", a);
@@ -88,15 +102,66 @@ size_t get_count(opt *opts, const char *key, size_t dflt, size_t lo, size_t hi)
     return (size_t)x;
 }
 
+static int is_dir(const char *p)
+{
+    struct stat s;
+    return stat(p, &s) == 0 && S_ISDIR(s.st_mode);
+}
+
+/* The first of EXE_DIR/<installed> and EXE_DIR/<in_tree> that is a
+ * directory, into out; else fallback. EXE_DIR: where /proc/self/exe is. */
+static const char *beside_exe(const char *installed, const char *in_tree, const char *fallback, char *out, size_t len)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return fallback;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) return fallback;
+    *slash = '\0';   /* exe is EXE_DIR now */
+    char cand[4200];
+    for (int k = 0; k < 2; k++) {
+        if ((size_t)snprintf(cand, sizeof cand, k ? "%s/%s" : "%s/../%s", exe, k ? in_tree : installed) >= sizeof cand ||
+            !is_dir(cand))
+            continue;
+        char *real = realpath(cand, NULL);   /* no "/.." in the paths errors and files name */
+        int fits = (size_t)snprintf(out, len, "%s", real ? real : cand) < len;
+        free(real);
+        if (fits) return out;
+    }
+    return fallback;
+}
+
+const char *default_data_dir(void)
+{
+    static char buf[4200];
+    static const char *dir;
+    const char *env = getenv(PB_DATA_DIR_ENV);
+    if (env && *env) return env;
+    if (!dir) dir = beside_exe(PB_INSTALLED_DATA_DIR, "../datasets", PB_FALLBACK_DATA_DIR, buf, sizeof buf);
+    return dir;
+}
+
+const char *default_plugin_dir(void)
+{
+    static char buf[4200];
+    static const char *dir;
+    const char *env = getenv(PB_PLUGIN_DIR_ENV);
+    if (env && *env) return env;
+    if (!dir) dir = beside_exe(PB_INSTALLED_PLUGIN_DIR, "plugins", PB_FALLBACK_PLUGIN_DIR, buf, sizeof buf);
+    return dir;
+}
+
 const char *plugin_dir(opt *opts)
 {
-    const char *env = getenv(PB_PLUGIN_DIR_ENV);
-    return get(opts, "plugin-dir", env ? env : PB_DEFAULT_PLUGIN_DIR);
+    const char *v = opts ? get(opts, "plugin-dir", NULL) : NULL;
+    return v ? v : default_plugin_dir();
 }
 
 const char *data_dir(opt *opts)
 {
-    return get(opts, "data-dir", PB_DEFAULT_DATA_DIR);
+    const char *v = opts ? get(opts, "data-dir", NULL) : NULL;
+    return v ? v : default_data_dir();
 }
 
 void plugin_path(const char *method, const char *dir, char *out, size_t len)
@@ -104,4 +169,78 @@ void plugin_path(const char *method, const char *dir, char *out, size_t len)
     size_t l = strlen(method);
     if (strchr(method, '/') || (l > 3 && !strcmp(method + l - 3, ".so"))) snprintf(out, len, "%s", method);
     else snprintf(out, len, "%s/%s.so", dir, method);
+}
+
+/* Edit distance (Levenshtein): d[i][j] = min(d[i-1][j] + 1, d[i][j-1] + 1,
+ * d[i-1][j-1] + [a_i != b_j]), one row at a time. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63) return (size_t)-1;
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[lb];
+}
+
+const char *closest_name(const char *name, const char *const *known, size_t n)
+{
+    size_t limit = strlen(name) / 3 > 2 ? strlen(name) / 3 : 2, best = (size_t)-1;
+    const char *pick = NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edit_distance(name, known[i]);
+        if (d <= limit && d < best) best = d, pick = known[i];
+    }
+    return pick;
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+void method_plugin_or_die(const char *method, const char *dir, char *out, size_t len)
+{
+    plugin_path(method, dir, out, len);
+    size_t l = strlen(method);
+    if (strchr(method, '/') || (l > 3 && !strcmp(method + l - 3, ".so")) || access(out, F_OK) == 0) return;
+    /* a bare name with no plugin file: the names the directory holds */
+    char *names[256], known[2048] = "";
+    size_t n = 0, k = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && n < 256 && (e = readdir(d))) {
+        size_t el = strlen(e->d_name);
+        if (el > 3 && !strcmp(e->d_name + el - 3, ".so") && (names[n] = pb_calloc(el - 2, 1)))
+            memcpy(names[n++], e->d_name, el - 3);
+    }
+    if (d) closedir(d);
+    qsort(names, n, sizeof *names, by_name);
+    for (size_t i = 0; i < n && k < sizeof known; i++)
+        k += (size_t)snprintf(known + k, sizeof known - k, "%s%s", i ? ", " : "", names[i]);
+    const char *near = closest_name(method, (const char *const *)names, n);
+    char hint[128] = "";
+    if (near) snprintf(hint, sizeof hint, "did you mean '%s'? ", near);
+    die(pb_error(PB_ERR_ARG, "unknown method '%s': no %s.so in %s (%sknown: %s; --plugin-dir or $%s)", method, method,
+                 dir, hint, n ? known : "none", PB_PLUGIN_DIR_ENV));
+}
+
+void dataset_or_die(const char *name)
+{
+    if (pb_dataset_find(name)) return;
+    const char *names[64], *why = pb_last_error();
+    size_t n = 0;
+    for (size_t i = 0; i < pb_dataset_count() && n < 64; i++) names[n++] = pb_dataset_at(i)->name;
+    const char *near = closest_name(name, names, n);
+    if (!near) die(PB_ERR_ARG);
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", why);
+    die(pb_error(PB_ERR_ARG, "%s; did you mean '%s'?", msg, near));
 }

@@ -6,13 +6,32 @@
 
 #include <stddef.h>
 
-/* ---- directory defaults: the one place they are decided ---- */
-
-/* Plugins: --plugin-dir, else $PB_PLUGIN_DIR, else this (relative to the working directory). */
+/* ---- directory defaults: the one place they are decided ----
+ *
+ * Data (the shipped CSV files, the text sets' default place):
+ *   --data-dir DIR, else $PB_DATA_DIR, else beside the executable:
+ *   EXE_DIR/../share/prunebench/datasets (an installed prunebench), else
+ *   EXE_DIR/../datasets (build/prunebench in the source tree), else
+ *   "datasets" (relative to the working directory).
+ * Plugins:
+ *   --plugin-dir DIR, else $PB_PLUGIN_DIR, else EXE_DIR/../lib/prunebench/plugins
+ *   (installed), else EXE_DIR/plugins (build/plugins), else "build/plugins".
+ * EXE_DIR is the directory of /proc/self/exe, so a binary works from any
+ * working directory, and an installed tree (make install PREFIX=... with
+ * or without DESTDIR) finds its own files. A directory the user names
+ * (option or variable) is used as given. */
 #define PB_PLUGIN_DIR_ENV "PB_PLUGIN_DIR"
-#define PB_DEFAULT_PLUGIN_DIR "build/plugins"
-/* Datasets (CSV files, text sets): --data-dir, else this. */
-#define PB_DEFAULT_DATA_DIR "datasets"
+#define PB_DATA_DIR_ENV "PB_DATA_DIR"
+#define PB_INSTALLED_DATA_DIR "share/prunebench/datasets"   /* under PREFIX */
+#define PB_INSTALLED_PLUGIN_DIR "lib/prunebench/plugins"    /* under PREFIX */
+/* The last resorts, relative to the working directory. */
+#define PB_FALLBACK_PLUGIN_DIR "build/plugins"
+#define PB_FALLBACK_DATA_DIR "datasets"
+
+/* The defaults above without options: $PB_DATA_DIR or beside the
+ * executable; $PB_PLUGIN_DIR or beside the executable. */
+const char *default_data_dir(void);
+const char *default_plugin_dir(void);
 
 /* ---- options ---- */
 
@@ -38,13 +57,25 @@ const char *need(opt *opts, const char *key);                      /* dies if ab
 double get_num(opt *opts, const char *key, double dflt, double lo, double hi);
 size_t get_count(opt *opts, const char *key, size_t dflt, size_t lo, size_t hi);
 
-/* The plugin directory (--plugin-dir, $PB_PLUGIN_DIR, PB_DEFAULT_PLUGIN_DIR)
- * and the data directory (--data-dir, PB_DEFAULT_DATA_DIR) of a command's options. */
+/* The plugin directory (--plugin-dir, else default_plugin_dir()) and the
+ * data directory (--data-dir, else default_data_dir()) of a command's options. */
 const char *plugin_dir(opt *opts);
 const char *data_dir(opt *opts);
 
 /* The plugin file of a method: `method` itself if it holds a '/' or ends in
  * .so, else DIR/METHOD.so. */
 void plugin_path(const char *method, const char *dir, char *out, size_t len);
+/* The same, but a bare NAME with no DIR/NAME.so dies with the methods DIR
+ * holds and the closest of them ("unknown method 'rnadom' in DIR (did you
+ * mean 'random'? known: ...)"). */
+void method_plugin_or_die(const char *method, const char *dir, char *out, size_t len);
+
+/* Dies unless name is a dataset of the registry: the known ones and the
+ * closest ("unknown dataset 'wnie' (known: ...); did you mean 'wine'?"). */
+void dataset_or_die(const char *name);
+
+/* The name of known[0..n) closest to name (edit distance at most a third
+ * of its length, at least 2), or NULL. */
+const char *closest_name(const char *name, const char *const *known, size_t n);
 
 #endif

@@ -108,7 +108,7 @@ static void bench_train(const char *data, const char *spec, pb_family fam, const
     pb_scaling sc;
     pb_model *m;
     int st;
-    if ((st = pb_dataset_open(data, PB_DEFAULT_DATA_DIR, 1, 0.2, 1, &tr, &te, &sc))) die(st);
+    if ((st = pb_dataset_open(data, data_dir(NULL), 1, 0.2, 1, &tr, &te, &sc))) die(st);
     size_t n_all = tr.n;
     if (limit && limit < tr.n) tr.n = limit;
     if ((st = pb_model_parse(spec, &m))) die(st);
@@ -174,7 +174,7 @@ static void bench_compact(void)
     pb_scaling sc;
     pb_rnn *m;
     int st;
-    if ((st = pb_dataset_open("seq-fashion-mnist", PB_DEFAULT_DATA_DIR, 1, 0.2, 1, &tr, &te, &sc))) die(st);
+    if ((st = pb_dataset_open("seq-fashion-mnist", data_dir(NULL), 1, 0.2, 1, &tr, &te, &sc))) die(st);
     if ((st = pb_rnn_parse(spec, &m))) die(st);
     size_t n = m->n_params, H = m->H, d = m->d, N = te.n < 2000 ? te.n : 2000;
     double *w = pb_calloc(n, sizeof *w), *wp = pb_calloc(n, sizeof *wp), *out = pb_calloc(N * m->C, sizeof *out);
@@ -231,7 +231,7 @@ static void bench_belsley(const char *plugin_dir, const char *options)
     pb_data all, tr, te;
     pb_scaling sc;
     pb_mlp *m;
-    if ((st = pb_dataset_load("boston", PB_DEFAULT_DATA_DIR, 1, &all))) die(st);
+    if ((st = pb_dataset_load("boston", data_dir(NULL), 1, &all))) die(st);
     if ((st = pb_cell_prepare_data(&all, 0.2, 1, 1, &tr, &te, &sc))) die(st);
     if ((st = pb_mlp_parse("mlp:13-39-1:tanh:mse", &m))) die(st);
     pb_fit fit;

@@ -21,7 +21,7 @@ int cmd_rank(int argc, char **argv)
     if (strcmp(prunable, "weights") && strcmp(prunable, "all"))
         die(pb_error(PB_ERR_ARG, "--prunable %s: expected weights or all", prunable));
     char so[2048];
-    plugin_path(method, plugin_dir(o), so, sizeof so);
+    method_plugin_or_die(method, plugin_dir(o), so, sizeof so);
     pb_plugin p;
     if ((st = pb_plugin_open(so, &p))) die(st);
     const char *options = get(o, "options", "");

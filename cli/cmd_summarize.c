@@ -13,6 +13,10 @@ int cmd_summarize(int argc, char **argv)
     int nrest, st;
     char **rest = parse_files_or_die(argc, argv, o, &nrest);
     if (nrest == 0) die(pb_error(PB_ERR_ARG, "summarize: no curve files given"));
+    if (!get(o, "mean", NULL) && !get(o, "gp", NULL) && !get(o, "tsv", NULL) && !get(o, "tex", NULL) &&
+        !get(o, "macros", NULL))
+        die(pb_error(PB_ERR_ARG, "summarize: no output asked for: give at least one of --mean, --gp, --tsv, --tex, "
+                                 "--macros"));
     pb_summary_opts so = {need(o, "dataset"), get(o, "title", NULL), get_num(o, "tol", 0, 0, 1e6), get(o, "mean", NULL),
                           get(o, "gp", NULL), get(o, "tsv", NULL), get(o, "tex", NULL), get(o, "macros", NULL),
                           get(o, "reference", NULL), get(o, "variant", NULL)};

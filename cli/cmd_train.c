@@ -13,7 +13,9 @@
 #include "cli/cli.h"
 #include "formats/fit.h"
 #include "formats/provenance.h"
+#include "host/cell.h"
 #include "host/host.h"
+#include "protocols/p1.h"
 #include "datasets/registry.h"
 #include "datasets/synthetic.h"
 #include "train/train.h"
@@ -63,6 +65,7 @@ int cmd_train(int argc, char **argv)
     parse_or_die(argc, argv, o, "train");
     int st;
     const char *data = need(o, "data"), *spec = need(o, "model"), *path = need(o, "o");
+    dataset_or_die(data);
     const char *experiment = get(o, "experiment", "p1"), *dir = data_dir(o);
     unsigned repeat = (unsigned)get_count(o, "repeat", 0, 0, 1000000);
     pb_train_opts to;
@@ -149,7 +152,7 @@ int cmd_train(int argc, char **argv)
     char msettings[512] = "";
     if (method) {
         char so[2048];
-        plugin_path(method, plugin_dir(o), so, sizeof so);
+        method_plugin_or_die(method, plugin_dir(o), so, sizeof so);
         if ((st = pb_plugin_open(so, &plug))) die(st);
         if (!plug.method.training)
             die(pb_error(PB_ERR_ARG, "method %s scores the shared base fit and does not train a network; train without "
@@ -227,6 +230,17 @@ int cmd_train(int argc, char **argv)
         }
         printf("estimate\t%s\t%s\t%s\t%s\t%zu\t%.6g\t%.6g\n", data, spec, method ? plug.name : family,
                pb_precision_name(to.precision), steps, per_step, per_step * (double)steps);
+        if (method) {
+            if (plug.method.destroy) plug.method.destroy(state);
+            pb_host_release(&hctx);
+            pb_plugin_close(&plug);
+        }
+        free(init);
+        pb_fit_free(&fit);
+        pb_data_free(&train);
+        pb_data_free(&test);
+        pb_scaling_free(&sc);
+        pb_model_free(m);
         return 0;
     }
     st = pb_train_model(m, &train, &to, &fit);
@@ -253,5 +267,14 @@ int cmd_train(int argc, char **argv)
     pb_data_free(&test);
     pb_scaling_free(&sc);
     pb_model_free(m);
+    /* the last line: the final objective, and the test quality of the fit
+     * as written, computed as `evaluate` does (the fit re-read with its data) */
+    pb_cell c;
+    double q, aux;
+    if ((st = pb_cell_open(&c, path, dir)) || (st = pb_evaluate(&c, c.fit.mean, &q, &aux))) die(st);
+    printf("train: %s %s repeat %u: final objective %.6g per sample, test %s %.4g (%s %.4g) -> %s\n", c.fit.dataset,
+           c.fit.model, c.fit.repeat, c.fit.final_objective, pb_quality_metric(&c), q,
+           c.test.n_classes ? "nll" : "mse", aux, path);
+    pb_cell_close(&c);
     return 0;
 }

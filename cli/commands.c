@@ -60,6 +60,7 @@ const command commands[] = {
     {"provenance", "LaTeX macros describing this build and its data (report appendix)",
      "provenance\n",
      cmd_provenance},
+    {"version", "the version string every result's provenance records", "version   (also prunebench --version)\n", cmd_version},
     {"bench", "throughput of training steps, compressed LSTM inference and the Belsley order",
      "bench [--plugin-dir DIR] [--only SUBSTR] [--repeat K]   throughput of training steps, compressed LSTM\n"
      "        inference and the Belsley order\n",

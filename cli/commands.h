@@ -1,7 +1,8 @@
 /* commands.h -- the command table of the prunebench CLI. Dispatch, `help`,
  * `help COMMAND`, `COMMAND --help` and the unknown-command error all read
  * it (main.c, help.c); each command is one file cli/cmd_<name>.c. A new
- * command is that file and one row in commands.c. */
+ * command is that file, one row in commands.c and its options' meanings
+ * and defaults in options.c (help and the man page print them). */
 #ifndef PB_CLI_COMMANDS_H
 #define PB_CLI_COMMANDS_H
 
@@ -19,12 +20,19 @@ extern const command commands[];   /* ends with a row whose name is NULL */
 /* The row of `name`, or NULL. */
 const command *find_command(const char *name);
 
+/* options.c: what each option of a command means and its default, lines
+ * "OPTION ARG<TAB>meaning (default: ...)"; NULL for a name without one. */
+typedef struct command_help { const char *name, *options; } command_help;
+const char *command_options(const char *name);
+
 /* help.c: the whole usage (every command, then the notes); one command's
  * usage, summary and the notes; the one-line unknown-command error (returns
  * the exit status 2). */
 void print_usage(FILE *f);
 void print_command_usage(FILE *f, const command *c);
 int unknown_command(const char *name);
+/* The manual page, roff (man(7)), from the same table and option text. */
+void print_man(FILE *f);
 
 int cmd_train(int argc, char **argv);
 int cmd_rank(int argc, char **argv);
@@ -41,5 +49,6 @@ int cmd_evaluate(int argc, char **argv);
 int cmd_provenance(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_version(int argc, char **argv);
 
 #endif

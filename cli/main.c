@@ -5,6 +5,7 @@
  *   prunebench COMMAND [options]      run it
  *   prunebench help [COMMAND]         every command's usage, or one's
  *   prunebench COMMAND ... --help     that command's usage (also -h)
+ *   prunebench --version              the version (as `prunebench version`)
  */
 #include <string.h>
 #include <gsl/gsl_errno.h>
@@ -25,6 +26,7 @@ int main(int argc, char **argv)
     const char *name = argv[1];
     argc -= 2, argv += 2;
     if (is_help(name)) return cmd_help(argc, argv);
+    if (!strcmp(name, "--version")) return cmd_version(argc, argv);
     const command *c = find_command(name);
     if (!c) return unknown_command(name);
     /* help's arguments are command names ('help train --help' is train's

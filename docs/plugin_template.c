@@ -10,6 +10,13 @@
  * Han et al. 2015), with an option to divide by the posterior sd instead.
  * `make check` builds it and runs the conformance test on it.
  *
+ * Outside this tree, against an installed prunebench (`make install`):
+ *   cc -shared -fPIC $(pkg-config --cflags prunebench) plugin_template.c -o plugin_template.so
+ *   prunebench check-plugin ./plugin_template.so
+ * (the file name must stay the descriptor's .name); put the .so in
+ * $(pkg-config --variable=plugindir prunebench) or pass --plugin-dir.
+ * t/install.sh does exactly this.
+ *
  * Options are declared, not parsed: list them in an options table (name,
  * type, default, one-line doc); the host parses `--options 'snr=1'` against
  * it, refuses unknown names and bad values before your code runs, prints the

@@ -1,6 +1,8 @@
 /* cli.c -- end to end through the real binary: train, rank, curve,
- * determinism, error paths, plugin listing and conformance check. */
-#define _POSIX_C_SOURCE 200809L
+ * determinism, error paths, plugin listing and conformance check; the CLI
+ * from another working directory, --version, per-option help with
+ * defaults, closest-name suggestions, train's last line. */
+#define _XOPEN_SOURCE 700   /* realpath */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -32,6 +34,46 @@ static int run(const char *args, const char *outfile)
     }
     if (rc == -1 || !WIFEXITED(rc)) return -1;
     return WEXITSTATUS(rc);
+}
+
+/* The first line of a file in dir starting with prefix, into out ("" if none). */
+static void first_line_with(const char *name, const char *prefix, char *out, size_t len)
+{
+    char p[700], line[2048];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    out[0] = '\0';
+    FILE *f = fopen(p, "r");
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, prefix, strlen(prefix))) {
+            size_t l = strcspn(line, "\n");
+            if (l >= len) l = len - 1;
+            memcpy(out, line, l);
+            out[l] = '\0';
+            break;
+        }
+    if (f) fclose(f);
+}
+
+/* Whether a file in dir holds text once its line breaks and the
+ * indentation after them are read as one space (wrapped help). */
+static int joined_has(const char *name, const char *text)
+{
+    char p[700];
+    static char buf[1 << 16];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "r");
+    if (!f) return 0;
+    size_t n = 0;
+    int c, after_nl = 0;
+    while ((c = fgetc(f)) != EOF && n + 1 < sizeof buf) {
+        if (c == '\n') { buf[n++] = ' '; after_nl = 1; continue; }
+        if (after_nl && c == ' ') continue;
+        after_nl = 0;
+        buf[n++] = (char)c;
+    }
+    buf[n] = '\0';
+    fclose(f);
+    return strstr(buf, text) != NULL;
 }
 
 /* stderr is exactly one line starting with "prunebench: " */
@@ -120,10 +162,15 @@ static size_t read_order(const char *name, int *weights_only)
 
 int main(void)
 {
-    plan(61 + 2 * 15);
+    plan(61 + 13 + 2 * 16);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     bdir = getenv("PB_BUILD") ? getenv("PB_BUILD") : "build";
     snprintf(pb, sizeof pb, "%s/prunebench", bdir);
+    {   /* absolute, so that it runs from other directories too */
+        char *real = realpath(pb, NULL);
+        if (real) snprintf(pb, sizeof pb, "%s", real);
+        free(real);
+    }
     snprintf(plugdir, sizeof plugdir, "%s/plugins", bdir);
     snprintf(errfile, sizeof errfile, "%s/stderr.txt", dir);
     TAP_REQUIRE(access(pb, X_OK) == 0);
@@ -247,6 +294,106 @@ int main(void)
            "--fractions 0,0.5,1: three rows, 104 removed at one half");
     }
 
+    /* train's last line (stdout): final objective and the test quality evaluate gives */
+    {
+        char tout[700], eline[512], tline[512];
+        snprintf(tout, sizeof tout, "%s/train-out.txt", dir);
+        snprintf(args, sizeof args, "%s -o '%s/t.fit'", train, dir);
+        rc = run(args, tout);
+        first_line_with("train-out.txt", "train: ", tline, sizeof tline);
+        snprintf(args, sizeof args, "evaluate --fit '%s/t.fit' -o '%s/t-eval.tsv'", dir, dir);
+        int erc = run(args, NULL);
+        first_line_with("t-eval.tsv", "0\t", eline, sizeof eline);
+        double obj = -1, q = -1, nll = -1, eq = -2;
+        char path[700] = "";
+        int fields = sscanf(tline, "train: wine mlp:13-13-3:tanh repeat 0: final objective %lf per sample, test accuracy "
+                            "%lf (nll %lf) -> %699s", &obj, &q, &nll, path);
+        sscanf(eline, "0\t%lf", &eq);
+        char want[700];
+        snprintf(want, sizeof want, "%s/t.fit", dir);
+        ok(rc == 0 && erc == 0 && fields == 4 && obj > 0 && fabs(q - eq) < 1e-4 && !strcmp(path, want),
+           "train ends with '%.120s' (evaluate: %g)", tline, eq);
+    }
+
+    /* from another working directory, no PB_* variables: the data and the
+     * plugins are found beside the executable; the same fit, byte for byte */
+    {
+        char other[700], cmd[8192], envs[1400] = "env -u PB_PLUGIN_DIR -u PB_DATA_DIR", probe[1100];
+        snprintf(other, sizeof other, "%s/elsewhere", dir);
+        /* a build directory outside the source tree (B=/elsewhere) has no
+         * datasets beside it: then $PB_DATA_DIR names them */
+        snprintf(probe, sizeof probe, "%s/../datasets/wine_data.csv", bdir);
+        char *data = realpath("datasets", NULL);
+        if (access(probe, R_OK) != 0 && data) snprintf(envs, sizeof envs, "env -u PB_PLUGIN_DIR PB_DATA_DIR='%s'", data);
+        free(data);
+        snprintf(cmd, sizeof cmd, "mkdir -p '%s/deeper' && cd '%s' && %s '%s' train "
+                 "--data wine --model mlp:13-13-3:tanh --epochs 30 -o away.fit >/dev/null 2>'%s'", other, other, envs, pb, errfile);
+        int r1 = system(cmd);
+        ok(r1 == 0 && same_files("a.fit", "elsewhere/away.fit"), "train --data wine from another directory: the same fit");
+        snprintf(cmd, sizeof cmd, "cd '%s/deeper' && %s '%s' rank --fit ../away.fit --method obd -o o.tsv 2>'%s' && "
+                 "%s '%s' curve --fit ../away.fit --order o.tsv -o c.tsv 2>>'%s'", other, envs, pb, errfile, envs, pb,
+                 errfile);
+        int r2 = system(cmd);
+        char a[128], b[128];
+        first_line_with("c-obd.tsv", "0\t", a, sizeof a);
+        first_line_with("elsewhere/deeper/c.tsv", "0\t", b, sizeof b);
+        ok(r2 == 0 && a[0] && !strcmp(a, b), "rank and curve re-read the fit's data from a third directory: '%s'", b);
+    }
+
+    /* --version and version: the version the provenance records */
+    {
+        char vout[700], prov[256], want[300], got[300];
+        snprintf(vout, sizeof vout, "%s/version.txt", dir);
+        first_line_with("c-obd.tsv", "# prunebench: ", prov, sizeof prov);
+        snprintf(want, sizeof want, "prunebench %s", prov + 14);
+        for (int k = 0; k < 2; k++) {
+            rc = run(k ? "version" : "--version", vout);
+            first_line_with("version.txt", "prunebench ", got, sizeof got);
+            ok(rc == 0 && prov[0] && !strcmp(got, want), "%s prints '%s' (provenance: '%s')", k ? "version" : "--version",
+               got, prov);
+        }
+    }
+
+    /* help: each option's meaning and default */
+    {
+        snprintf(args, sizeof args, "train --help");
+        char hout[700], l1[512], l2[512], l3[512];
+        snprintf(hout, sizeof hout, "%s/help-train.txt", dir);
+        rc = run("train --help", hout);
+        first_line_with("help-train.txt", "    --epochs E ", l1, sizeof l1);
+        first_line_with("help-train.txt", "    --data-dir DIR ", l2, sizeof l2);
+        ok(rc == 0 && strstr(l1, "(default: 300)") && strstr(l2, "PB_DATA_DIR"), "train --help: '%s'", l1);
+        snprintf(hout, sizeof hout, "%s/help-curve.txt", dir);
+        rc = run("help curve", hout);
+        first_line_with("help-curve.txt", "    --fractions LIST ", l3, sizeof l3);
+        ok(rc == 0 && l3[0] && joined_has("help-curve.txt", "(default: 0:0.05:0.95,0.98,0.99,1)"), "help curve: '%s'", l3);
+        snprintf(hout, sizeof hout, "%s/man.txt", dir);
+        rc = run("help --man", hout);
+        first_line_with("man.txt", ".TH PRUNEBENCH 1 ", l1, sizeof l1);
+        first_line_with("man.txt", ".SS train", l2, sizeof l2);
+        ok(rc == 0 && l1[0] && l2[0], "help --man: a man page ('%s')", l1);
+    }
+
+    /* summarize with no output option: refused */
+    snprintf(args, sizeof args, "summarize --dataset wine '%s/c-obd.tsv' '%s/c-random.tsv'", dir, dir);
+    rc = run(args, NULL);
+    ok(rc == 1 && one_error_line() && strstr(errbuf, "--tsv"), "summarize with no output: exit %d, '%.100s'", rc, errbuf);
+
+    /* a misspelled method, dataset, command, option: the known names and the closest */
+    snprintf(args, sizeof args, "rank --fit '%s/a.fit' --method rnadom --plugin-dir '%s' -o '%s/x.tsv'", dir, plugdir, dir);
+    rc = run(args, NULL);
+    ok(rc == 1 && one_error_line() && strstr(errbuf, "did you mean 'random'?") && strstr(errbuf, "obd") &&
+           !file_exists("x.tsv"),
+       "--method rnadom: '%.160s'", errbuf);
+    rc = run("train --data wnie --model mlp:13-13-3:tanh -o /dev/null", NULL);
+    ok(rc == 1 && one_error_line() && strstr(errbuf, "did you mean 'wine'?") && strstr(errbuf, "boston"),
+       "--data wnie: '%.160s'", errbuf);
+    rc = run("trian --data wine", NULL);
+    ok(rc == 2 && one_error_line() && strstr(errbuf, "did you mean 'train'?") && strstr(errbuf, "evaluate"),
+       "command trian: '%.160s'", errbuf);
+    rc = run("train --data wine --epoch 3 --model mlp:13-13-3:tanh -o /dev/null", NULL);
+    ok(rc == 1 && one_error_line() && strstr(errbuf, "did you mean '--epochs'?"), "--epoch: '%.160s'", errbuf);
+
     /* error paths: non-zero exit, one line on stderr, no output left behind */
     struct { const char *args, *want, *out, *what; } err[] = {
         {"train --data nosuch --model mlp:13-13-3:tanh -o '%s/x.fit'", "unknown dataset", "x.fit", "unknown dataset"},
@@ -364,7 +511,7 @@ int main(void)
      * 'help COMMAND' and 'COMMAND --help' */
     static const char *const commands[] = {"train", "rank", "curve", "summarize", "noise", "noise-summary", "export",
                                            "structure", "sparse-eval", "plugins", "check-plugin", "evaluate",
-                                           "provenance", "bench", "help"};
+                                           "provenance", "version", "bench", "help"};
     enum { N_COMMANDS = sizeof commands / sizeof *commands };
     rc = run("help", out);
     size_t listed = 0, known = 0;
@@ -387,19 +534,20 @@ int main(void)
             char first[512] = "", want[128], summary[128];
             snprintf(want, sizeof want, "usage: prunebench %s", commands[k]);
             snprintf(summary, sizeof summary, "%s: ", commands[k]);
-            int other_commands = 0, has_summary = 0, has_notes = 0;
+            int other_commands = 0, has_summary = 0, has_notes = 0, has_options = 0;
             f = fopen(out, "r");
             if (f && fgets(first, sizeof first, f))
                 while (fgets(line, sizeof line, f)) {
                     other_commands |= !strncmp(line, "  ", 2) && line[2] != ' ';
                     has_summary |= !strncmp(line, summary, strlen(summary));
                     has_notes |= !strncmp(line, "Plugins: ", 9);
+                    has_options |= !strcmp(line, "options:\n");
                 }
             if (f) fclose(f);
             size_t wl = strlen(want);
             ok(rc == 0 && !strncmp(first, want, wl) && (first[wl] == ' ' || first[wl] == '\n') && !other_commands &&
-                   has_summary && has_notes && errbuf[0] == '\0',
-               "'%s': that command's usage, its summary and the notes", args);
+                   has_summary && has_options && has_notes && errbuf[0] == '\0',
+               "'%s': that command's usage, its summary, its options and the notes", args);
         }
 
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

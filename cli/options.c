@@ -1,0 +1,165 @@
+/* options.c -- what each option of each command means, and its default:
+ * the one text `help COMMAND`, `COMMAND --help` and the man page
+ * (`help --man`, build/prunebench.1) print. One entry per command of the
+ * table in commands.c (t/cli.c checks that every listed command has one);
+ * each line is "OPTION ARG<TAB>what it means (default: ...)". */
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "protocols/p1.h"
+#include "protocols/p2.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* The options several commands share. */
+#define FIT_OPT "--fit FIT\tthe fit file (from train); its dataset is re-read from the data directory (required)\n"
+#define ORDER_OPT "--order ORDER.tsv\tthe removal order (from rank) (required)\n"
+#define DATA_DIR_OPT \
+    "--data-dir DIR\twhere the shipped data files are (default: $" PB_DATA_DIR_ENV ", else the installed or source " \
+    "tree's datasets/)\n"
+#define PLUGIN_DIR_OPT \
+    "--plugin-dir DIR\twhere method NAME is NAME.so (default: $" PB_PLUGIN_DIR_ENV ", else the installed or build " \
+    "tree's plugins/)\n"
+#define COMPENSATE_OPT \
+    "--compensate none|conditional\tnone: the kept weights stay at the posterior mean; conditional: moved to the " \
+    "Gaussian conditional mean given the removed are 0 (default: none)\n"
+#define ESTIMATOR_OPT \
+    "--estimator laplace|laplace-exact|samples\tthe covariance behind --compensate conditional: Gauss-Newton, exact " \
+    "Hessian, or SGD iterates (default: laplace)\n"
+#define TEX_NAME_OPTS \
+    "--tex F\talso write LaTeX macros for the report to F (needs --name)\n" \
+    "--name NAME\tthe name in those macros' names (\\pb<Name>...)\n"
+
+static const command_help helps[] = {
+    {"train",
+     "--data NAME\tthe dataset, one of those listed under Datasets (required)\n"
+     "--model SPEC\tthe model, e.g. mlp:13-13-3:tanh (see Model specs) (required)\n"
+     "-o FIT\tthe fit file to write (required)\n"
+     "--repeat R\twhich repeat: picks the split and initialization seeds (default: 0)\n"
+     "--family gauss-diag|point\tgauss-diag: diagonal Gaussian posterior with an empirical-Bayes prior; point: a "
+     "point estimate (default: gauss-diag)\n"
+     "--precision f64|f32\tthe model's products in double or float; the optimizer is always double (default: f64)\n"
+     "--epochs E\tpasses over the training set (default: 300)\n"
+     "--batch B\tminibatch size; 0 is the full batch (default: 32)\n"
+     "--lr LR\tAdam step size (default: 0.01)\n"
+     "--lr-decay none|linear\tlinear: the step size falls linearly to 0 over the second half of the epochs "
+     "(default: none)\n"
+     "--init-sd S\tinitial posterior standard deviation of gauss-diag (default: 0.5)\n"
+     "--init default|seed004-synthetic\tinitial weights: the model's own, or seed 004's for a 100-1 network "
+     "(default: default)\n"
+     "--prior-mean eb|zero\tthe prior mean: empirical Bayes, or held at 0 (default: eb)\n"
+     "--noise eb|fixed\tthe output noise precision of a squared-error head: empirical Bayes, or held at 1 "
+     "(default: eb)\n"
+     "--test-fraction F\tthe share of the data held out for test (default: 0.2)\n"
+     "--weight-decay WD\tL2 penalty of a point estimate (default: 0)\n"
+     "--dropout P\tinput and hidden dropout of a recurrent point estimate (default: 0)\n"
+     "--train-limit N\ttrain on the first N training samples only; 0 is all (default: 0)\n"
+     "--method NAME\ta method that trains its own network (see `plugins --trainers`) instead of the base fit "
+     "(default: none)\n"
+     "--options STR\tthat method's options, name=value[,name=value] (default: its defaults)\n"
+     PLUGIN_DIR_OPT
+     "--experiment NAME\tthe experiment the seeds are named after (default: p1)\n"
+     DATA_DIR_OPT
+     "--progress\tprint progress lines to stderr (default: silent)\n"
+     "--checkpoint-minutes M\tsave resumable state in FIT.ckpt every M minutes and on SIGINT/SIGTERM; the same "
+     "command resumes (default: 10)\n"
+     "--no-checkpoint\tno FIT.ckpt\n"
+     "--pause-after-steps S\tsave the state and exit 75 after S steps in all (default: never)\n"
+     "--snapshot-every E\talso write the fit after every E-th epoch, as FIT with .e<epoch> before .fit "
+     "(default: never)\n"
+     "--estimate S\ttime S steps, print the whole run's estimated time and write no fit (default: train)\n"},
+    {"rank",
+     FIT_OPT
+     "--method NAME|PATH.so\tthe pruning method (see `plugins`) (required)\n"
+     "-o ORDER.tsv\tthe order file to write (required)\n"
+     "--options STR\tthe method's options, name=value[,name=value] (default: its defaults, see `plugins --defaults "
+     "NAME`)\n"
+     "--prunable weights|all\twhat may be removed: weight-matrix entries, or biases too (default: weights)\n"
+     "--experiment NAME\tthe experiment the ranking seed is named after (default: p1)\n"
+     PLUGIN_DIR_OPT DATA_DIR_OPT},
+    {"curve",
+     FIT_OPT ORDER_OPT
+     "-o CURVE.tsv\tthe curve to write (required)\n"
+     "--fractions LIST\tfractions removed, comma-separated, a:step:b for a range (default: " PB_DEFAULT_FRACTIONS ")\n"
+     COMPENSATE_OPT ESTIMATOR_OPT DATA_DIR_OPT},
+    {"summarize",
+     "--dataset NAME\tthe dataset the curves are of (required)\n"
+     "CURVE.tsv...\tthe curves (from curve), every method and repeat (at least one)\n"
+     "--title T\tthe dataset's name as printed (default: NAME)\n"
+     "--tol X\tthe tolerance of the largest fraction within tolerance: accuracy drop, or RMSE relative rise "
+     "(default: 0.01 for accuracy, 0.05 for RMSE)\n"
+     "--mean F\twrite gnuplot data: mean and sd per fraction, one block per method\n"
+     "--gp F\twrite a gnuplot include: the method list and the metric\n"
+     "--tsv F\twrite the summary table\n"
+     "--tex F\twrite the LaTeX table\n"
+     "--macros F\twrite LaTeX macros of the numbers\n"
+     "--reference F\tpublished values (TSV) to print beside ours (default: none)\n"
+     "--variant NAME\ta name put in the macro names, \\pb<Dataset><Variant><Method>... (default: none)\n"
+     "\tat least one of --mean, --gp, --tsv, --tex, --macros is required\n"},
+    {"noise",
+     FIT_OPT ORDER_OPT
+     "-o NOISE.tsv\tthe table to write (required)\n"
+     "--fractions LIST\tfractions removed (default: " PB_DEFAULT_FRACTIONS ")\n"
+     "--levels LIST\tinput noise levels, standard deviations in standardized units (default: " PB_DEFAULT_LEVELS ")\n"
+     "--draws K\tnoise draws per test input and level (default: " STR(PB_DEFAULT_DRAWS) ")\n"
+     COMPENSATE_OPT ESTIMATOR_OPT DATA_DIR_OPT},
+    {"noise-summary",
+     "--dataset NAME\tthe dataset the tables are of (required)\n"
+     "NOISE.tsv...\tthe tables (from noise), every method and repeat\n"
+     "--surface-prefix PREFIX\twrite PREFIX-<method>.tsv, one surface per method (required)\n"
+     "--slices OUT.tsv\twrite the slices: against the fraction at one level, against the level at one fraction "
+     "(required)\n"
+     "--macros OUT.tex\twrite LaTeX macros of the numbers (required)\n"
+     "--tex F\talso write the LaTeX table (default: none)\n"
+     "--title T\tthe dataset's name as printed (default: NAME)\n"
+     "--at-fraction F\tthe fraction of the slice against the level (default: 0.5)\n"
+     "--at-level S\tthe noise level of the slice against the fraction (default: 0.5)\n"},
+    {"export",
+     FIT_OPT ORDER_OPT
+     "-o NET.csr\tthe compressed sparse row network to write (required)\n"
+     "--fraction F\tremove this fraction of the order\n"
+     "--score-below X\tremove the weights scoring below X\n"
+     "--operating-point\tremove below the method's own operating point (its descriptor's threshold)\n"
+     "\texactly one of --fraction, --score-below, --operating-point\n"
+     PLUGIN_DIR_OPT DATA_DIR_OPT TEX_NAME_OPTS},
+    {"structure",
+     FIT_OPT ORDER_OPT
+     "-o OUT.tsv\tthe table to write (required)\n"
+     "--operating-point\tremove below the method's own operating point\n"
+     "--score-below X\tremove the weights scoring below X\n"
+     "--gates G.tsv\talso write which gates are constant\n"
+     "--repeats R\ttimed repeats of the dense and compressed inference (default: 5)\n"
+     PLUGIN_DIR_OPT DATA_DIR_OPT TEX_NAME_OPTS},
+    {"sparse-eval",
+     "--net NET.csr\tthe network (from export) (required)\n"
+     FIT_OPT DATA_DIR_OPT},
+    {"plugins",
+     PLUGIN_DIR_OPT
+     "--trainers\tonly the names of the methods that train their own network\n"
+     "--defaults NAME\tNAME's options as name=default\n"},
+    {"check-plugin",
+     "PATH.so\tthe plugin to test: conformance to plugins/prunebench.h, TAP on stdout, exit 0 if it conforms\n"},
+    {"evaluate",
+     FIT_OPT
+     "-o OUT.tsv\tthe one-row table to write (required)\n"
+     DATA_DIR_OPT TEX_NAME_OPTS},
+    {"provenance", "\tno options; the macros go to stdout\n"},
+    {"bench",
+     PLUGIN_DIR_OPT
+     "--only SUBSTR\tonly the benchmarks whose name contains SUBSTR (default: all)\n"
+     "--repeat K\ttimed runs of each (default: 1)\n"},
+    {"help",
+     "COMMAND\tthat command's usage, options and notes (default: every command's usage)\n"
+     "--man\tthe manual page (roff) on stdout\n"},
+    {"version", "\tno options; also `prunebench --version`\n"},
+    {NULL, NULL},
+};
+
+const char *command_options(const char *name)
+{
+    for (const command_help *h = helps; h->name; h++)
+        if (!strcmp(h->name, name)) return h->options;
+    return NULL;
+}
