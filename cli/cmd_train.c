@@ -224,7 +224,9 @@ int cmd_train(int argc, char **argv)
                 t[k] = pb_seconds();
             }
             double diff = (t[2] - t[1]) - (t[1] - t[0]);
-            per_step = fmax(diff, 0) / (double)S;
+            /* a loaded machine can make the difference <= 0: then the
+             * 2S run's own time per step (setup included) */
+            per_step = diff > 0 ? diff / (double)S : (t[2] - t[1]) / (double)(2 * S);
             if (diff >= 0.2 || 4 * S > steps / 2) break;
             S *= 4;
         }
