@@ -268,7 +268,7 @@ $(R)/$(1)/$(2)-export.tex: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv
 	$(PB) export --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --operating-point --plugin-dir $(B)/plugins \
 	    --tex $$@ --name $(1)-$(2) -o $(R)/$(1)/$(2)-r0.csr
 $(R)/$(1)/logalpha-$(2).pdf: report/logalpha.gp $(R)/$(1)/order/$(2)-r0.tsv
-	gnuplot -e "data='$(R)/$(1)/order/$(2)-r0.tsv'; out='$$@.tmp'; fmt='pdf'; title='$($(1)_TITLE), $(2): log alpha of the weights'" report/logalpha.gp
+	gnuplot -e "data='$(R)/$(1)/order/$(2)-r0.tsv'; out='$$@.tmp'; fmt='pdf'; title='$($(1)_TITLE), $(2): log α of the weights'" report/logalpha.gp
 	mv $$@.tmp $$@
 endef
 
@@ -346,7 +346,7 @@ $(R)/$(1)/$(2)-p4.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(c
 	$(PB) structure --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --operating-point --plugin-dir $(B)/plugins --repeats $(SEQ_TIMING) \
 	    --gates $(R)/$(1)/gates-$(2).tsv --tex $(R)/$(1)/$(2)-p4.tex --name $(1)-$(2) -o $$@
 $(R)/$(1)/gates-$(2).pdf: report/gates.gp $(R)/$(1)/$(2)-p4.tsv
-	gnuplot -e "data='$(R)/$(1)/gates-$(2).tsv'; out='$$@.tmp'; title='$($(1)_TITLE), $(2): gates of the kept hidden units'" report/gates.gp
+	gnuplot -e "data='$(R)/$(1)/gates-$(2).tsv'; out='$$@.tmp'; title='$(2)'" report/gates.gp
 	mv $$@.tmp $$@
 endef
 
@@ -388,7 +388,7 @@ report/gen/$(1)/stamp: $$($(1)_REPORT) results/report-scale.txt
 	touch $$@
 
 $(R)/$(1)/p2-surface-%.pdf: report/p2-surface.gp $(R)/$(1)/p2-slices.tsv
-	gnuplot -e "data='$(R)/$(1)/p2-surface-$$*.tsv'; out='$$@.tmp'; fmt='pdf'; title='$($(1)_TITLE): $$*'" report/p2-surface.gp
+	gnuplot -e "data='$(R)/$(1)/p2-surface-$$*.tsv'; methods_gp='$(R)/$(1)/p2-surface-methods.gp'; method='$$*'; out='$$@.tmp'; fmt='pdf'; title='$($(1)_TITLE): $$*'" report/p2-surface.gp
 	mv $$@.tmp $$@
 $(R)/$(1)/p2-slices.pdf: report/p2-slices.gp $(R)/$(1)/p2-slices.tsv
 	gnuplot -e "data='$(R)/$(1)/p2-slices.tsv'; methods_gp='$(R)/$(1)/p2-surface-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p2-slices.gp
