@@ -11,7 +11,7 @@
 # title is short (the method); the counts follow from the table.
 if (!exists("title")) title = 'gates'
 set encoding utf8
-set terminal pdfcairo size 5cm,8cm font 'Sans,7'
+set terminal pdfcairo size 5cm,8cm font 'Sans,8'
 set output out
 set datafile separator "\t"
 set datafile commentschars "#"
@@ -44,7 +44,7 @@ if (n > 40) {
 # few units: each row named by the unit's index in the full network
 if (n > 0 && n <= 32) {
     set ylabel 'kept hidden unit (its index)' offset 1,0
-    set ytics scale 0 font 'Sans,6'
+    set ytics scale 0 font 'Sans,7'
 } else {
     set ylabel 'kept hidden unit (in order)' offset 1,0
     set ytics out nomirror

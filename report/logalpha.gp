@@ -7,7 +7,7 @@ if (!exists("fmt")) fmt = 'png'
 if (!exists("title")) title = 'log α of the weights'
 set encoding utf8
 if (fmt eq 'pdf') {
-    set terminal pdfcairo size 12cm,7.5cm font 'Sans,10'
+    set terminal pdfcairo size 10cm,6.5cm font 'Sans,10'
 } else {
     set terminal pngcairo size 900,560 font 'Sans,11'
 }

@@ -10,7 +10,7 @@ load methods_gp
 if (!exists("fmt")) fmt = 'png'
 set encoding utf8
 if (fmt eq 'pdf') {
-    set terminal pdfcairo size 12cm,9cm font 'Sans,10'
+    set terminal pdfcairo size 10.5cm,8cm font 'Sans,10'
 } else {
     set terminal pngcairo size 900,680 font 'Sans,11'
 }
@@ -38,7 +38,7 @@ ybot = acc ? STATS_min_x : 0
 pad = 0.03 * (STATS_max_y - ybot)
 set yrange [lo(ybot - (acc ? pad : 0)):STATS_max_y + pad]
 # the key below the plot, never over the curves
-set key outside below center horizontal maxcols 3 noenhanced samplen 3 spacing 1.1
+set key outside below center horizontal maxcols 3 noenhanced samplen 3 spacing 1.1 reverse Left height 1
 set xlabel offset 0,0.3
 set grid lc rgb '#d8d8d8'
 set style fill transparent solid 0.15 noborder

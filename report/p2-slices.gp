@@ -76,7 +76,7 @@ set bmargin at screen 0.01
 set tmargin at screen 0.16
 set xrange [0:1]
 set yrange [0:1]
-set key center center horizontal maxrows 2 noenhanced samplen 3 spacing 1.1 width 1
+set key center center horizontal maxrows 2 noenhanced samplen 3 spacing 1.1 reverse Left
 plot for [i=1:n] NaN with linespoints linecolor rgb word(colors, i) pointtype int(word(points, i)) \
          dashtype int(word(dashes, i)) pointsize 0.55 linewidth 1.6 title method_title(i)
 unset multiplot

@@ -27,7 +27,7 @@ if (exists("methods_gp")) {
                                               sprintf(', mean over %d–%d repeats', repeats, repeats_max))
 }
 if (fmt eq 'pdf') {
-    set terminal pdfcairo size 12cm,9cm font 'Sans,10'
+    set terminal pdfcairo size 10.5cm,8cm font 'Sans,9'
 } else {
     set terminal pngcairo size 900,700 font 'Sans,11'
 }
