@@ -15,7 +15,9 @@ set terminal pdfcairo size 5cm,8cm font 'Sans,8'
 set output out
 set datafile separator "\t"
 set datafile commentschars "#"
+# (an empty table, no unit kept: stats finds nothing and sets nothing)
 stats data using 1 every ::1 nooutput
+if (!exists("STATS_records")) { STATS_records = 0 }
 n = STATS_records > 0 ? int(STATS_max) + 1 : 0
 n_gates = STATS_records
 n_const = 0
@@ -26,7 +28,7 @@ if (n > 0) {
     stats data using 4 every ::1 nooutput
     ng = int(STATS_max) + 1
 }
-set title sprintf("%s\n%d hidden unit%s kept; %d of %d gates constant", title, n, n == 1 ? '' : 's', n_const, n_gates) noenhanced
+set title sprintf("%s\n%d unit%s kept; %d of %d gates constant", title, n, n == 1 ? '' : 's', n_const, n_gates) noenhanced
 set xrange [-0.5:ng - 0.5]
 set x2range [-0.5:ng - 0.5]
 set yrange [(n > 0 ? n : 1) - 0.5:-0.5]
@@ -65,7 +67,8 @@ set style fill solid 1.0 border rgb 'white'
 half = n > 40 ? 0.5 : 0.47
 if (n == 0) {
     unset colorbox
-    set label 1 'no hidden unit kept' at 1.5, 0 center
+    unset ytics
+    set label 1 'no hidden unit kept' at (ng - 1) / 2.0, 0 center
     plot 1/0 notitle
 } else {
     if (n <= 32) {
