@@ -150,11 +150,12 @@ $(R)/$(1)/p1c-summary.tsv: $(call code,p1sum) report/reference.tsv $(foreach m,$
 	    --mean $(R)/$(1)/p1c-mean.tsv --gp $(R)/$(1)/p1c-methods.gp --tex $(R)/$(1)/p1c-table.tex \
 	    --macros $(R)/$(1)/p1c-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curvec/%,$$^)
 
-$(R)/$(1)/p1.pdf $(R)/$(1)/p1c.pdf: $(R)/$(1)/%.pdf: report/p1.gp $(R)/$(1)/%-summary.tsv
-	gnuplot -e "data='$(R)/$(1)/$$*-mean.tsv'; methods_gp='$(R)/$(1)/$$*-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p1.gp
+# (p1 and p1c stand side by side in the report: one y-scale for both)
+$(R)/$(1)/p1.pdf $(R)/$(1)/p1c.pdf: $(R)/$(1)/%.pdf: report/p1.gp $(R)/$(1)/p1-summary.tsv $(R)/$(1)/p1c-summary.tsv
+	gnuplot -e "data='$(R)/$(1)/$$*-mean.tsv'; range_data='$(R)/$(1)/p1-mean.tsv $(R)/$(1)/p1c-mean.tsv'; methods_gp='$(R)/$(1)/$$*-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p1.gp
 	mv $$@.tmp $$@
-$(R)/$(1)/p1.png $(R)/$(1)/p1c.png: $(R)/$(1)/%.png: report/p1.gp $(R)/$(1)/%-summary.tsv
-	gnuplot -e "data='$(R)/$(1)/$$*-mean.tsv'; methods_gp='$(R)/$(1)/$$*-methods.gp'; out='$$@.tmp'; fmt='png'" report/p1.gp
+$(R)/$(1)/p1.png $(R)/$(1)/p1c.png: $(R)/$(1)/%.png: report/p1.gp $(R)/$(1)/p1-summary.tsv $(R)/$(1)/p1c-summary.tsv
+	gnuplot -e "data='$(R)/$(1)/$$*-mean.tsv'; range_data='$(R)/$(1)/p1-mean.tsv $(R)/$(1)/p1c-mean.tsv'; methods_gp='$(R)/$(1)/$$*-methods.gp'; out='$$@.tmp'; fmt='png'" report/p1.gp
 	mv $$@.tmp $$@
 
 # P2 summary: mean output-noise surfaces, slices, macros; figures

@@ -1,6 +1,7 @@
 # p1.gp -- protocol P1 figure: quality vs % of parameters removed, one line
 # per method (mean over repeats) with a +-1 sd band (none for one run).
 # Call: gnuplot -e "data='...p1-mean.tsv'; methods_gp='...p1-methods.gp'; out='x.pdf'; fmt='pdf'" report/p1.gp
+# Optional: range_data='a-mean.tsv b-mean.tsv', the y-range over all of them.
 # p1-methods.gp (written by prunebench summarize) defines methods and their
 # styles (colors, points, dashes, own, method_title(i); protocols/styles.h),
 # metric, dataset_title, repeats (fewest of any method), repeats_max.
@@ -32,11 +33,19 @@ set xtics 20
 lo(y) = y < 0 ? 0 : y
 hi(y) = acc && y > 1 ? 1 : y
 # y from the data (RMSE from 0), a little room at both ends so the points
-# there are whole
-stats data using (lo($4)):(hi($5)) nooutput
-ybot = acc ? STATS_min_x : 0
-pad = 0.03 * (STATS_max_y - ybot)
-set yrange [lo(ybot - (acc ? pad : 0)):STATS_max_y + pad]
+# there are whole; with range_data (mean files, space-separated) from all of
+# them, so figures shown side by side share one y-scale
+if (!exists("range_data")) range_data = data
+ymin = 1e300
+ymax = -1e300
+do for [f in range_data] {
+    stats f using (lo($4)):(hi($5)) nooutput
+    ymin = STATS_min_x < ymin ? STATS_min_x : ymin
+    ymax = STATS_max_y > ymax ? STATS_max_y : ymax
+}
+ybot = acc ? ymin : 0
+pad = 0.03 * (ymax - ybot)
+set yrange [lo(ybot - (acc ? pad : 0)):ymax + pad]
 # the key below the plot, never over the curves
 set key outside below center horizontal maxcols 3 noenhanced samplen 3 spacing 1.1 reverse Left height 1
 set xlabel offset 0,0.3
