@@ -161,11 +161,12 @@ $(R)/$(1)/p1c-summary.tsv: $(call code,p1sum) report/reference.tsv $(S)/report-m
 	    --mean $(R)/$(1)/p1c-mean.tsv --gp $(R)/$(1)/p1c-methods.gp --tex $(R)/$(1)/p1c-table.tex \
 	    --macros $(R)/$(1)/p1c-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curvec/%,$$^)
 
-$(R)/$(1)/p1.pdf $(R)/$(1)/p1c.pdf: $(R)/$(1)/%.pdf: report/p1.gp $(R)/$(1)/%-summary.tsv
-	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/$$*-mean.tsv'; methods_gp='$(R)/$(1)/$$*-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p1.gp
+# (p1 and p1c stand side by side in the report: one y-scale for both)
+$(R)/$(1)/p1.pdf $(R)/$(1)/p1c.pdf: $(R)/$(1)/%.pdf: report/p1.gp $(R)/$(1)/p1-summary.tsv $(R)/$(1)/p1c-summary.tsv
+	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/$$*-mean.tsv'; range_data='$(R)/$(1)/p1-mean.tsv $(R)/$(1)/p1c-mean.tsv'; methods_gp='$(R)/$(1)/$$*-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p1.gp
 	$(Q)mv $$@.tmp $$@
-$(R)/$(1)/p1.png $(R)/$(1)/p1c.png: $(R)/$(1)/%.png: report/p1.gp $(R)/$(1)/%-summary.tsv
-	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/$$*-mean.tsv'; methods_gp='$(R)/$(1)/$$*-methods.gp'; out='$$@.tmp'; fmt='png'" report/p1.gp
+$(R)/$(1)/p1.png $(R)/$(1)/p1c.png: $(R)/$(1)/%.png: report/p1.gp $(R)/$(1)/p1-summary.tsv $(R)/$(1)/p1c-summary.tsv
+	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/$$*-mean.tsv'; range_data='$(R)/$(1)/p1-mean.tsv $(R)/$(1)/p1c-mean.tsv'; methods_gp='$(R)/$(1)/$$*-methods.gp'; out='$$@.tmp'; fmt='png'" report/p1.gp
 	$(Q)mv $$@.tmp $$@
 
 # P2 summary: mean output-noise surfaces, slices, macros; figures
@@ -281,7 +282,7 @@ $(R)/$(1)/$(2)-export.tex: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv
 	$(Q)$(CELL) $$@ $(PB) export --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --operating-point --plugin-dir $(B)/plugins \
 	    --tex $$@ --name $(1)-$(2) -o $(R)/$(1)/$(2)-r0.csr
 $(R)/$(1)/logalpha-$(2).pdf: report/logalpha.gp $(R)/$(1)/order/$(2)-r0.tsv
-	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/order/$(2)-r0.tsv'; out='$$@.tmp'; fmt='pdf'; title='$($(1)_TITLE), $(2): log alpha of the weights'" report/logalpha.gp
+	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/order/$(2)-r0.tsv'; out='$$@.tmp'; fmt='pdf'; title='$($(1)_TITLE), $(2): log α of the weights'" report/logalpha.gp
 	$(Q)mv $$@.tmp $$@
 endef
 
@@ -364,7 +365,7 @@ $(R)/$(1)/$(2)-p4.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(c
 	$(Q)$(CELL) $$@ $(PB) structure --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --operating-point --plugin-dir $(B)/plugins --repeats $(SEQ_TIMING) \
 	    --gates $(R)/$(1)/gates-$(2).tsv --tex $(R)/$(1)/$(2)-p4.tex --name $(1)-$(2) -o $$@
 $(R)/$(1)/gates-$(2).pdf: report/gates.gp $(R)/$(1)/$(2)-p4.tsv
-	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/gates-$(2).tsv'; out='$$@.tmp'; title='$($(1)_TITLE), $(2): gates of the kept hidden units'" report/gates.gp
+	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/gates-$(2).tsv'; out='$$@.tmp'; title='$(2)'" report/gates.gp
 	$(Q)mv $$@.tmp $$@
 endef
 
@@ -407,7 +408,7 @@ report/gen/$(1)/stamp: $$($(1)_REPORT) results/report-scale.txt $(S)/report-meth
 	$(Q)touch $$@
 
 $(R)/$(1)/p2-surface-%.pdf: report/p2-surface.gp $(R)/$(1)/p2-slices.tsv
-	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/p2-surface-$$*.tsv'; out='$$@.tmp'; fmt='pdf'; title='$($(1)_TITLE): $$*'" report/p2-surface.gp
+	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/p2-surface-$$*.tsv'; methods_gp='$(R)/$(1)/p2-surface-methods.gp'; method='$$*'; out='$$@.tmp'; fmt='pdf'; title='$($(1)_TITLE): $$*'" report/p2-surface.gp
 	$(Q)mv $$@.tmp $$@
 $(R)/$(1)/p2-slices.pdf: report/p2-slices.gp $(R)/$(1)/p2-slices.tsv
 	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/p2-slices.tsv'; methods_gp='$(R)/$(1)/p2-surface-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p2-slices.gp

@@ -39,11 +39,14 @@ int cmd_structure(int argc, char **argv)
     pb_p4_write(out.f, &c, &po, &r);
     if ((st = pb_out_commit(&out))) die(st);
     const pb_structure *s = &r.s;
+    char compression[32], flops[64], speed[64];
+    pb_p4_ratio_str(compression, sizeof compression, r.compression);
+    pb_p4_ratio_words(flops, sizeof flops, r.flop_ratio, "fewer", "more", "x");
+    pb_p4_ratio_words(speed, sizeof speed, r.seconds_dense / r.seconds_compact, "faster", "slower", "x");
     printf("structure: %s at %g: quality %.4g; hidden %zu/%zu, gates %zu/%zu non-constant, inputs %zu/%zu; weights "
-           "%zu/%zu (%.3gx); FLOPs %.3gx fewer; inference %.3gx faster (%.4g s vs %.4g s)\n",
+           "%zu/%zu nonzero (compression %sx); FLOPs %s; inference %s (%.3g s pruned, %.3g s unpruned)\n",
            r.method, below, r.quality, s->hidden_kept, s->hidden, s->gates_nonconst, s->gates, s->inputs_kept, s->inputs,
-           s->weights_nonzero, s->weights, r.compression, r.flop_ratio, r.seconds_dense / r.seconds_compact,
-           r.seconds_dense, r.seconds_compact);
+           s->weights_nonzero, s->weights, compression, flops, speed, r.seconds_compact, r.seconds_dense);
     if (gates) {
         if ((st = pb_out_open(&out, gates))) die(st);
         pb_p4_write_gates(out.f, &po, &r);

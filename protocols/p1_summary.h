@@ -19,7 +19,7 @@ typedef struct pb_summary_opts {
     const char *title;          /* dataset name as printed */
     double tol;                 /* <= 0: the metric's default */
     const char *mean_out;       /* gnuplot data: mean and sd per fraction, one block per method */
-    const char *gp_out;         /* gnuplot include: method list, metric */
+    const char *gp_out;         /* gnuplot include: methods and styles (styles.h), metric, repeats */
     const char *tsv_out;        /* summary table */
     const char *tex_out;        /* LaTeX table */
     const char *macros_out;     /* LaTeX \newcommand macros */

@@ -5,8 +5,10 @@
  * noise and of the quality under noise, and the mean achieved fraction per
  * requested fraction. Written as
  *   (a) surfaces: PREFIX-<method>.tsv, one block per fraction, rows by noise
- *       level (gnuplot splot ... with pm3d), and PREFIX-methods.gp (the method
- *       list, metric, title and grid point for the figure scripts);
+ *       level (gnuplot splot ... with pm3d), and PREFIX-methods.gp (for the
+ *       figure scripts: the method list with each method's style,
+ *       protocols/styles.h; metric, title, grid point, repeats, and zmax,
+ *       the largest mean output noise over all the surfaces);
  *   (b) slices: gnuplot index blocks, output noise vs percent removed at
  *       level at_level, then vs noise level at fraction at_fraction, one
  *       block per method (random first, then alphabetical);

@@ -133,6 +133,23 @@ void pb_p4_write_gates(FILE *f, const pb_p4_opts *o, const pb_p4_result *r)
                     r->constant[k * ng + g], r->value[k * ng + g]);
 }
 
+void pb_p4_ratio_str(char *buf, size_t len, double r)
+{
+    if (isinf(r)) snprintf(buf, len, "inf");
+    else snprintf(buf, len, "%.*f", r < 1.995 ? 2 : r < 9.95 ? 1 : 0, r);
+}
+
+void pb_p4_ratio_words(char *buf, size_t len, double r, const char *up, const char *down, const char *times)
+{
+    char num[32];
+    if (isinf(r) && r > 0) { snprintf(buf, len, "none left"); return; }
+    if (!(r > 0)) { snprintf(buf, len, "not measured"); return; }
+    int slower = r < 1;
+    pb_p4_ratio_str(num, sizeof num, slower ? 1 / r : r);
+    if (!strcmp(num, "1.00")) snprintf(buf, len, "unchanged");
+    else snprintf(buf, len, "%s%s %s", num, times, slower ? down : up);
+}
+
 void pb_p4_write_macros(FILE *g, const char *name, const pb_cell *c, const pb_p4_result *r)
 {
     const pb_structure *s = &r->s;
@@ -151,6 +168,13 @@ void pb_p4_write_macros(FILE *g, const char *name, const pb_cell *c, const pb_p4
     fprintf(g, "\\newcommand{\\pb%sCompression}{%.*f}\n", nm, compression < 10 ? 1 : 0, compression);
     fprintf(g, "\\newcommand{\\pb%sInputs}{%zu}\n\\newcommand{\\pb%sHidden}{%zu}\n\\newcommand{\\pb%sGates}{%zu}\n",
             nm, s->inputs, nm, s->hidden, nm, s->gates);
-    fprintf(g, "\\newcommand{\\pb%sFlopRatio}{%.1f}\n\\newcommand{\\pb%sSpeedup}{%.1f}\n", nm, r->flop_ratio, nm,
-            r->seconds_dense / r->seconds_compact);
+    char flops[32], speed[32], flop_words[64], speed_words[64];
+    double speedup = r->seconds_dense / r->seconds_compact;
+    pb_p4_ratio_str(flops, sizeof flops, r->flop_ratio);
+    pb_p4_ratio_str(speed, sizeof speed, speedup);
+    pb_p4_ratio_words(flop_words, sizeof flop_words, r->flop_ratio, "fewer", "more", "$\\times$");
+    pb_p4_ratio_words(speed_words, sizeof speed_words, speedup, "faster", "slower", "$\\times$");
+    fprintf(g, "\\newcommand{\\pb%sFlopRatio}{%s}\n\\newcommand{\\pb%sSpeedup}{%s}\n", nm, flops, nm, speed);
+    fprintf(g, "\\newcommand{\\pb%sFlopChange}{%s}\n\\newcommand{\\pb%sInferenceChange}{%s}\n", nm, flop_words, nm,
+            speed_words);
 }

@@ -60,7 +60,23 @@ void pb_p4_result_free(pb_p4_result *r);
 void pb_p4_write(FILE *f, const pb_cell *c, const pb_p4_opts *o, const pb_p4_result *r);
 /* The gate table (opts.gates): pos, unit, gate, gate_index, constant, value. */
 void pb_p4_write_gates(FILE *f, const pb_p4_opts *o, const pb_p4_result *r);
-/* LaTeX macros \pb<Name>HiddenKept etc. for the report (name camel-cased). */
+/* LaTeX macros \pb<Name>HiddenKept etc. for the report (name camel-cased):
+ * counts, Accuracy or Rmse, and the ratios Compression, FlopRatio (dense /
+ * compact FLOPs) and Speedup (dense / compact time) as numbers
+ * (pb_p4_ratio_str), and the same two ratios in words, FlopChange
+ * ("3.2$\times$ fewer", "unchanged") and InferenceChange ("1.5$\times$
+ * faster", "1.11$\times$ slower", "unchanged"; pb_p4_ratio_words). */
 void pb_p4_write_macros(FILE *f, const char *name, const pb_cell *c, const pb_p4_result *r);
+
+/* A ratio r > 0 with the precision it deserves: two decimals below 2
+ * ("1.02", so a 2% change shows), one below 10 ("3.2"), none from 10 on
+ * ("12", "140"); "inf" if r is infinite. */
+void pb_p4_ratio_str(char *buf, size_t len, double r);
+/* r = before / after in words: "unchanged" when r shows as 1.00; "<r><times>
+ * <up>" when r > 1, "<1/r><times> <down>" when r < 1 (so 0.981 of the time
+ * becomes "1.02x slower", never "0.981x faster"); "none left" when r is
+ * infinite (nothing after). times: "x" or "$\times$". E.g. FLOPs: up
+ * "fewer", down "more"; inference time: up "faster", down "slower". */
+void pb_p4_ratio_words(char *buf, size_t len, double r, const char *up, const char *down, const char *times);
 
 #endif
