@@ -118,7 +118,7 @@ seq() {
     echo '\resizebox{\textwidth}{!}{%'
     echo '\begin{tabular}{lrrrrrrr}'
     echo '\toprule'
-    echo 'method & accuracy (\%) & compression & inputs & hidden & gates & FLOPs (dense / pruned) & inference speed-up \\'
+    echo 'method & accuracy (\%) & compression & inputs & hidden & gates & FLOPs & inference \\'
     echo '\midrule'
     local all; all="$(m "$first" Inputs) & $(m "$first" Hidden) & $(m "$first" Gates)"
     printf '(a) no regularization & %s & --- & %s & --- & --- \\\\\n' "$(m "$exp-plain" Accuracy)" "$all"
@@ -126,9 +126,9 @@ seq() {
     local name
     for name in "$@"; do
         local e="$exp-$name"
-        printf '%s & %s & %s$\\times$ & %s & %s & %s & %s$\\times$ & %s \\\\\n' "$(name_tt "$name")" "$(m "$e" Accuracy)" \
+        printf '%s & %s & %s$\\times$ & %s & %s & %s & %s & %s \\\\\n' "$(name_tt "$name")" "$(m "$e" Accuracy)" \
             "$(m "$e" Compression)" "$(m "$e" InputsKept)" "$(m "$e" HiddenKept)" "$(m "$e" GatesNonconst)" \
-            "$(m "$e" FlopRatio)" "$(m "$e" Speedup)$\\times$"
+            "$(m "$e" FlopChange)" "$(m "$e" InferenceChange)"
     done
     if [ -f "$pub" ]; then echo '\midrule'; cat "$pub"; fi
     echo '\bottomrule'
@@ -136,8 +136,8 @@ seq() {
     printf '\\caption{%s (protocol P4 at each method'"'"'s operating point): test\n' "$title"
     printf 'accuracy; compression (weights / nonzero weights); input neurons (of %s),\n' "$(m "$first" Inputs)"
     printf 'hidden neurons (of %s) and non-constant gates (of %s) the network still\n' "$(m "$first" Hidden)" "$(m "$first" Gates)"
-    printf 'needs (the unpruned networks (a) and (b) need all); FLOPs of a forward pass;\n'
-    printf 'measured inference time of the physically smaller network (kept rows and\n'
+    printf 'needs (the unpruned networks (a) and (b) need all); FLOPs of a forward pass\n'
+    printf 'and measured inference time of the physically smaller network (kept rows and\n'
     printf 'columns only, constant gates precomputed) against the unpruned network run\n'
     printf 'by the same inference code, on the test set, one thread.}\n'
     echo '\end{table}'
