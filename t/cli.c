@@ -364,7 +364,7 @@ int main(void)
      * 'help COMMAND' and 'COMMAND --help' */
     static const char *const commands[] = {"train", "rank", "curve", "summarize", "noise", "noise-summary", "export",
                                            "structure", "sparse-eval", "plugins", "check-plugin", "evaluate",
-                                           "provenance", "bench", "help"};
+                                           "provenance", "bench", "help", "tidy"};
     enum { N_COMMANDS = sizeof commands / sizeof *commands };
     rc = run("help", out);
     size_t listed = 0, known = 0;
