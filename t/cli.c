@@ -120,7 +120,7 @@ static size_t read_order(const char *name, int *weights_only)
 
 int main(void)
 {
-    plan(61 + 2 * 15);
+    plan(61 + 2 * 16);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     bdir = getenv("PB_BUILD") ? getenv("PB_BUILD") : "build";
     snprintf(pb, sizeof pb, "%s/prunebench", bdir);
