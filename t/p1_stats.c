@@ -154,7 +154,7 @@ int main(void)
     ok(tsv_value(tsv, "m", "tol_fraction_diff") == 0 && tsv_value(tsv, "m", "tol_fraction_p_vs_random") == 1,
        "TSV tol_fraction_diff 0, its p 1");
     char *text = slurp(tex);
-    ok(text && has(text, "$\\Delta$AUC vs random [95\\% CI]") && has(text, "m & 3 &") &&
+    ok(text && has(text, "{$\\Delta$AUC vs random\\\\{}[95\\% CI]}") && has(text, "m & 3 &") &&
            has(text, "$+0.100$ [$-0.024$, $+0.224$] & 0.250 &"),
        "LaTeX table: Delta AUC column '+0.100 [-0.024, +0.224]' and p 0.250");
     text = slurp(mac);
