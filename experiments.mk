@@ -390,6 +390,22 @@ cells: $(CELLS)
 # `make -n -B fits`.
 fits: $(filter %.fit,$(CELLS))
 
+# ---- one tidy table per scale: results/<scale>/results.csv ----
+# Every P1 curve (curve/, curvec/) and P2 noise file of the tabular
+# datasets and the P1 curves of the image and sequence experiments, one row
+# per result row (`prunebench tidy`; columns: README, "One tidy table").
+# `reproduce` makes it: the report depends on it.
+TIDY_INPUTS := $(foreach d,$(DATASETS),$(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(d)/curve/$(m)-r$(k).tsv \
+                   $(if $(filter $(m),$(TRAINERS)),,$(R)/$(d)/curvec/$(m)-r$(k).tsv) $(R)/$(d)/noise/$(m)-r$(k).tsv))) \
+               $(foreach e,$(IMAGE_EXPS),$(foreach m,$(IMAGE_METHODS),$(R)/$(e)/curve/$(m)-r0.tsv)) \
+               $(foreach e,$(SEQ_EXPS),$(foreach m,$(SEQ_METHODS),$(R)/$(e)/curve/$(m)-r0.tsv))
+$(R)/results.csv: $(call code,tidy) $(TIDY_INPUTS) | $(PB)
+	$(PB) tidy -o $@ $(TIDY_INPUTS)
+report/report.pdf: $(R)/results.csv
+tidy: $(R)/results.csv
+.PHONY: tidy
+# ---- end of the tidy table ----
+
 # ---- report ----
 # Everything the report shows of one dataset, copied from this scale's results
 # into report/gen/<dataset>/ (results/report-scale.txt makes a change of SCALE

@@ -44,7 +44,8 @@ int cmd_rank(int argc, char **argv)
     if ((st = pb_fit_view_of(&c.fit, c.net, mask, np, &view))) die(st);
     char settings[512];
     if ((st = pb_plugin_rank(&p, &host, &view, options, order, score, settings, sizeof settings))) die(st);
-    pb_order_meta meta = {p.name, settings, fit_path, prunable, seed, c.fit.repeat, rec.options, so, rec.abi, rec.hash};
+    pb_order_meta meta = {p.name, settings, fit_path, prunable, seed, c.fit.repeat, rec.options, so, rec.abi, rec.hash,
+                          rec.sha256};
     if ((st = pb_order_write(path, &meta, c.net, order, score, np))) die(st);
     pb_fit_view_free(&view);
     pb_host_release(&ctx);

@@ -177,6 +177,7 @@ int cmd_train(int argc, char **argv)
     if (method)
         sl += (size_t)snprintf(snap.suffix + sl, sizeof snap.suffix - sl, " method=%s%s%s", plug.name,
                                msettings[0] ? " " : "", msettings);
+    if (method && sl < sizeof snap.suffix) sl += (size_t)pb_plugin_settings(&plug, snap.suffix + sl, sizeof snap.suffix - sl);
     if (init && sl < sizeof snap.suffix) sl += (size_t)snprintf(snap.suffix + sl, sizeof snap.suffix - sl, " init=%s", init_name);
     if (limit && sl < sizeof snap.suffix) snprintf(snap.suffix + sl, sizeof snap.suffix - sl, " train_limit=%zu", limit);
     /* --snapshot-every E: the fit after every E-th epoch, as FIT with .e<epoch> before its extension */

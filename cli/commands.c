@@ -68,6 +68,7 @@ const command commands[] = {
     {"help", "every command's usage, or one command's",
      "help [COMMAND]   this text, or one command's (as COMMAND --help)\n",
      cmd_help},
+    {"tidy", "one tidy CSV of the P1 curve and P2 noise files given", "tidy -o OUT.csv RESULT.tsv...   a row per result row: dataset, experiment, method, variant, repeat, fraction, quality, P2 columns\n", cmd_tidy},
     {NULL, NULL, NULL, NULL},
 };
 

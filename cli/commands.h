@@ -50,5 +50,6 @@ int cmd_provenance(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_tidy(int argc, char **argv);
 
 #endif

@@ -154,6 +154,10 @@ static const command_help helps[] = {
      "COMMAND\tthat command's usage, options and notes (default: every command's usage)\n"
      "--man\tthe manual page (roff) on stdout\n"},
     {"version", "\tno options; also `prunebench --version`\n"},
+    {"tidy",
+     "-o OUT.csv\tthe CSV to write (required): a header row, then one row per row of the inputs\n"
+     "RESULT.tsv...\tP1 curves (curve/, curvec/) and P2 noise files (noise/); dataset, method, repeat and variant "
+     "come from each file's header, not its path\n"},
     {NULL, NULL},
 };
 

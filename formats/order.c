@@ -25,6 +25,7 @@ int pb_order_write(const char *path, const pb_order_meta *meta, const pb_model *
     if (meta->plugin) fprintf(f, "# plugin: %s\n", meta->plugin);
     if (meta->plugin_abi) fprintf(f, "# plugin_abi: %s\n", meta->plugin_abi);
     if (meta->plugin_hash) fprintf(f, "# plugin_hash: %s\n", meta->plugin_hash);
+    if (meta->plugin_sha256) fprintf(f, "# plugin_sha256: %s\n", meta->plugin_sha256);
     fprintf(f, "# fit: %s\n", meta->fit_path);
     fprintf(f, "# model: %s\n", m->spec);
     fprintf(f, "# repeat: %u\n", meta->repeat);

@@ -2,7 +2,7 @@
  * relevant first, with a '#' header carrying the method, its settings, the
  * fit it scored and the provenance.
  *
- *   # key: value          (method, settings, options, plugin, plugin_abi, plugin_hash,
+ *   # key: value          (method, settings, options, plugin, plugin_abi, plugin_hash, plugin_sha256,
  *                          fit, seed, n_params, n_prunable, ...)
  *   rank  index  tensor  score
  */
@@ -20,8 +20,9 @@ typedef struct pb_order_meta {
     /* The plugin that made the order (each line left out when NULL):
      * '# options:' every option's effective value, '# plugin:' the .so's
      * path, '# plugin_abi:' its declared ABI, '# plugin_hash:' the hash of
-     * its bytes (host.h, pb_plugin_record). */
-    const char *options, *plugin, *plugin_abi, *plugin_hash;
+     * its bytes (host.h, pb_plugin_record), '# plugin_sha256:' the SHA-256
+     * of its bytes (64 hex digits, as sha256sum prints them). */
+    const char *options, *plugin, *plugin_abi, *plugin_hash, *plugin_sha256;
 } pb_order_meta;
 
 int pb_order_write(const char *path, const pb_order_meta *meta, const pb_model *m, const size_t *order,

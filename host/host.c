@@ -3,6 +3,7 @@
 #include "host/host.h"
 #include "base/linalg.h"
 #include "posterior/posterior.h"
+#include "base/sha256.h"
 #include "base/util.h"
 
 #include <dlfcn.h>
@@ -305,6 +306,7 @@ int pb_plugin_open(const char *path, pb_plugin *p)
     p->host_parses = p->method.abi_minor >= 5;
     p->requires = p->method.requires | (p->method.training ? PB_REQUIRES_OWN_TRAINING : 0u);
     if ((st = hash_file(path, &p->hash))) goto fail;
+    if ((st = pb_sha256_file(path, p->sha256))) goto fail;
     return PB_OK;
 fail:
     pb_plugin_close(p);
@@ -403,6 +405,7 @@ int pb_plugin_record_of(const pb_plugin *p, const char *options, pb_plugin_recor
 {
     snprintf(r->abi, sizeof r->abi, "%u.%u", p->method.abi_major, p->method.abi_minor);
     snprintf(r->hash, sizeof r->hash, "fnv1a64:%016" PRIx64, p->hash);
+    snprintf(r->sha256, sizeof r->sha256, "%s", p->sha256);
     if (!options) options = "";
     if (!p->host_parses) {
         snprintf(r->options, sizeof r->options, "%s", *options ? options : "default");
@@ -414,6 +417,12 @@ int pb_plugin_record_of(const pb_plugin *p, const char *options, pb_plugin_recor
     if (!v.n) snprintf(r->options, sizeof r->options, "none");
     else pb_options_format(p->method.options, &v, r->options, sizeof r->options);
     return PB_OK;
+}
+
+int pb_plugin_settings(const pb_plugin *p, char *buf, size_t len)
+{
+    return snprintf(buf, len, " plugin_sha256=%s plugin_abi=%u.%u plugin=%s", p->sha256, p->method.abi_major,
+                    p->method.abi_minor, p->path);
 }
 
 void pb_requires_text(uint32_t requires, char *buf, size_t len)

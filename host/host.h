@@ -48,6 +48,7 @@ typedef struct pb_plugin {
     int host_parses;        /* 1: the host parses options (ABI 1.5); 0: create gets the raw string */
     uint32_t requires;      /* method.requires, plus OWN_TRAINING when it has a training facet */
     uint64_t hash;          /* 64-bit FNV-1a of the .so file's bytes, as opened */
+    char sha256[65];        /* SHA-256 of the same bytes, 64 hex digits (what `sha256sum` prints) */
 } pb_plugin;
 
 /* The smallest pb_training a plugin may declare: the facet of ABI 1.2. */
@@ -87,6 +88,7 @@ int pb_plugin_check_fit_file(const pb_plugin *p, const char *fit_path);
 typedef struct pb_plugin_record {
     char abi[16];        /* "1.5": the ABI the plugin declares */
     char hash[32];       /* "fnv1a64:<16 hex digits>" of the .so file's bytes */
+    char sha256[65];     /* SHA-256 of the .so file's bytes, 64 hex digits */
     char options[6200];  /* every declared option with its effective value, "name=value,..."
                             in declaration order ("none" if it declares none); for a plugin that
                             parses its own options, the string as given ("default" if empty) */
@@ -94,6 +96,14 @@ typedef struct pb_plugin_record {
 
 /* Fill r for plugin p run with `options`; fails as pb_plugin_options does. */
 int pb_plugin_record_of(const pb_plugin *p, const char *options, pb_plugin_record *r);
+
+/* The plugin as words for a fit's settings line (a fit is binary: its
+ * settings are its text provenance, copied into every curve made from it as
+ * '# fit_settings:'): " plugin_sha256=HEX plugin_abi=MAJOR.MINOR plugin=PATH"
+ * (the method's name is already there as method=NAME; the path last, as
+ * the fit's settings line is bounded). Returns the length,
+ * as snprintf does (buf holds a truncated line if len is too small). */
+int pb_plugin_settings(const pb_plugin *p, char *buf, size_t len);
 
 /* The requires bits as words, e.g. "hessian, posterior-sd" ("nothing" if none). */
 void pb_requires_text(uint32_t requires, char *buf, size_t len);

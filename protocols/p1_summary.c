@@ -30,6 +30,9 @@ typedef struct method_sum {
     curve **c;               /* by repeat order */
     double q0_mean, q0_sd, auc_mean, auc_sd, tol_frac, stability, p_vs_random;
     double *auc;             /* per repeat */
+    double *tolf;            /* per repeat: that repeat's largest fraction within tolerance */
+    double tolf_mean;        /* their mean */
+    pb_paired auc_cmp, tolf_cmp;  /* against random (n = 0: not compared) */
 } method_sum;
 
 static int read_curve(const char *path, curve *c, char *metric, size_t metric_len)
@@ -107,6 +110,34 @@ done:
     free(rank);
     free(pos);
     return p;
+}
+
+void pb_paired_compare(const double *d, size_t n, pb_paired *out)
+{
+    out->n = n;
+    out->mean = out->low = out->high = out->p = out->min_p = NAN;
+    if (n == 0) return;
+    out->mean = gsl_stats_mean(d, 1, n);
+    out->p = pb_wilcoxon_signed_rank(d, n);
+    out->min_p = ldexp(1.0, 1 - (int)(n < 1000 ? n : 1000));
+    if (n < 2) return;
+    /* mean +- t_{0.975, n-1} * s / sqrt(n) */
+    double half = gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * gsl_stats_sd(d, 1, n) / sqrt((double)n);
+    out->low = out->mean - half;
+    out->high = out->mean + half;
+}
+
+/* Largest requested fraction whose quality q, and that of every smaller
+ * fraction, stays within tol of q[0] (higher: absolute drop; else relative rise). */
+static double within_tolerance(const double *req, const double *q, size_t nf, int higher, double tol)
+{
+    double frac = req[0];
+    for (size_t i = 0; i < nf; i++) {
+        int ok = higher ? q[i] >= q[0] - tol - 1e-12 : q[i] <= q[0] * (1 + tol) + 1e-12;
+        if (!ok) break;
+        frac = req[i];
+    }
+    return frac;
 }
 
 static double interp(const double *x, const double *y, size_t n, double at)
@@ -187,6 +218,49 @@ static int write_methods_gp(const pb_summary_opts *o, const method_sum *ms, size
     return pb_out_commit(&out);
 }
 
+/* A paired difference as table text: "D [LOW, HIGH]" (numbers scale * value in
+ * fmt, math mode), "D (no interval: 1 repeat)", or "---" when not compared. */
+static void paired_text(const pb_paired *c, double scale, const char *fmt, char *out, size_t len)
+{
+    char d[48], lo[48], hi[48];
+    if (c->n == 0 || isnan(c->mean)) { snprintf(out, len, "---"); return; }
+    snprintf(d, sizeof d, fmt, scale * c->mean);
+    if (c->n < 2 || isnan(c->low)) { snprintf(out, len, "$%s$ (no interval: %zu repeat)", d, c->n); return; }
+    snprintf(lo, sizeof lo, fmt, scale * c->low);
+    snprintf(hi, sizeof hi, fmt, scale * c->high);
+    snprintf(out, len, "$%s$ [$%s$, $%s$]", d, lo, hi);
+}
+
+/* \pb<D><M><Q>Diff, ...DiffLow, ...DiffHigh, ...DiffCI and \pb<D><M><P> (the p-value)
+ * of one paired comparison; values scaled (100: percentage points); "---" where
+ * not compared, "n/a" for the bounds of a 1-repeat comparison. */
+static void paired_macros(FILE *f, const char *dc, const char *mc, const char *q, const char *pname, const pb_paired *c,
+                          double scale)
+{
+    const char *fmt = scale == 1 ? "\\ensuremath{%+.3f}" : "\\ensuremath{%+.1f}";
+    char num[64], ci[160];
+    if (c->n == 0 || isnan(c->mean)) {
+        fprintf(f, "\\newcommand{\\pb%s%s%sDiff}{---}\n\\newcommand{\\pb%s%s%sDiffLow}{---}\n", dc, mc, q, dc, mc, q);
+        fprintf(f, "\\newcommand{\\pb%s%s%sDiffHigh}{---}\n\\newcommand{\\pb%s%s%sDiffCI}{---}\n", dc, mc, q, dc, mc, q);
+        fprintf(f, "\\newcommand{\\pb%s%s%s}{---}\n", dc, mc, pname);
+        return;
+    }
+    snprintf(num, sizeof num, fmt, scale * c->mean);
+    fprintf(f, "\\newcommand{\\pb%s%s%sDiff}{%s}\n", dc, mc, q, num);
+    if (c->n < 2 || isnan(c->low)) {
+        fprintf(f, "\\newcommand{\\pb%s%s%sDiffLow}{n/a}\n\\newcommand{\\pb%s%s%sDiffHigh}{n/a}\n", dc, mc, q, dc, mc, q);
+        snprintf(ci, sizeof ci, "(no interval: %zu repeat)", c->n);
+    } else {
+        char lo[64], hi[64];
+        snprintf(lo, sizeof lo, fmt, scale * c->low);
+        snprintf(hi, sizeof hi, fmt, scale * c->high);
+        fprintf(f, "\\newcommand{\\pb%s%s%sDiffLow}{%s}\n\\newcommand{\\pb%s%s%sDiffHigh}{%s}\n", dc, mc, q, lo, dc, mc, q, hi);
+        snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
+    }
+    fprintf(f, "\\newcommand{\\pb%s%s%sDiffCI}{%s}\n", dc, mc, q, ci);
+    fprintf(f, "\\newcommand{\\pb%s%s%s}{%.3g}\n", dc, mc, pname, c->p);
+}
+
 int pb_summarize(const pb_summary_opts *o, char **files, size_t n_files)
 {
     int st = PB_OK;
@@ -218,7 +292,8 @@ int pb_summarize(const pb_summary_opts *o, char **files, size_t n_files)
         for (k = 0; k < nm; k++) if (!strcmp(ms[k].name, cv[i].method)) break;
         if (k == nm) {
             snprintf(ms[nm].name, sizeof ms[nm].name, "%s", cv[i].method);
-            if (!(ms[nm].c = pb_calloc(n_files, sizeof(curve *))) || !(ms[nm].auc = pb_calloc(n_files, sizeof(double)))) {
+            if (!(ms[nm].c = pb_calloc(n_files, sizeof(curve *))) || !(ms[nm].auc = pb_calloc(n_files, sizeof(double))) ||
+                !(ms[nm].tolf = pb_calloc(n_files, sizeof(double)))) {
                 st = PB_ERR_NOMEM;
                 goto done;
             }
@@ -251,7 +326,9 @@ int pb_summarize(const pb_summary_opts *o, char **files, size_t n_files)
             double a = 0;
             for (size_t i = 1; i < nf; i++) a += 0.5 * (c->q[i] + c->q[i - 1]) * (c->ach[i] - c->ach[i - 1]);
             M->auc[r] = a;
+            M->tolf[r] = within_tolerance(c->req, c->q, nf, higher, tol);
         }
+        M->tolf_mean = gsl_stats_mean(M->tolf, 1, M->nrep);
         M->auc_mean = gsl_stats_mean(M->auc, 1, M->nrep);
         M->auc_sd = M->nrep > 1 ? gsl_stats_sd(M->auc, 1, M->nrep) : 0;
         const double *mq = mean + k * nf;
@@ -266,18 +343,24 @@ int pb_summarize(const pb_summary_opts *o, char **files, size_t n_files)
         double q90 = interp(cv[0].req, mq, nf, 0.9);
         M->stability = higher ? (q90 > 0 ? mq[0] / q90 : INFINITY) : q90 / mq[0];
     }
-    /* paired comparison against random */
+    /* paired comparison against random: AUC and the per-repeat fraction within tolerance */
     const method_sum *R = nm && !strcmp(ms[0].name, "random") ? &ms[0] : NULL;
+    double *dtol = pb_calloc(n_files, sizeof *dtol);
+    if (!dtol) { st = PB_ERR_NOMEM; goto done2; }
     for (size_t k = 0; k < nm; k++) {
         method_sum *M = &ms[k];
         M->p_vs_random = NAN;
-        if (!R || M == R) continue;
         size_t np = 0;
-        for (size_t r = 0; r < M->nrep; r++)
-            for (size_t s = 0; s < R->nrep; s++)
-                if (M->c[r]->repeat == R->c[s]->repeat) tmp[np++] = M->auc[r] - R->auc[s];
-        if (np) M->p_vs_random = pb_wilcoxon_signed_rank(tmp, np);
+        if (R && M != R)
+            for (size_t r = 0; r < M->nrep; r++)
+                for (size_t s = 0; s < R->nrep; s++)
+                    if (M->c[r]->repeat == R->c[s]->repeat)
+                        tmp[np] = M->auc[r] - R->auc[s], dtol[np] = M->tolf[r] - R->tolf[s], np++;
+        pb_paired_compare(tmp, np, &M->auc_cmp);
+        pb_paired_compare(dtol, np, &M->tolf_cmp);
+        if (np) M->p_vs_random = M->auc_cmp.p;
     }
+    free(dtol);
     /* gnuplot data: block k = method k; x in percent */
     if (o->mean_out) {
         if ((st = pb_out_open(&out, o->mean_out))) goto done2;
@@ -303,11 +386,18 @@ int pb_summarize(const pb_summary_opts *o, char **files, size_t n_files)
         pb_write_provenance(out.f);
         fprintf(out.f, "# dataset: %s\n# quality_metric: %s\n# tolerance: %g %s\n", o->dataset, metric, tol,
                 higher ? "(absolute drop)" : "(relative rise)");
-        fprintf(out.f, "method\trepeats\tq0_mean\tq0_sd\tauc_mean\tauc_sd\ttol_fraction\tstability\tp_vs_random\n");
+        fprintf(out.f, "# paired against random over the same repeats: differences, 95%% Student t intervals, exact "
+                       "Wilcoxon p (min_p = 2^(1-paired_repeats), the smallest it can be)\n");
+        fprintf(out.f, "method\trepeats\tq0_mean\tq0_sd\tauc_mean\tauc_sd\ttol_fraction\tstability\tp_vs_random\t"
+                       "paired_repeats\tauc_diff\tauc_diff_low\tauc_diff_high\ttol_fraction_repeat_mean\t"
+                       "tol_fraction_diff\ttol_fraction_diff_low\ttol_fraction_diff_high\ttol_fraction_p_vs_random\tmin_p\n");
         for (size_t k = 0; k < nm; k++) {
             method_sum *M = &ms[k];
-            fprintf(out.f, "%s\t%zu\t%.6g\t%.6g\t%.6g\t%.6g\t%.4g\t%.6g\t%.4g\n", M->name, M->nrep, M->q0_mean, M->q0_sd,
+            const pb_paired *a = &M->auc_cmp, *t = &M->tolf_cmp;
+            fprintf(out.f, "%s\t%zu\t%.6g\t%.6g\t%.6g\t%.6g\t%.4g\t%.6g\t%.4g", M->name, M->nrep, M->q0_mean, M->q0_sd,
                     M->auc_mean, M->auc_sd, M->tol_frac, M->stability, M->p_vs_random);
+            fprintf(out.f, "\t%zu\t%.6g\t%.6g\t%.6g\t%.4g\t%.4g\t%.4g\t%.4g\t%.4g\t%.4g\n", a->n, a->mean, a->low, a->high,
+                    M->tolf_mean, t->mean, t->low, t->high, t->p, a->min_p);
         }
         if ((st = pb_out_commit(&out))) goto done2;
     }
@@ -315,8 +405,11 @@ int pb_summarize(const pb_summary_opts *o, char **files, size_t n_files)
         if ((st = pb_out_open(&out, o->tex_out))) goto done2;
         FILE *f = out.f;
         fprintf(f, "%% generated by prunebench summarize -- do not edit\n");
-        fprintf(f, "\\begin{tabular}{lrrrrrrr}\n\\toprule\n");
-        fprintf(f, "method & $R$ & %s at 0\\%% & AUC & max.\\ removed & $S$ & $p$ vs random & published max.\\ removed \\\\\n",
+        /* small, two-line headings: nine columns within the text width */
+        fprintf(f, "{\\small\\setlength{\\tabcolsep}{4pt}\\begin{tabular}{lrrrrrrrr}\n\\toprule\n");
+        fprintf(f, "method & $R$ & \\shortstack[r]{%s\\\\at 0\\%%} & AUC & \\shortstack[r]{max.\\\\removed} & $S$ & "
+                   "\\shortstack[r]{$\\Delta$AUC vs random\\\\{}[95\\%% CI]} & \\shortstack[r]{$p$ vs\\\\random} & "
+                   "\\shortstack[r]{published\\\\max.\\ removed} \\\\\n",
                 higher ? "accuracy" : "RMSE");
         fprintf(f, "\\midrule\n");
         for (size_t k = 0; k < nm; k++) {
@@ -324,11 +417,14 @@ int pb_summarize(const pb_summary_opts *o, char **files, size_t n_files)
             const char *pub = reference_lookup(o->reference, o->dataset, M->name, "tol_fraction", ref, sizeof ref);
             fprintf(f, "%s & %zu & $%.3f \\pm %.3f$ & $%.3f \\pm %.3f$ & %.0f\\%% & %.2f & ", M->name, M->nrep, M->q0_mean,
                     M->q0_sd, M->auc_mean, M->auc_sd, 100 * M->tol_frac, M->stability);
+            char diff[160];
+            paired_text(&M->auc_cmp, 1, "%+.3f", diff, sizeof diff);
+            fprintf(f, "%s & ", diff);
             if (isnan(M->p_vs_random)) fprintf(f, "--- & ");
             else fprintf(f, "%.3f & ", M->p_vs_random);
             fprintf(f, "%s \\\\\n", pub ? pub : "---");
         }
-        fprintf(f, "\\bottomrule\n\\end{tabular}\n");
+        fprintf(f, "\\bottomrule\n\\end{tabular}}\n");
         if ((st = pb_out_commit(&out))) goto done2;
     }
     if (o->macros_out) {
@@ -348,14 +444,25 @@ int pb_summarize(const pb_summary_opts *o, char **files, size_t n_files)
             fprintf(f, "\\newcommand{\\pb%s%sQzero}{%.3f}\n", dc, mc, M->q0_mean);
             fprintf(f, "\\newcommand{\\pb%s%sTolFraction}{%.0f\\%%}\n", dc, mc, 100 * M->tol_frac);
             fprintf(f, "\\newcommand{\\pb%s%sAuc}{%.3f}\n", dc, mc, M->auc_mean);
+            paired_macros(f, dc, mc, "Auc", "PValue", &M->auc_cmp, 1);
+            paired_macros(f, dc, mc, "TolFraction", "TolFractionPValue", &M->tolf_cmp, 100);
         }
+        /* the smallest p the exact test can reach with these repeats, and how many methods reach p < 0.05 */
+        size_t nsig = 0, npaired = 0;
+        for (size_t k = 0; k < nm; k++) {
+            nsig += ms[k].auc_cmp.n && ms[k].auc_cmp.p < 0.05;
+            if (ms[k].auc_cmp.n > npaired) npaired = ms[k].auc_cmp.n;
+        }
+        if (npaired) fprintf(f, "\\newcommand{\\pb%sMinP}{%.3g}\n", dc, ldexp(1.0, 1 - (int)(npaired < 1000 ? npaired : 1000)));
+        else fprintf(f, "\\newcommand{\\pb%sMinP}{---}\n", dc);
+        fprintf(f, "\\newcommand{\\pb%sNSignificant}{%zu}\n", dc, nsig);
         if ((st = pb_out_commit(&out))) goto done2;
     }
 done2:
     free(mean); free(sd); free(ach); free(tmp);
 done:
     if (out.f) pb_out_abort(&out);
-    if (ms) for (size_t k = 0; k < nm; k++) { free(ms[k].c); free(ms[k].auc); }
+    if (ms) for (size_t k = 0; k < nm; k++) { free(ms[k].c); free(ms[k].auc); free(ms[k].tolf); }
     free(ms);
     free(cv);
     return st;

@@ -71,7 +71,8 @@ int main(void)
     score[9] = NAN;
     score[0] = 1e300;
     pb_order_meta meta = {"testm", "k=v,x=2", "some/dir/a.fit", "weights", UINT64_C(18446744073709551615), 3,
-                          "k=v,x=2", "p/testm.so", "1.5", "fnv1a64:0123456789abcdef"};
+                          "k=v,x=2", "p/testm.so", "1.5", "fnv1a64:0123456789abcdef",
+                          "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"};
     char path[512];
     snprintf(path, sizeof path, "%s/order.tsv", dir);
     int st = pb_order_write(path, &meta, m, order, score, 8);
@@ -100,7 +101,8 @@ int main(void)
         if (!strcmp(line, "# method: testm")) seen_method = 1;
         else if (!strcmp(line, "# method_settings: k=v,x=2")) seen_settings = 1;
         else if (!strcmp(line, "# options: k=v,x=2") || !strcmp(line, "# plugin: p/testm.so") ||
-                 !strcmp(line, "# plugin_abi: 1.5") || !strcmp(line, "# plugin_hash: fnv1a64:0123456789abcdef"))
+                 !strcmp(line, "# plugin_abi: 1.5") || !strcmp(line, "# plugin_hash: fnv1a64:0123456789abcdef") ||
+                 !strcmp(line, "# plugin_sha256: 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"))
             seen_plugin++;
         else if (!strcmp(line, "# seed: 18446744073709551615")) seen_seed = 1;
         else if (!strcmp(line, "# n_params: 12") || !strcmp(line, "# n_prunable: 8")) seen_counts++;
@@ -117,8 +119,8 @@ int main(void)
         }
     }
     fclose(f);
-    ok(seen_method && seen_settings && seen_fit && seen_plugin == 4,
-       "header: method, settings, options, plugin path, ABI and hash, fit");
+    ok(seen_method && seen_settings && seen_fit && seen_plugin == 5,
+       "header: method, settings, options, plugin path, ABI, hash and SHA-256, fit");
     ok(seen_seed && seen_counts == 2, "header: 64-bit seed, n_params 12, n_prunable 8");
     ok(header_ok && rows == 8 && rows_ok, "rows: rank, index, tensor (W0/W1), score exact to the bit or NA");
 
