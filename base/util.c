@@ -155,6 +155,26 @@ void pb_tex_camel(const char *s, char *out, size_t len)
     out[k] = '\0';
 }
 
+void pb_tex_escape(const char *s, char *out, size_t len)
+{
+    size_t k = 0;
+    if (!len) return;
+    for (; *s; s++) {
+        const char *rep = NULL;
+        char two[3] = {'\\', *s, '\0'};
+        if (strchr("_&%$#{}", *s)) rep = two;
+        else if (*s == '\\') rep = "\\textbackslash{}";
+        else if (*s == '~') rep = "\\textasciitilde{}";
+        else if (*s == '^') rep = "\\textasciicircum{}";
+        size_t n = rep ? strlen(rep) : 1;
+        if (k + n >= len) break;
+        if (rep) memcpy(out + k, rep, n);
+        else out[k] = *s;
+        k += n;
+    }
+    out[k] = '\0';
+}
+
 double pb_seconds(void)
 {
     struct timespec t;

@@ -415,7 +415,9 @@ int pb_summarize(const pb_summary_opts *o, char **files, size_t n_files)
         for (size_t k = 0; k < nm; k++) {
             method_sum *M = &ms[k];
             const char *pub = reference_lookup(o->reference, o->dataset, M->name, "tol_fraction", ref, sizeof ref);
-            fprintf(f, "%s & %zu & $%.3f \\pm %.3f$ & $%.3f \\pm %.3f$ & %.0f\\%% & %.2f & ", M->name, M->nrep, M->q0_mean,
+            char tname[192];
+            pb_tex_escape(M->name, tname, sizeof tname);
+            fprintf(f, "%s & %zu & $%.3f \\pm %.3f$ & $%.3f \\pm %.3f$ & %.0f\\%% & %.2f & ", tname, M->nrep, M->q0_mean,
                     M->q0_sd, M->auc_mean, M->auc_sd, 100 * M->tol_frac, M->stability);
             char diff[160];
             paired_text(&M->auc_cmp, 1, "%+.3f", diff, sizeof diff);

@@ -469,7 +469,9 @@ static int write_table(const pb_p2_summary_opts *o, const p2_summary *s)
         size_t cell = fa * nlv + la;
         double lo, hi;
         noise_range(M, s->cells, &lo, &hi);
-        fprintf(f, "%s & %zu & ", M->name, M->nrep);
+        char tname[192];
+        pb_tex_escape(M->name, tname, sizeof tname);
+        fprintf(f, "%s & %zu & ", tname, M->nrep);
         tex_num(f, M->noise[cell]);
         fprintf(f, " & ");
         if (higher) fprintf(f, "%.3f", M->q[cell]);

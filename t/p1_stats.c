@@ -70,7 +70,7 @@ static double tsv_value(const char *path, const char *method, const char *col)
 
 int main(void)
 {
-    plan(30);
+    plan(31);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
 
     /* ---- the interval, by hand ----
@@ -185,6 +185,14 @@ int main(void)
            has(text, "\\newcommand{\\pbToyMAucDiffCI}{(no interval: 1 repeat)}") && has(text, "\\pbToyMinP}{1}") &&
            !has(text, "nan"),
        "1 repeat: macros n/a and '(no interval: 1 repeat)', MinP 1, no nan");
+
+    /* a method name with '_' is escaped in the LaTeX table (pb_tex_escape) */
+    char under[512];
+    write_curve("u-r0.tsv", "my_m", 0, 0.6, under, sizeof under);
+    argv[0] = files[0], argv[1] = under;
+    st = pb_summarize(&o, argv, 2);
+    text = st == 0 ? slurp(tex) : NULL;
+    ok(text && has(text, "my\\_m & 1 &") && !has(text, "my_m"), "a method named my_m is my\\_m in the LaTeX table");
 
     /* a method with 10 repeats far above random reaches p < 0.05 */
     char *many[20];
