@@ -41,5 +41,6 @@ int cmd_evaluate(int argc, char **argv);
 int cmd_provenance(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_findings(int argc, char **argv);
 
 #endif
