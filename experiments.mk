@@ -370,6 +370,25 @@ cells: $(CELLS)
 # `make -n -B fits`.
 fits: $(filter %.fit,$(CELLS))
 
+# ---- findings (report/gen/findings.tex, $(R)/findings.tsv) ----
+# Each seed claim of report/claims.tsv with this scale's measurement and a
+# verdict, and every method across the tabular datasets (prunebench
+# findings, protocols/findings.h), from the summaries this configuration
+# makes: P1 summaries of DATASETS, exports and evaluations of IMAGE_EXPS,
+# P4 and evaluations of SEQ_EXPS. A claim on anything not run says "not run".
+FINDINGS_INPUTS := report/claims.tsv results/report-scale.txt \
+    $(foreach d,$(DATASETS),$(R)/$(d)/p1-summary.tsv $(R)/$(d)/p1c-summary.tsv) \
+    $(foreach e,$(IMAGE_EXPS),$(R)/$(e)/plain-eval.tsv $(foreach m,$(IMAGE_METHODS),$(R)/$(e)/$(m)-export.tex)) \
+    $(foreach e,$(SEQ_EXPS),$(foreach b,$(SEQ_BASELINES),$(R)/$(e)/$(b)-eval.tsv) $(foreach m,$(SEQ_METHODS),$(R)/$(e)/$(m)-p4.tsv))
+report/gen/findings.tex $(R)/findings.tsv &: $(FINDINGS_INPUTS) $(PB)
+	@mkdir -p $(@D)
+	$(PB) findings --claims report/claims.tsv --results $(R) --scale $(SCALE) --datasets '$(DATASETS)' \
+	    --tex report/gen/findings.tex --tsv $(R)/findings.tsv
+report/report.pdf: report/gen/findings.tex
+findings: report/gen/findings.tex
+.PHONY: findings
+# ---- end of findings ----
+
 # ---- report ----
 # Everything the report shows of one dataset, copied from this scale's results
 # into report/gen/<dataset>/ (results/report-scale.txt makes a change of SCALE

@@ -307,11 +307,17 @@ static void say(char *buf, size_t len, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Holds if x >= hi, partly if x >= lo (or <= with at_most). */
-static verdict threshold(double x, double hi, double lo, int at_most)
+/* x >= bound, with a margin for the rounding of printed results (a
+ * summary's 0.7 and a threshold 0.7 are equal; 83% - 80% is 3 points). */
+#define SLACK 1e-9
+static int at_least(double x, double bound) { return x >= bound - SLACK * fmax(1, fabs(bound)); }
+static int at_most(double x, double bound) { return x <= bound + SLACK * fmax(1, fabs(bound)); }
+
+/* Holds if x >= hi, partly if x >= lo (or <= with below). */
+static verdict threshold(double x, double hi, double lo, int below)
 {
-    if (at_most) return x <= hi ? V_HOLDS : x <= lo ? V_PARTLY : V_NOT;
-    return x >= hi ? V_HOLDS : x >= lo ? V_PARTLY : V_NOT;
+    if (below) return at_most(x, hi) ? V_HOLDS : at_most(x, lo) ? V_PARTLY : V_NOT;
+    return at_least(x, hi) ? V_HOLDS : at_least(x, lo) ? V_PARTLY : V_NOT;
 }
 
 /* The claim's P1 summary (params summary=p1|p1c) and the method's row in it;
@@ -435,8 +441,10 @@ static int eval_best(claim *c)
     if (!by_auc && strcmp(by, "tol_fraction"))
         return pb_error(PB_ERR_FORMAT, "%s:%zu: params: by='%s' (auc or tol_fraction)", c->claims_path, c->lineno, by);
     const char *what = by_auc ? "AUC" : "largest fraction within tolerance";
+    char list[600] = "";
+    for (const char *p = against; *p; p++) say(list, sizeof list, "%.*s%s", *p != ',', p, *p == ',' ? ", " : "");
     say(c->rule, sizeof c->rule, "holds if none of %s (those run) has a better %s; partly if some do; does not hold "
-        "if all do", against, what);
+        "if all do", list, what);
     if (!claim_summary(c, &t, &higher, &r, &st)) return st;
     const char *col = by_auc ? C_AUC : C_TOL;
     int up = by_auc ? higher : 1;   /* a larger fraction within tolerance is always better */
@@ -463,7 +471,7 @@ static int eval_best(claim *c)
         say(c->measured, sizeof c->measured, "; none of the others was run");
     } else {
         c->v = better == 0 ? V_HOLDS : better < n ? V_PARTLY : V_NOT;
-        say(c->measured, sizeof c->measured, "; %zu of %zu better", better, n);
+        say(c->measured, sizeof c->measured, "; %zu of these %zu better than %s", better, n, c->method);
     }
     table_free(&t);
     return PB_OK;
@@ -531,7 +539,7 @@ static int eval_compression(claim *c)
             path, plain_path);
         return PB_OK;
     }
-    c->v = two_parts(comp >= cmin, err - plain <= rise);
+    c->v = two_parts(at_least(comp, cmin), at_most(err - plain, rise));
     say(c->measured, sizeof c->measured, "%s: compression %.1fx, test error %.2f%% (without sparsification %.2f%%, %+.2f points)",
         c->method, comp, err, plain, err - plain);
     return PB_OK;
@@ -594,11 +602,11 @@ static int eval_lstm(claim *c, int groups)
     double fall = 100 * (plain - q);
     if (groups) {
         int some = hidk < hid || gatn < gat || inpk < inp;
-        c->v = (1 - hidk / hid >= need && fall <= drop) ? V_HOLDS : some ? V_PARTLY : V_NOT;
+        c->v = (at_least(1 - hidk / hid, need) && at_most(fall, drop)) ? V_HOLDS : some ? V_PARTLY : V_NOT;
         say(c->measured, sizeof c->measured, "%s keeps %.0f of %.0f hidden neurons, %.0f of %.0f inputs, %.0f of %.0f "
             "gates non-constant; ", c->method, hidk, hid, inpk, inp, gatn, gat);
     } else {
-        c->v = two_parts(comp >= need, fall <= drop);
+        c->v = two_parts(at_least(comp, need), at_most(fall, drop));
         say(c->measured, sizeof c->measured, "%s: compression %.2fx; ", c->method, comp);
     }
     say(c->measured, sizeof c->measured, "accuracy %.1f%% (unregularized %.1f%%, %+.1f points)", 100 * q, 100 * plain, -fall);
