@@ -754,7 +754,9 @@ static void write_tex_methods(FILE *f, const dset *ds, size_t nd, const mrow *m,
         fprintf(f, "No P1 summary of a tabular dataset in this run.\n");
         return;
     }
-    fprintf(f, "\\begin{table}[H]\n\\centering\\small\n%s\\begin{tabular}{l", shown > 3 ? "\\resizebox{\\textwidth}{!}{%\n" : "");
+    /* shrunk to the line width only when wider */
+    fprintf(f, "\\begin{table}[H]\n\\centering\\small\n"
+               "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%%\n\\begin{tabular}{l");
     for (size_t d = 0; d < nd; d++) if (!ds[d].absent) fprintf(f, "rr");
     fprintf(f, "r}\n\\toprule\n");
     size_t col = 2;
@@ -776,7 +778,7 @@ static void write_tex_methods(FILE *f, const dset *ds, size_t nd, const mrow *m,
         for (size_t d = 0; d < nd; d++) {
             if (ds[d].absent) continue;
             fputs(" & ", f);
-            tex_num(f, m[i].auc[d], "%.3f", 1, "");
+            tex_num(f, m[i].auc[d], "%.3g", 1, "");
             if (!isnan(m[i].rank[d])) fprintf(f, " (%g)", m[i].rank[d]);
             fputs(" & ", f);
             tex_num(f, m[i].tol[d], "%.0f", 100, "\\%");
@@ -787,7 +789,7 @@ static void write_tex_methods(FILE *f, const dset *ds, size_t nd, const mrow *m,
         if (m[i].nd && m[i].nd < shown) fprintf(f, " (%zu of %zu)", m[i].nd, shown);
         fprintf(f, " \\\\\n");
     }
-    fprintf(f, "\\bottomrule\n\\end{tabular}%s\n", shown > 3 ? "}" : "");
+    fprintf(f, "\\bottomrule\n\\end{tabular}}\n");
     fprintf(f, "\\caption{Every method of this run on the tabular datasets (protocol P1, without compensation, mean "
                "over repeats): area under the quality--fraction curve with its rank on the dataset (1 = best: highest AUC "
                "for accuracy, lowest for RMSE; ties share the mean rank), the largest fraction removed within tolerance, "
@@ -820,7 +822,8 @@ static void write_tex(FILE *f, const pb_findings_opts *o, const claim *c, size_t
     for (size_t i = 0; i < nc; i++) {
         const claim *k = &c[i];
         pb_tex_escape(k->id, e, sizeof e);
-        fprintf(f, "\\item \\texttt{%s} (seed %s", e, k->seed);
+        fprintf(f, "\\item \\textbf{%s}%s --- \\texttt{%s} (seed %s", verdict_name[k->v], quick ? " (quick scale)" : "", e,
+                k->seed);
         if (k->cite[0]) fprintf(f, " \\cite{%s}", k->cite);
         pb_tex_escape(k->exp, e, sizeof e);
         fprintf(f, "; \\texttt{%s}): ", e);
@@ -828,7 +831,6 @@ static void write_tex(FILE *f, const pb_findings_opts *o, const claim *c, size_t
         fprintf(f, "``%s''\\\\\n", e);
         pb_tex_escape(k->measured, e, sizeof e);
         fprintf(f, "\\emph{Measured:} %s.\\\\\n", e);
-        fprintf(f, "\\emph{Verdict:} \\textbf{%s}%s. ", verdict_name[k->v], quick ? " (quick scale)" : "");
         pb_tex_escape(k->rule, e, sizeof e);
         fprintf(f, "\\emph{Criterion:} %s.\n", e);
     }
