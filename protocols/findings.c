@@ -822,8 +822,9 @@ static void write_tex(FILE *f, const pb_findings_opts *o, const claim *c, size_t
     for (size_t i = 0; i < nc; i++) {
         const claim *k = &c[i];
         pb_tex_escape(k->id, e, sizeof e);
-        fprintf(f, "\\item \\textbf{%s}%s --- \\texttt{%s} (seed %s", verdict_name[k->v], quick ? " (quick scale)" : "", e,
-                k->seed);
+        fprintf(f, "\\item \\textbf{%s}%s --- \\texttt{%s} ", verdict_name[k->v], quick ? " (quick scale)" : "", e);
+        pb_tex_escape(k->seed, e, sizeof e);
+        fprintf(f, "(seed %s", e);
         if (k->cite[0]) fprintf(f, " \\cite{%s}", k->cite);
         pb_tex_escape(k->exp, e, sizeof e);
         fprintf(f, "; \\texttt{%s}): ", e);
