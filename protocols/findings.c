@@ -412,6 +412,7 @@ static int eval_beats_random(claim *c)
         say(c->measured, sizeof c->measured, "%spaired AUC difference %+.3f, 95%% interval [%.3f, %.3f] (%s favours %s)",
             have_auc ? "; " : "", d, lo, hi, sgn > 0 ? "positive" : "negative", c->method);
         c->v = d * sgn <= 0 ? V_NOT : (lo > 0 || hi < 0) ? V_HOLDS : V_PARTLY;
+        if (c->v == V_PARTLY) say(c->measured, sizeof c->measured, ", the interval includes 0: not significant");
     } else if (have_auc && !isnan(p)) {
         /* no interval in these results: the Wilcoxon p-value stands in for it */
         c->rule[0] = '\0';
@@ -422,7 +423,7 @@ static int eval_beats_random(claim *c)
         c->v = V_NA;
         say(c->measured, sizeof c->measured, "%sno paired difference to random in %s", have_auc ? "; " : "", t.path);
     }
-    if (!isnan(p)) say(c->measured, sizeof c->measured, "; p = %.3g", p);
+    if (!isnan(p)) say(c->measured, sizeof c->measured, "; p = %.3g%s", p, p >= 0.05 ? " (not significant)" : "");
     repeats_note(&t, r, c->measured, sizeof c->measured);
     table_free(&t);
     return PB_OK;
