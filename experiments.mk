@@ -381,7 +381,7 @@ FINDINGS_INPUTS := report/claims.tsv results/report-scale.txt \
     $(foreach e,$(IMAGE_EXPS),$(R)/$(e)/plain-eval.tsv $(foreach m,$(IMAGE_METHODS),$(R)/$(e)/$(m)-export.tex)) \
     $(foreach e,$(SEQ_EXPS),$(foreach b,$(SEQ_BASELINES),$(R)/$(e)/$(b)-eval.tsv) $(foreach m,$(SEQ_METHODS),$(R)/$(e)/$(m)-p4.tsv))
 report/gen/findings.tex $(R)/findings.tsv &: $(FINDINGS_INPUTS) $(PB)
-	@mkdir -p $(@D)
+	@mkdir -p report/gen
 	$(PB) findings --claims report/claims.tsv --results $(R) --scale $(SCALE) --datasets '$(DATASETS)' \
 	    --tex report/gen/findings.tex --tsv $(R)/findings.tsv
 report/report.pdf: report/gen/findings.tex
