@@ -56,7 +56,7 @@ typedef struct pb_findings_opts {
     const char *scale;         /* "quick" labels every verdict "(quick scale)" */
     const char *datasets;      /* the cross-dataset table's datasets, separated by spaces or commas;
                                   NULL: the experiments of the claims on P1 summaries, in order */
-    const char *tex_out;       /* LaTeX section (may be NULL) */
+    const char *tex_out;       /* LaTeX: the body of a Findings section, no heading of its own (may be NULL) */
     const char *tsv_out;       /* the same as text: claims table, then the method table (may be NULL) */
 } pb_findings_opts;
 
