@@ -645,7 +645,7 @@ static int on_summary(const char *criterion)
 /* ---- the cross-dataset table ---- */
 
 typedef struct dset {
-    char name[128], metric[32];
+    char name[128];
     int absent, higher;
     table t;
 } dset;
