@@ -375,7 +375,8 @@ fits: $(filter %.fit,$(CELLS))
 # verdict, and every method across the tabular datasets (prunebench
 # findings, protocols/findings.h), from the summaries this configuration
 # makes: P1 summaries of DATASETS, exports and evaluations of IMAGE_EXPS,
-# P4 and evaluations of SEQ_EXPS. A claim on anything not run says "not run".
+# P4 and evaluations of SEQ_EXPS. A claim on a method or experiment not in
+# this run says "not run", whatever older results lie in $(R).
 FINDINGS_INPUTS := report/claims.tsv results/report-scale.txt \
     $(foreach d,$(DATASETS),$(R)/$(d)/p1-summary.tsv $(R)/$(d)/p1c-summary.tsv) \
     $(foreach e,$(IMAGE_EXPS),$(R)/$(e)/plain-eval.tsv $(foreach m,$(IMAGE_METHODS),$(R)/$(e)/$(m)-export.tex)) \
@@ -383,6 +384,7 @@ FINDINGS_INPUTS := report/claims.tsv results/report-scale.txt \
 report/gen/findings.tex $(R)/findings.tsv &: $(FINDINGS_INPUTS) $(PB)
 	@mkdir -p report/gen
 	$(PB) findings --claims report/claims.tsv --results $(R) --scale $(SCALE) --datasets '$(DATASETS)' \
+	    --methods '$(METHODS)' --experiments '$(DATASETS) $(IMAGE_EXPS) $(SEQ_EXPS)' \
 	    --tex report/gen/findings.tex --tsv $(R)/findings.tsv
 report/report.pdf: report/gen/findings.tex
 findings: report/gen/findings.tex

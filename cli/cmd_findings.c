@@ -10,10 +10,10 @@
 
 int cmd_findings(int argc, char **argv)
 {
-    opt o[] = {O("claims"), O("results"), O("scale"), O("datasets"), O("tex"), O("tsv"), END};
+    opt o[] = {O("claims"), O("results"), O("scale"), O("datasets"), O("tex"), O("tsv"), O("methods"), O("experiments"), END};
     parse_or_die(argc, argv, o, "findings");
     pb_findings_opts fo = {need(o, "claims"), need(o, "results"), get(o, "scale", NULL), get(o, "datasets", NULL),
-                           get(o, "tex", NULL), get(o, "tsv", NULL)};
+                           get(o, "tex", NULL), get(o, "tsv", NULL), get(o, "methods", NULL), get(o, "experiments", NULL)};
     if (!fo.tex_out && !fo.tsv_out) die(pb_error(PB_ERR_ARG, "findings: nothing to write (give --tex, --tsv or both)"));
     /* the scale: --scale, else the last component of the results directory (results/quick) */
     char scale[64];

@@ -68,10 +68,12 @@ const command commands[] = {
      "help [COMMAND]   this text, or one command's (as COMMAND --help)\n",
      cmd_help},
     {"findings", "the report's Findings: each seed claim, our measurement, a verdict; every method across datasets",
-     "findings --claims CLAIMS.tsv --results results/SCALE [--scale S] [--datasets LIST] [--tex F] [--tsv F]\n"
+     "findings --claims CLAIMS.tsv --results results/SCALE [--scale S] [--datasets LIST] [--methods LIST]\n"
+     "        [--experiments LIST] [--tex F] [--tsv F]\n"
      "        (--scale: quick marks every verdict as not evidence; default: the last part of --results;\n"
      "        --datasets: the cross-dataset table's P1 summaries, separated by spaces or commas;\n"
-     "        default: the experiments the claims read P1 summaries of)\n",
+     "        default: the experiments the claims read P1 summaries of; --methods, --experiments: the run's,\n"
+     "        a claim on another is not run; default: any)\n",
      cmd_findings},
     {NULL, NULL, NULL, NULL},
 };

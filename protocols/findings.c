@@ -634,6 +634,20 @@ static int eval_claim(claim *c)
     return pb_error(PB_ERR_FORMAT, "%s:%zu: unknown criterion '%s' (known: %s)", c->claims_path, c->lineno, c->criterion, known);
 }
 
+/* Is word w in the list (separated by spaces, commas or tabs)? A NULL list holds every word. */
+static int in_list(const char *list, const char *w)
+{
+    if (!list) return 1;
+    size_t n = strlen(w);
+    for (const char *p = list; *p;) {
+        p += strspn(p, " ,\t\n");
+        size_t k = strcspn(p, " ,\t\n");
+        if (k == n && !strncmp(p, w, n)) return 1;
+        p += k;
+    }
+    return 0;
+}
+
 /* The criteria that read a tabular P1 summary (their experiments make the
  * cross-dataset table when no datasets are given). */
 static int on_summary(const char *criterion)
@@ -893,7 +907,15 @@ int pb_findings(const pb_findings_opts *o)
         if (strspn(c[i].cite, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:-,") != strlen(c[i].cite))
             st = pb_error(PB_ERR_FORMAT, "%s:%zu: cite '%s' is not a list of citation keys", o->claims, c[i].lineno,
                           c[i].cite);
-        else if (!(st = eval_claim(&c[i]))) count[c[i].v]++;
+        else if (!(st = eval_claim(&c[i]))) {
+            int exp_in = in_list(o->experiments, c[i].exp), method_in = in_list(o->methods, c[i].method);
+            if (!exp_in || !method_in) {   /* whatever older results say */
+                c[i].v = V_NOT_RUN;
+                snprintf(c[i].measured, sizeof c[i].measured, "%s is not among this run's %s", exp_in ? c[i].method : c[i].exp,
+                         exp_in ? "methods" : "experiments");
+            }
+            count[c[i].v]++;
+        }
     }
     if (st) goto done;
     /* the datasets of the method table */

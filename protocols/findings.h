@@ -36,7 +36,8 @@
  *       recurrent network (P4): a share >= F of the hidden neurons removed and
  *       accuracy at most D points below the unregularized one: holds; some
  *       hidden neurons, inputs or gates removed: partly.
- * A claim whose experiment or method is absent from the results is "not run".
+ * A claim whose experiment or method is absent from the results, or not
+ * among the run's (pb_findings_opts), is "not run".
  *
  * The cross-dataset table: for each dataset the P1 summary's AUC and largest
  * fraction within tolerance of every method present (any names), the rank by
@@ -58,6 +59,9 @@ typedef struct pb_findings_opts {
                                   NULL: the experiments of the claims on P1 summaries, in order */
     const char *tex_out;       /* LaTeX: the body of a Findings section, no heading of its own (may be NULL) */
     const char *tsv_out;       /* the same as text: claims table, then the method table (may be NULL) */
+    const char *methods;       /* this run's methods, separated by spaces or commas: a claim on another is
+                                  "not run" whatever older results lie in results_dir (NULL: any) */
+    const char *experiments;   /* the same for the experiments (NULL: any) */
 } pb_findings_opts;
 
 int pb_findings(const pb_findings_opts *o);

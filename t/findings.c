@@ -3,7 +3,8 @@
  * hold exactly at the thresholds), a method or experiment not run, a column
  * absent ("not available"), RMSE read lower-is-better, an unknown method in
  * the cross-dataset table with its mean rank computed by hand (ties share
- * their mean rank), LaTeX escaping of names with '_', the quick-scale label;
+ * their mean rank), LaTeX escaping of names with '_', the quick-scale label,
+ * claims on methods or experiments outside the run's lists;
  * then the refusals: a malformed summary (one error naming file and line,
  * through the library and through the binary), a non-number, an unknown
  * criterion, none of which writes a file. */
@@ -85,11 +86,13 @@ static const char *method_row(const char *m, char *out, size_t len)
 
 static const char *claims_hdr = "# a comment\nid\tseed\tcite\texperiment\tmethod\tcriterion\tparams\tclaim\n";
 
+static const char *run_methods, *run_exps;   /* the run's methods and experiments (NULL: any) */
+
 static int run_findings(const char *claims, const char *scale, const char *datasets)
 {
     put("claims.tsv", claims);
     pb_findings_opts o = {path_of("claims.tsv"), path_of("res"), scale, datasets, path_of("out/findings.tex"),
-                          path_of("out/findings.tsv")};
+                          path_of("out/findings.tsv"), run_methods, run_exps};
     int st = pb_findings(&o);
     slurp("out/findings.tex", tex, sizeof tex);
     slurp("out/findings.tsv", tsv, sizeof tsv);
@@ -98,7 +101,7 @@ static int run_findings(const char *claims, const char *scale, const char *datas
 
 int main(void)
 {
-    plan(39);
+    plan(41);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     mkdir(path_of("out"), 0755);
     /* accuracy: higher is better; rows at the thresholds of the claims below */
@@ -183,6 +186,16 @@ int main(void)
     ok(!st && strstr(tex, "Quick scale: not evidence") && strstr(tex, "\\textbf{holds} (quick scale)") &&
        strstr(tsv, "# scale: quick (quick setting: not evidence)"), "quick scale labelled in both outputs");
     ok(!st && strstr(tsv, "ds_c_auc") && !strstr(tsv, "img_auc"), "default datasets: those of the P1 criteria");
+
+    /* results of a method or experiment outside this run are older ones: not run */
+    run_methods = "random m_hi m_mid m_lo new_plugin groupvd";
+    run_exps = "ds_a,ds_b,img";
+    st = run_findings(claims, "full", NULL);
+    ok(!st && !strcmp(verdict_of("c-img"), "not run") && strstr(tsv, "svd is not among this run's methods") &&
+       !strcmp(verdict_of("t-holds"), "holds"), "a method outside the run: not run, whatever its files say");
+    ok(!st && !strcmp(verdict_of("g-rnn"), "not run") && strstr(tsv, "rnn is not among this run's experiments"),
+       "an experiment outside the run: not run");
+    run_methods = run_exps = NULL;
 
     /* refusals: nothing written */
     unlink(path_of("out/findings.tex"));
