@@ -204,7 +204,7 @@ eval_CMDS    := evaluate
 tidy_CMDS    := tidy
 # Commands no cell runs; a cli/cmd_*.c that is neither theirs nor a cell
 # kind's is counted in every kind (unknown, so assumed to matter).
-OTHER_CMDS   := bench plugins check_plugin provenance sparse_eval help
+OTHER_CMDS   := bench plugins check_plugin provenance sparse_eval help findings
 cmd_files     = $(wildcard $(patsubst %,cli/cmd_%*.c,$(1)))
 UNKNOWN_CMD_FILES = $(filter-out $(call cmd_files,$(foreach k,$(CODE_KINDS),$($(k)_CMDS)) $(OTHER_CMDS)),$(wildcard cli/cmd_*.c))
 code_files    = $(sort $(foreach d,$($(1)_LAYERS),$(wildcard $(d)/*.c $(d)/*.h)) $(wildcard plugins/*.h) \

@@ -399,12 +399,33 @@ TIDY_INPUTS := $(foreach d,$(DATASETS),$(foreach m,$(METHODS),$(foreach k,$(REPE
                    $(if $(filter $(m),$(TRAINERS)),,$(R)/$(d)/curvec/$(m)-r$(k).tsv) $(R)/$(d)/noise/$(m)-r$(k).tsv))) \
                $(foreach e,$(IMAGE_EXPS),$(foreach m,$(IMAGE_METHODS),$(R)/$(e)/curve/$(m)-r0.tsv)) \
                $(foreach e,$(SEQ_EXPS),$(foreach m,$(SEQ_METHODS),$(R)/$(e)/curve/$(m)-r0.tsv))
-$(R)/results.csv: $(call code,tidy) $(TIDY_INPUTS) | $(PB)
-	$(PB) tidy -o $@ $(TIDY_INPUTS)
+$(R)/results.csv: $(call code,tidy) $(S)/report-methods.txt $(TIDY_INPUTS) | $(PB)
+	$(Q)$(CELL) $@ $(PB) tidy -o $@ $(TIDY_INPUTS)
 report/report.pdf: $(R)/results.csv
 tidy: $(R)/results.csv
 .PHONY: tidy
 # ---- end of the tidy table ----
+
+# ---- findings (report/gen/findings.tex, $(R)/findings.tsv) ----
+# Each seed claim of report/claims.tsv with this scale's measurement and a
+# verdict, and every method across the tabular datasets (prunebench
+# findings, protocols/findings.h), from the summaries this configuration
+# makes: P1 summaries of DATASETS, exports and evaluations of IMAGE_EXPS,
+# P4 and evaluations of SEQ_EXPS. A claim on a method or experiment not in
+# this run says "not run", whatever older results lie in $(R).
+FINDINGS_INPUTS := report/claims.tsv results/report-scale.txt \
+    $(foreach d,$(DATASETS),$(R)/$(d)/p1-summary.tsv $(R)/$(d)/p1c-summary.tsv) \
+    $(foreach e,$(IMAGE_EXPS),$(R)/$(e)/plain-eval.tsv $(foreach m,$(IMAGE_METHODS),$(R)/$(e)/$(m)-export.tex)) \
+    $(foreach e,$(SEQ_EXPS),$(foreach b,$(SEQ_BASELINES),$(R)/$(e)/$(b)-eval.tsv) $(foreach m,$(SEQ_METHODS),$(R)/$(e)/$(m)-p4.tsv))
+report/gen/findings.tex $(R)/findings.tsv &: $(FINDINGS_INPUTS) $(S)/report-methods.txt $(PB)
+	@mkdir -p report/gen
+	$(Q)$(CELL) $(R)/findings.tsv $(PB) findings --claims report/claims.tsv --results $(R) --scale $(SCALE) --datasets '$(DATASETS)' \
+	    --methods '$(METHODS)' --experiments '$(DATASETS) $(IMAGE_EXPS) $(SEQ_EXPS)' \
+	    --tex report/gen/findings.tex --tsv $(R)/findings.tsv
+report/report.pdf: report/gen/findings.tex
+findings: report/gen/findings.tex
+.PHONY: findings
+# ---- end of findings ----
 
 # ---- report ----
 # Everything the report shows of one dataset, copied from this scale's results

@@ -69,6 +69,14 @@ const command commands[] = {
      "help [COMMAND]   this text, or one command's (as COMMAND --help)\n",
      cmd_help},
     {"tidy", "one tidy CSV of the P1 curve and P2 noise files given", "tidy -o OUT.csv RESULT.tsv...   a row per result row: dataset, experiment, method, variant, repeat, fraction, quality, P2 columns\n", cmd_tidy},
+    {"findings", "the report's Findings: each seed claim, our measurement, a verdict; every method across datasets",
+     "findings --claims CLAIMS.tsv --results results/SCALE [--scale S] [--datasets LIST] [--methods LIST]\n"
+     "        [--experiments LIST] [--tex F] [--tsv F]\n"
+     "        (--scale: quick marks every verdict as not evidence; default: the last part of --results;\n"
+     "        --datasets: the cross-dataset table's P1 summaries, separated by spaces or commas;\n"
+     "        default: the experiments the claims read P1 summaries of; --methods, --experiments: the run's,\n"
+     "        a claim on another is not run; default: any)\n",
+     cmd_findings},
     {NULL, NULL, NULL, NULL},
 };
 

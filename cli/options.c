@@ -154,6 +154,17 @@ static const command_help helps[] = {
      "COMMAND\tthat command's usage, options and notes (default: every command's usage)\n"
      "--man\tthe manual page (roff) on stdout\n"},
     {"version", "\tno options; also `prunebench --version`\n"},
+    {"findings",
+     "--claims CLAIMS.tsv\tthe seed claims and their criteria (report/claims.tsv; protocols/findings.h) (required)\n"
+     "--results DIR\tone scale's results, results/<scale> (required)\n"
+     "--scale S\tquick marks every verdict \"(quick scale)\" and says the numbers are not evidence (default: the last "
+     "part of --results)\n"
+     "--datasets LIST\tthe datasets of the cross-dataset table, separated by spaces or commas (default: the "
+     "experiments whose P1 summaries the claims read)\n"
+     "--methods LIST\tthis run's methods: a claim on another is not run (default: any)\n"
+     "--experiments LIST\tthis run's experiments: a claim on another is not run (default: any)\n"
+     "--tex F\tthe LaTeX body of the report's Findings section (at least one of --tex, --tsv)\n"
+     "--tsv F\tthe same as text: the claims table, then the method table\n"},
     {"tidy",
      "-o OUT.csv\tthe CSV to write (required): a header row, then one row per row of the inputs\n"
      "RESULT.tsv...\tP1 curves (curve/, curvec/) and P2 noise files (noise/); dataset, method, repeat and variant "
