@@ -157,22 +157,32 @@ void pb_tex_camel(const char *s, char *out, size_t len)
 
 void pb_tex_escape(const char *s, char *out, size_t len)
 {
-    size_t k = 0;
-    if (!len) return;
+    size_t n = 0;
+    out[0] = '\0';
     for (; *s; s++) {
-        const char *rep = NULL;
-        char two[3] = {'\\', *s, '\0'};
-        if (strchr("_&%$#{}", *s)) rep = two;
-        else if (*s == '\\') rep = "\\textbackslash{}";
-        else if (*s == '~') rep = "\\textasciitilde{}";
-        else if (*s == '^') rep = "\\textasciicircum{}";
-        size_t n = rep ? strlen(rep) : 1;
-        if (k + n >= len) break;
-        if (rep) memcpy(out + k, rep, n);
-        else out[k] = *s;
-        k += n;
+        char one[2] = {*s, '\0'};
+        const char *r = one;
+        switch (*s) {
+        case '\\': r = "\\textbackslash{}"; break;
+        case '{': r = "\\{"; break;
+        case '}': r = "\\}"; break;
+        case '$': r = "\\$"; break;
+        case '&': r = "\\&"; break;
+        case '#': r = "\\#"; break;
+        case '_': r = "\\_"; break;
+        case '%': r = "\\%"; break;
+        case '^': r = "\\^{}"; break;
+        case '~': r = "\\~{}"; break;
+        case '|': r = "\\textbar{}"; break;
+        case '<': r = "\\textless{}"; break;
+        case '>': r = "\\textgreater{}"; break;
+        default: break;
+        }
+        size_t k = strlen(r);
+        if (n + k + 1 > len) break;
+        memcpy(out + n, r, k + 1);
+        n += k;
     }
-    out[k] = '\0';
 }
 
 double pb_seconds(void)

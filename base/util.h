@@ -64,8 +64,9 @@ void pb_out_abort(pb_outfile *o);   /* close and remove the temp file */
  * digits are spelled out ("Zero" ... "Nine"), other characters dropped
  * ("boston_2" -> "BostonTwo"). out is always terminated (len >= 1). */
 void pb_tex_camel(const char *s, char *out, size_t len);
-/* s as LaTeX text: _ & % $ # { } escaped with a backslash, \ ~ ^ spelled out
- * (method names may contain '_'); truncated to fit len. */
+/* s as LaTeX text (method names may contain '_'): _ & % $ # { } escaped
+ * with a backslash; \ ~ ^ | < > spelled out; truncated to fit len
+ * (len >= 1). */
 void pb_tex_escape(const char *s, char *out, size_t len);
 
 /* Seconds on the monotonic clock (for elapsed times only). */

@@ -26,36 +26,6 @@ static const char *const p_columns[] = {"p_value", "p_vs_random"};   /* the firs
 
 #define MAXLINE 4096
 
-void pb_tex_escape(const char *s, char *out, size_t len)
-{
-    size_t n = 0;
-    out[0] = '\0';
-    for (; *s; s++) {
-        char one[2] = {*s, '\0'};
-        const char *r = one;
-        switch (*s) {
-        case '\\': r = "\\textbackslash{}"; break;
-        case '{': r = "\\{"; break;
-        case '}': r = "\\}"; break;
-        case '$': r = "\\$"; break;
-        case '&': r = "\\&"; break;
-        case '#': r = "\\#"; break;
-        case '_': r = "\\_"; break;
-        case '%': r = "\\%"; break;
-        case '^': r = "\\^{}"; break;
-        case '~': r = "\\~{}"; break;
-        case '|': r = "\\textbar{}"; break;
-        case '<': r = "\\textless{}"; break;
-        case '>': r = "\\textgreater{}"; break;
-        default: break;
-        }
-        size_t k = strlen(r);
-        if (n + k + 1 > len) break;
-        memcpy(out + n, r, k + 1);
-        n += k;
-    }
-}
-
 /* ---- a TSV read by column name ---- */
 
 typedef struct table {

@@ -66,8 +66,5 @@ typedef struct pb_findings_opts {
 
 int pb_findings(const pb_findings_opts *o);
 
-/* LaTeX-safe copy of plain text s (every special character escaped: _ % & #
- * $ { } ~ ^ \ | < >); always terminated (len >= 1), truncated to fit. */
-void pb_tex_escape(const char *s, char *out, size_t len);
 
 #endif
