@@ -101,7 +101,7 @@ static int run_findings(const char *claims, const char *scale, const char *datas
 
 int main(void)
 {
-    plan(41);
+    plan(42);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     mkdir(path_of("out"), 0755);
     /* accuracy: higher is better; rows at the thresholds of the claims below */
@@ -110,6 +110,7 @@ int main(void)
         "m_hi\t5\t0.9\t0.90\t0.70\t1.1\t0.01\t0.20\t0.10\t0.30\t7\n"
         "m_mid\t5\t0.9\t0.80\t0.50\t1.2\t0.2\t0.10\t-0.02\t0.22\t7\n"
         "m_lo\t5\t0.9\t0.60\t0.4999\t1.2001\t0.03\t-0.10\t-0.2\t-0.01\t7\n"
+        "m_tiny\t2\t0.9\t0.75\t0.45\t1.3\t0.5\t0.05\t0.01\t0.09\t7\n"
         "new_plugin\t5\t0.95\t0.85\t0.80\t1.0\t0.05\t0.15\t0.05\t0.25\t7\n");
     /* RMSE: lower is better; m_hi and new_plugin tie; m_lo not run here */
     put("res/ds_b/p1-summary.tsv", "# dataset: ds_b\n# quality_metric: rmse\n# tolerance: 0.05 (relative rise)\n" HEAD
@@ -136,6 +137,7 @@ int main(void)
              "r-holds\t004\tgrabovoy2019\tds_a\tm_hi\tbeats_random\t\tx\n"
              "r-partly\t004\tgrabovoy2019\tds_a\tm_mid\tbeats_random\t\tx\n"
              "r-not\t004\tgrabovoy2019\tds_a\tm_lo\tbeats_random\t\tx\n"
+             "r-wilcoxon\t004\tgrabovoy2019\tds_a\tm_tiny\tbeats_random\t\tx\n"
              "r-rmse-holds\t004\tgrabovoy2019\tds_b\tm_hi\tbeats_random\t\tx\n"
              "r-rmse-partly\t004\tgrabovoy2019\tds_b\tm_mid\tbeats_random\t\tx\n"
              "r-na\t004\tgrabovoy2019\tds_c\tm_hi\tbeats_random\t\tx\n"
@@ -156,7 +158,7 @@ int main(void)
     is_int(st, PB_OK, "findings on the fixture summaries: %s", st ? pb_last_error() : "ok");
     static const char *const want[][2] = {
         {"t-holds", "holds"}, {"t-partly", "partly"}, {"t-not", "does not hold"}, {"t-norun", "not run"},
-        {"t-noexp", "not run"}, {"r-holds", "holds"}, {"r-partly", "partly"}, {"r-not", "does not hold"},
+        {"t-noexp", "not run"}, {"r-holds", "holds"}, {"r-partly", "partly"}, {"r-not", "does not hold"}, {"r-wilcoxon", "partly"},
         {"r-rmse-holds", "holds"}, {"r-rmse-partly", "partly"}, {"r-na", "not available"}, {"s-holds", "holds"},
         {"s-partly", "partly"}, {"s-not", "does not hold"}, {"b-tie-holds", "holds"}, {"b-partly", "partly"},
         {"b-not", "does not hold"}, {"c-img", "holds"}, {"c-img-partly", "partly"}, {"g-rnn", "holds"},
@@ -171,7 +173,7 @@ int main(void)
     ok(starts(method_row("m_hi", row, sizeof row), "m_hi\t1.25\t2\t0\t"), "m_hi: mean rank 1.25 over 2 datasets (%s)", row);
     ok(starts(method_row("new_plugin", row, sizeof row), "new_plugin\t1.75\t2\t1\t"),
        "an unknown method: mean rank 1.75, marked as its own network (%s)", row);
-    ok(starts(method_row("m_lo", row, sizeof row), "m_lo\t5\t1\t0\t"), "m_lo: rank 5 on its one dataset (%s)", row);
+    ok(starts(method_row("m_lo", row, sizeof row), "m_lo\t6\t1\t0\t"), "m_lo: rank 6 on its one dataset (below m_tiny) (%s)", row);
     const char *t = strstr(tsv, "# table: methods"), *a = t ? strstr(t, "\nm_hi\t") : NULL, *b = t ? strstr(t, "\nnew_plugin\t") : NULL,
                *c = t ? strstr(t, "\nm_mid\t") : NULL, *r = t ? strstr(t, "\nrandom\t") : NULL, *l = t ? strstr(t, "\nm_lo\t") : NULL;
     ok(a && b && c && r && l && a < b && b < c && c < r && r < l, "rows sorted by mean rank");
