@@ -528,19 +528,14 @@ report/report.pdf: report/report.tex $(REPORT_GEN) $(FIGURES)
 figures: $(FIGURES)
 report: report/report.pdf
 
+# The steps a dry run lists are this run's total, for scripts/cell.sh's
+# progress line.
 reproduce: deps
 	$(MAKE) all
-	$(MAKE) report/report.pdf
-
-# ---- progress over the cells of this run (scripts/cell.sh reads these) ----
-ifneq ($(PIPELINE),)
-ifeq ($(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS))),)
-$(file >$(R)/progress-cells.txt,$(subst $(space),$(nl),$(strip $(CELLS))))
-export PB_PROGRESS_CELLS := $(R)/progress-cells.txt
-export PB_PROGRESS_T0    := $(shell date +%s)
-export PB_PROGRESS_K0    := $(words $(wildcard $(CELLS)))
-endif
-endif
+	@mkdir -p $(R) && rm -f $(R)/progress.log
+	+@n=$$($(MAKE) -s -n report/report.pdf 2>/dev/null | grep -c '^scripts/cell\.sh ' || true); \
+	  echo "reproduce SCALE=$(SCALE): $$n steps to run"; \
+	  PB_PROGRESS_TOTAL=$$n PB_PROGRESS_T0=$$(date +%s) PB_PROGRESS_LOG=$(R)/progress.log $(MAKE) report/report.pdf
 
 # ---- stamps: move each changed one into place ----
 # (bash compares the contents itself: one process for all the stamps)
