@@ -14,7 +14,9 @@ shift
 if [ -n "${V:-}" ]; then
     printf '%s\n' "$*" >&2
 else
-    printf '  %-10s %s\n' "${1##*/}${2:+ $2}" "$target"  >&2
+    prog=${1##*/}
+    [ "$prog" = prunebench ] && prog="$prog ${2:-}"
+    printf '  %-22s %s\n' "$prog" "$target" >&2
 fi
 "$@"
 rc=$?
