@@ -217,11 +217,17 @@ static int ws_need_vd(const siamese *s, siamese_ws *ws)
 
 /* Xs rows 0..B-1 = sentences A, B..2B-1 = sentences B; hT = the shared
  * recurrence's last states of those 2B sequences; hc[i] = [hT[i], hT[B+i]];
- * zo = hc Wout^T + bout (B x 2H times 2H x C). Token ids are checked by rnn.c
- * (integers in [0, V), else one line). */
-static int chunk_forward(const siamese *s, siamese_ws *ws, const double *w, const double *X, size_t B)
+ * zo = hc Wout^T + bout (B x 2H times 2H x C). s0: the chunk's first pair,
+ * for the line that names a bad token id (an integer in [0, V) expected). */
+static int chunk_forward(const siamese *s, siamese_ws *ws, const double *w, const double *X, size_t B, size_t s0)
 {
     size_t L = s->L, H = s->H, C = s->C;
+    for (size_t k = 0; k < B * 2 * L; k++) {
+        double x = X[k];
+        if (!(x >= 0 && x < (double)s->V) || x != floor(x))
+            return pb_error(PB_ERR_ARG, "token id %g at step %zu of sentence %c of pair %zu is not an integer in [0, %zu)",
+                            x, k % L, (k / L) % 2 ? 'B' : 'A', s0 + k / (2 * L), s->V);
+    }
     for (size_t i = 0; i < B; i++) {
         memcpy(ws->Xs + i * L, X + i * 2 * L, L * sizeof *ws->Xs);
         memcpy(ws->Xs + (B + i) * L, X + i * 2 * L + L, L * sizeof *ws->Xs);
@@ -270,7 +276,7 @@ static int sm_loss_grad(const pb_model *m, void *wsp, const double *w, const dou
     if (grad) memset(grad, 0, s->n_params * sizeof *grad);
     for (size_t s0 = 0; s0 < N; s0 += ws->batch) {
         size_t B = N - s0 < ws->batch ? N - s0 : ws->batch;
-        int st = chunk_forward(s, ws, w, X + s0 * 2 * s->L, B);
+        int st = chunk_forward(s, ws, w, X + s0 * 2 * s->L, B, s0);
         if (st) return st;
         if ((st = pb_head_loss(PB_HEAD_CE, 1.0, s->C, ws->zo, y + s0, B, loss, ws->dzo, NULL))) return st;
         if (grad) chunk_backward(s, ws, w, B, NULL, grad);
@@ -307,7 +313,7 @@ static int sm_lrt_loss_grad(const pb_model *m, void *wsp, const double *theta, c
         ws->eps[j] = gsl_ran_gaussian_ziggurat(rng, 1.0);
         w[j] += sqrt(sigma2[j]) * ws->eps[j];
     }
-    if ((st = chunk_forward(s, ws, w, X, B))) return st;
+    if ((st = chunk_forward(s, ws, w, X, B, 0))) return st;
     const double *s2out = sigma2 + s->off_wout;
     for (size_t k = 0; k < B * 2 * H; k++) ws->h2[k] = ws->hc[k] * ws->hc[k];
     pb_gemm(0, 1, B, C, 2 * H, 1.0, ws->h2, 2 * H, s2out, 2 * H, 0.0, ws->sd, C);
@@ -342,7 +348,7 @@ static int sm_predict(const pb_model *m, void *wsp, const double *w, const doubl
     size_t C = s->C;
     for (size_t s0 = 0; s0 < N; s0 += ws->batch) {
         size_t B = N - s0 < ws->batch ? N - s0 : ws->batch;
-        int st = chunk_forward(s, ws, w, X + s0 * 2 * s->L, B);
+        int st = chunk_forward(s, ws, w, X + s0 * 2 * s->L, B, s0);
         if (st) return st;
         for (size_t i = 0; i < B; i++) {
             const double *z = ws->zo + i * C;

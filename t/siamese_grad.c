@@ -112,7 +112,7 @@ static int one_line(const char *s) { return s && *s && !strchr(s, '\n'); }
 
 int main(void)
 {
-    plan(41);
+    plan(42);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 7);
 
@@ -327,6 +327,13 @@ int main(void)
         X[3] = (double)V;
         ok(pb_model_loss_grad(m, ws, w, X, y, N, NULL, NULL, &loss, g) != PB_OK && one_line(pb_last_error()),
            "token id V refused: %s", pb_last_error());
+        X[3] = keep;
+        double keep5 = X[5 * 2 * L + L + 2];
+        X[5 * 2 * L + L + 2] = -1;
+        ok(pb_model_predict(m, ws, w, X, N, P) != PB_OK &&
+               strstr(pb_last_error(), "step 2 of sentence B of pair 5"),
+           "a bad id is named by pair, sentence and step: %s", pb_last_error());
+        X[5 * 2 * L + L + 2] = keep5;
         X[3] = 2.5;
         ok(pb_model_predict(m, ws, w, X, N, P) != PB_OK, "token id 2.5 refused");
         X[3] = keep;
