@@ -112,7 +112,7 @@ static int one_line(const char *s) { return s && *s && !strchr(s, '\n'); }
 
 int main(void)
 {
-    plan(42);
+    plan(43);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 7);
 
@@ -133,6 +133,13 @@ int main(void)
               m->tensors[k].rows == rows[k] && m->tensors[k].cols == cols[k] && m->tensors[k].is_bias == (k == 3 || k == 5);
     ok(tab, "tensors Emb (VxE), Wx (HxE), Wh (HxH), b, Wout (Cx2H), bout at the documented offsets");
     ok(m->n_groups == 0 && m->n_variable_groups == 0, "no groups");
+    {
+        unsigned char mask[256];
+        TAP_REQUIRE(r.n <= sizeof mask);
+        size_t np = pb_model_prunable(m, 0, mask), nb = pb_model_prunable(m, 1, mask);
+        ok(np == V * E + H * E + H * H + C * 2 * H && nb == r.n, "prunable: %zu weights (Emb, Wx, Wh, Wout), %zu "
+                                                                 "with the biases", np, nb);
+    }
     ok(!pb_model_has(m, PB_CAP_CURVATURE) && !pb_model_has(m, PB_CAP_GROUP_LOSS) && !pb_model_has(m, PB_CAP_FLOAT32) &&
            !pb_model_has(m, PB_CAP_COMPACT) && !pb_model_has(m, PB_CAP_CSR),
        "capabilities: none of the optional ones");
