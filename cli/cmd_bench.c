@@ -25,6 +25,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,8 +95,34 @@ static int wanted(const char *data, const char *spec, const char *method)
     return !only || strstr(key, only) != NULL;
 }
 
+/* "pairs-random": n sentence pairs for the siamese RNN row, in the pair
+ * layout (2 x 20 ids, each sentence pre-padded to a length of 5..20 words
+ * drawn uniformly, ids uniform in [2, 5002), 6 classes) from a fixed seed;
+ * the timing does not depend on the words. */
+#define PAIRS_RANDOM "pairs-random"
+static void random_pairs(size_t n, pb_data *tr)
+{
+    const size_t L = 20, V = 5002, C = 6;
+    int st = pb_data_alloc(tr, PAIRS_RANDOM, n, 2 * L, 1, (int)C);
+    if (st) die(st);
+    tr->seq_len = 2 * L, tr->vocab = V;
+    uint64_t x = 88172645463325252ULL;   /* xorshift64 */
+    for (size_t i = 0; i < n; i++) {
+        for (size_t s = 0; s < 2 * L; s += L) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            size_t len = 5 + (size_t)(x % (L - 4));
+            for (size_t t = 0; t < L; t++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                tr->X[i * 2 * L + s + t] = t < L - len ? 0 : (double)(2 + x % (V - 2));
+            }
+        }
+        tr->y[i] = (double)(i % C);
+    }
+}
+
 /* Time `epochs` epochs of training on the first `limit` rows (0: all) of the
- * training split of `data`; method: a plugin that trains its own network, or NULL. */
+ * training split of `data` (PAIRS_RANDOM: `limit` random pairs);
+ * method: a plugin that trains its own network, or NULL. */
 static void bench_train(const char *data, const char *spec, pb_family fam, const char *method, size_t batch,
                         size_t epochs, size_t limit, pb_precision prec, const char *plugin_dir)
 {
@@ -108,7 +135,10 @@ static void bench_train(const char *data, const char *spec, pb_family fam, const
     pb_scaling sc;
     pb_model *m;
     int st;
-    if ((st = pb_dataset_open(data, data_dir(NULL), 1, 0.2, 1, &tr, &te, &sc))) die(st);
+    if (!strcmp(data, PAIRS_RANDOM)) {
+        memset(&te, 0, sizeof te), memset(&sc, 0, sizeof sc);
+        random_pairs(limit, &tr);
+    } else if ((st = pb_dataset_open(data, data_dir(NULL), 1, 0.2, 1, &tr, &te, &sc))) die(st);
     size_t n_all = tr.n;
     if (limit && limit < tr.n) tr.n = limit;
     if ((st = pb_model_parse(spec, &m))) die(st);
@@ -293,6 +323,9 @@ static const bench_row bench_rows[] = {
     {"seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_POINT, NULL, 128, 1, 2560, 1},
     {"seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_METHOD, "svd", 128, 1, 2560, 1},
     {"seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_METHOD, "groupvd", 128, 1, 2560, 1},
+    /* siamese Elman RNN (seed 000), 32 pairs of 20 tokens, vocabulary 5002, embedding 50, 50 hidden units;
+     * 2560 random pairs (80 steps) */
+    {PAIRS_RANDOM, "siamese:2x20v5002e50-50-6", PB_FAMILY_POINT, NULL, 32, 1, 2560, 0},
 };
 
 int cmd_bench(int argc, char **argv)

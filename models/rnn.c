@@ -395,12 +395,12 @@ static void scale_rows(size_t B, size_t H, const pb_real *h, const pb_real *zh, 
         for (size_t k = 0; k < H; k++) hz[i * H + k] = h[i * H + k] * zh[i * nz + k];
 }
 
-/* Forward pass of one chunk of B sequences (X, Z: the chunk's rows), leaving
- * every step's state in ws and the outputs in ws->zo (B x C). */
-static int forward(const pb_rnn *m, PB_T(pb_rnn_ws) *ws, const pb_real *w, const pb_real *X, size_t B, const pb_real *Z,
-                   size_t s0)
+/* The recurrence of one chunk of B sequences (X, Z: the chunk's rows),
+ * leaving every step's state in ws (reads w only below off_wout). */
+static int forward_states(const pb_rnn *m, PB_T(pb_rnn_ws) *ws, const pb_real *w, const pb_real *X, size_t B,
+                          const pb_real *Z, size_t s0)
 {
-    size_t T = m->T, d = m->d, H = m->H, C = m->C, GH = m->G * H, nz = m->n_groups;
+    size_t T = m->T, d = m->d, H = m->H, GH = m->G * H, nz = m->n_groups;
     int lstm = m->cell == PB_CELL_LSTM;
     int st = build_inputs(m, ws, w, X, B, Z, s0);
     if (st) return st;
@@ -430,6 +430,18 @@ static int forward(const pb_rnn *m, PB_T(pb_rnn_ws) *ws, const pb_real *w, const
             if (Z) scale_rows(1, H, h, Z + i * nz + m->zoff_h, nz, ws->HZ + (t * B + i) * H);
         }
     }
+    return PB_OK;
+}
+
+/* Forward pass of one chunk of B sequences (X, Z: the chunk's rows), leaving
+ * every step's state in ws and the outputs in ws->zo (B x C). */
+static int forward(const pb_rnn *m, PB_T(pb_rnn_ws) *ws, const pb_real *w, const pb_real *X, size_t B, const pb_real *Z,
+                   size_t s0)
+{
+    size_t T = m->T, H = m->H, C = m->C;
+    int st = forward_states(m, ws, w, X, B, Z, s0);
+    if (st) return st;
+    const pb_real *HZ = Z ? ws->HZ : ws->Hs;
     /* zo = HZ_{T-1} Wout^T + bout  (B x H times H x C) */
     for (size_t i = 0; i < B; i++) memcpy(ws->zo + i * C, w + m->off_bout, C * sizeof *ws->zo);
     gemm(0, 1, B, C, H, 1.0, HZ + (T - 1) * B * H, H, w + m->off_wout, H, 1.0, ws->zo, C);
@@ -549,17 +561,17 @@ static void add_transposed(size_t rows, size_t cols, const pb_real *A, pb_real *
         for (size_t j = 0; j < cols; j++) G[j * rows + i] += A[i * cols + j];
 }
 
+static void backward_states(const pb_rnn *m, PB_T(pb_rnn_ws) *ws, const pb_real *w, const pb_real *X, size_t B,
+                            const pb_real *Z, pb_real *dZ, pb_real *grad);
+
 /* Backward of one chunk after forward() and the head (dL/dzo in ws->dzo):
  * grad (may be NULL) += dL/dw; dZ (the chunk's rows, may be NULL) += dL/dZ. */
 static void backward(const pb_rnn *m, PB_T(pb_rnn_ws) *ws, const pb_real *w, const pb_real *X, size_t B,
                      const pb_real *Z, pb_real *dZ, pb_real *grad, const pb_real *dhz_add)
 {
-    size_t T = m->T, d = m->d, H = m->H, C = m->C, GH = m->G * H, nz = m->n_groups;
-    int lstm = m->cell == PB_CELL_LSTM;
+    size_t T = m->T, H = m->H, C = m->C;
     const pb_real *HZ = Z ? ws->HZ : ws->Hs;
-    const pb_real *Wx = w + m->off_wx, *Wh = w + m->off_wh, *Wout = w + m->off_wout;
-    const pb_real *zh = Z ? Z + m->zoff_h : NULL, *zg = Z && lstm ? Z + m->zoff_gate : NULL;
-    pb_real *dzh = dZ ? dZ + m->zoff_h : NULL, *dzg = dZ && lstm ? dZ + m->zoff_gate : NULL;
+    const pb_real *Wout = w + m->off_wout;
     if (grad) {
         /* dWout += dzo^T HZ_{T-1} (C x B times B x H); dbout += 1^T dzo */
         gemm(1, 0, C, H, B, 1.0, ws->dzo, C, HZ + (T - 1) * B * H, H, 1.0, grad + m->off_wout, H);
@@ -570,6 +582,21 @@ static void backward(const pb_rnn *m, PB_T(pb_rnn_ws) *ws, const pb_real *w, con
     gemm(0, 0, B, H, C, 1.0, ws->dzo, C, Wout, H, 0.0, ws->dhz, H);
     if (dhz_add)
         for (size_t k = 0; k < B * H; k++) ws->dhz[k] += dhz_add[k];
+    backward_states(m, ws, w, X, B, Z, dZ, grad);
+}
+
+/* Backpropagation through time of one chunk after forward_states(), from
+ * dL/dHZ_{T-1} in ws->dhz: grad (may be NULL) += dL/dw below off_wout; dZ
+ * (the chunk's rows, may be NULL) += dL/dZ. */
+static void backward_states(const pb_rnn *m, PB_T(pb_rnn_ws) *ws, const pb_real *w, const pb_real *X, size_t B,
+                            const pb_real *Z, pb_real *dZ, pb_real *grad)
+{
+    size_t T = m->T, d = m->d, H = m->H, GH = m->G * H, nz = m->n_groups;
+    int lstm = m->cell == PB_CELL_LSTM;
+    const pb_real *HZ = Z ? ws->HZ : ws->Hs;
+    const pb_real *Wx = w + m->off_wx, *Wh = w + m->off_wh;
+    const pb_real *zh = Z ? Z + m->zoff_h : NULL, *zg = Z && lstm ? Z + m->zoff_gate : NULL;
+    pb_real *dzh = dZ ? dZ + m->zoff_h : NULL, *dzg = dZ && lstm ? dZ + m->zoff_gate : NULL;
     hidden_back(B, H, ws->dhz, ws->Hs + (T - 1) * B * H, zh, dzh, nz, ws->dh);
     if (lstm) memset(ws->dc, 0, B * H * sizeof *ws->dc);
     for (size_t t = T; t-- > 0;) {
@@ -629,6 +656,26 @@ int PB_T(pb_rnn_loss_grad)(const pb_rnn *m, PB_T(pb_rnn_ws) *ws, const pb_real *
         if (grad || dZ) backward(m, ws, w, Xb, B, Zb, dZ ? dZ + s * nz : NULL, grad, NULL);
     }
     return PB_OK;
+}
+
+/* ---- the recurrence alone (for models that read the last hidden states) ----- */
+
+int PB_T(pb_rnn_hidden_forward)(const pb_rnn *m, PB_T(pb_rnn_ws) *ws, const pb_real *w, const pb_real *X, size_t B,
+                                pb_real *hT)
+{
+    if (B > ws->batch)
+        return pb_error(PB_ERR_ARG, "%s: %zu sequences exceed the workspace batch of %zu", m->spec, B, ws->batch);
+    int st = forward_states(m, ws, w, X, B, NULL, 0);
+    if (st) return st;
+    memcpy(hT, ws->Hs + (m->T - 1) * B * m->H, B * m->H * sizeof *hT);
+    return PB_OK;
+}
+
+void PB_T(pb_rnn_hidden_backward)(const pb_rnn *m, PB_T(pb_rnn_ws) *ws, const pb_real *w, const pb_real *X, size_t B,
+                                  const pb_real *dhT, pb_real *grad)
+{
+    memcpy(ws->dhz, dhT, B * m->H * sizeof *ws->dhz);
+    backward_states(m, ws, w, X, B, NULL, NULL, grad);
 }
 
 /* ---- the variational step ---------------------------------------------------- */

@@ -40,3 +40,16 @@ int PB_N(pb_rnn_vd_loss_grad)(const pb_rnn *m, PB_N(pb_rnn_ws) *ws, const PB_R *
                         const PB_R *y, size_t B, const PB_R *Z, PB_R *dZ, gsl_rng *rng, double *loss,
                         PB_R *dtheta, PB_R *dsigma2);
 
+
+/* The recurrence alone, for a model that puts its own layer on the last
+ * hidden states (models/siamese.c): h_T (B x H) of B sequences (B at most
+ * the workspace batch; X rows as for pb_rnn_loss_grad; no group
+ * multipliers), reading only w[0, off_wout). pb_rnn_hidden_backward, called
+ * right after pb_rnn_hidden_forward with the same ws, w, X and B,
+ * backpropagates dL/dh_T (dhT, B x H) through time and ADDS dL/dw to
+ * grad[0, off_wout) (Emb, Wx, Wh, b); grad[off_wout, n_params) is not
+ * touched. */
+int PB_N(pb_rnn_hidden_forward)(const pb_rnn *m, PB_N(pb_rnn_ws) *ws, const PB_R *w, const PB_R *X, size_t B,
+                                PB_R *hT);
+void PB_N(pb_rnn_hidden_backward)(const pb_rnn *m, PB_N(pb_rnn_ws) *ws, const PB_R *w, const PB_R *X, size_t B,
+                                  const PB_R *dhT, PB_R *grad);
