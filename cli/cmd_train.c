@@ -72,8 +72,9 @@ int cmd_train(int argc, char **argv)
     pb_train_opts_default(&to);
     const char *family = get(o, "family", "gauss-diag");
     if (!strcmp(family, "gauss-diag")) to.family = PB_FAMILY_GAUSS_DIAG;
+    else if (!strcmp(family, "gauss-scalar")) to.family = PB_FAMILY_GAUSS_SCALAR;
     else if (!strcmp(family, "point")) to.family = PB_FAMILY_POINT;
-    else die(pb_error(PB_ERR_ARG, "--family %s: expected gauss-diag or point", family));
+    else die(pb_error(PB_ERR_ARG, "--family %s: expected gauss-diag, gauss-scalar or point", family));
     const char *precision = get(o, "precision", "f64");
     if (pb_precision_parse(precision, &to.precision))
         die(pb_error(PB_ERR_ARG, "--precision %s: expected f64 or f32", precision));

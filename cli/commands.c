@@ -6,7 +6,7 @@
 
 const command commands[] = {
     {"train", "fit a model to a dataset (one cell): a fit file",
-     "train --data NAME --model SPEC [--repeat R] [--family gauss-diag|point] [--precision f64|f32] [--epochs E]\n"
+     "train --data NAME --model SPEC [--repeat R] [--family gauss-diag|gauss-scalar|point] [--precision f64|f32] [--epochs E]\n"
      "        [--batch B] [--lr LR] [--init-sd S] [--prior-mean eb|zero] [--noise eb|fixed] [--test-fraction F]\n"
      "        [--init default|seed004-synthetic] [--lr-decay none|linear] [--method NAME [--options STR] [--plugin-dir DIR]]\n"
      "        [--weight-decay WD] [--dropout P] [--train-limit N] [--experiment NAME] [--data-dir DIR] [--progress]\n"
