@@ -77,6 +77,8 @@ const command commands[] = {
      "        default: the experiments the claims read P1 summaries of; --methods, --experiments: the run's,\n"
      "        a claim on another is not run; default: any)\n",
      cmd_findings},
+    {"sweep", "protocol P3: kept fraction, test quality and the variational bound against the threshold on |m/s|",
+     "sweep --fit FIT [--lambdas LIST] [--samples S] [--prunable weights|all] [--data-dir DIR] -o SWEEP.tsv\n", cmd_sweep},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "protocols/p1.h"
 #include "protocols/p2.h"
+#include "protocols/p3.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -170,6 +171,17 @@ static const command_help helps[] = {
      "-o OUT.csv\tthe CSV to write (required): a header row, then one row per row of the inputs\n"
      "RESULT.tsv...\tP1 curves (curve/, curvec/) and P2 noise files (noise/); dataset, method, repeat and variant "
      "come from each file's header, not its path\n"},
+    {"sweep",
+     "--fit FIT\ta gauss-diag or gauss-scalar fit (from train); its dataset is re-read from the data directory "
+     "(required)\n"
+     "-o SWEEP.tsv\tthe table to write (required): per lambda the kept count and fraction of the prunable set, test "
+     "quality (accuracy or RMSE), macro F1, the bound L and its two terms\n"
+     "--lambdas LIST\tthe thresholds: values and log ranges A..B/K (K points per decade), comma separated (default: "
+     PB_P3_DEFAULT_LAMBDAS ", 1e-3 to 1e3 in quarter decades)\n"
+     "--samples S\tMonte Carlo samples of the posterior of the kept weights for E_q[-log p(D|w)], the same draws at "
+     "every lambda (default: " STR(PB_P3_DEFAULT_SAMPLES) ")\n"
+     "--prunable weights|all\tthe removable set: weight-matrix entries, or biases too (default: weights)\n"
+     DATA_DIR_OPT},
     {NULL, NULL},
 };
 

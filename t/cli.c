@@ -511,7 +511,7 @@ int main(void)
      * 'help COMMAND' and 'COMMAND --help' */
     static const char *const commands[] = {"train", "rank", "curve", "summarize", "noise", "noise-summary", "export",
                                            "structure", "sparse-eval", "plugins", "check-plugin", "evaluate",
-                                           "provenance", "version", "bench", "help", "tidy", "findings"};
+                                           "provenance", "version", "bench", "help", "tidy", "findings", "sweep"};
     enum { N_COMMANDS = sizeof commands / sizeof *commands };
     rc = run("help", out);
     size_t listed = 0, known = 0;
