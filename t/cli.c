@@ -162,7 +162,7 @@ static size_t read_order(const char *name, int *weights_only)
 
 int main(void)
 {
-    plan(61 + 13 + 2 * 18);
+    plan(61 + 13 + 2 * 19);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     bdir = getenv("PB_BUILD") ? getenv("PB_BUILD") : "build";
     snprintf(pb, sizeof pb, "%s/prunebench", bdir);
