@@ -56,12 +56,21 @@ static int save_snapshot(void *ctx, const pb_fit *fit, size_t epoch)
     return pb_fit_save(&out, p);
 }
 
+/* --trace FILE: the objective per epoch, a row per epoch as it ends. */
+static int write_trace(void *ctx, size_t epoch, double objective, double kl)
+{
+    FILE *f = ctx;
+    fprintf(f, "%zu\t%.10g\t%.10g\n", epoch, objective, kl);
+    if (fflush(f)) return pb_error(PB_ERR_IO, "--trace: write failed");
+    return PB_OK;
+}
+
 int cmd_train(int argc, char **argv)
 {
     opt o[] = {O("data"), O("model"), O("repeat"), O("family"), O("epochs"), O("batch"), O("lr"), O("init-sd"),
                O("prior-mean"), O("test-fraction"), O("init"), O("noise"), O("experiment"), O("data-dir"), O("weight-decay"), O("dropout"), O("train-limit"),
                F("progress"), O("method"), O("options"), O("plugin-dir"), O("lr-decay"), O("checkpoint-minutes"),
-               F("no-checkpoint"), O("pause-after-steps"), O("snapshot-every"), O("precision"), O("estimate"), O("o"), END};
+               F("no-checkpoint"), O("pause-after-steps"), O("snapshot-every"), O("precision"), O("estimate"), O("trace"), O("o"), END};
     parse_or_die(argc, argv, o, "train");
     int st;
     const char *data = need(o, "data"), *spec = need(o, "model"), *path = need(o, "o");
@@ -247,7 +256,20 @@ int cmd_train(int argc, char **argv)
         pb_model_free(m);
         return 0;
     }
+    /* --trace FILE: a header, then a row per epoch; a resumed run appends
+     * (the epochs since the last save appear again; the later row counts) */
+    const char *trace = get(o, "trace", NULL);
+    FILE *tf = NULL;
+    if (trace) {
+        FILE *probe = to.checkpoint ? fopen(to.checkpoint, "rb") : NULL;
+        if (probe) fclose(probe);
+        if (!(tf = fopen(trace, probe ? "a" : "w"))) die(pb_error(PB_ERR_IO, "--trace %s: %s", trace, strerror(errno)));
+        if (!probe) fprintf(tf, "# objective per epoch: F/N = negative ELBO per sample (data term summed over the "
+                                "epoch's minibatches) and its KL term / N\nepoch\tobjective\tkl\n");
+        to.on_epoch = write_trace, to.on_epoch_ctx = tf;
+    }
     st = pb_train_model(m, &train, &to, &fit);
+    if (tf && fclose(tf) && !st) die(pb_error(PB_ERR_IO, "--trace %s: %s", trace, strerror(errno)));
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     if (st) {

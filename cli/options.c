@@ -71,7 +71,9 @@ static const command_help helps[] = {
      "--pause-after-steps S\tsave the state and exit 75 after S steps in all (default: never)\n"
      "--snapshot-every E\talso write the fit after every E-th epoch, as FIT with .e<epoch> before .fit "
      "(default: never)\n"
-     "--estimate S\ttime S steps, print the whole run's estimated time and write no fit (default: train)\n"},
+     "--estimate S\ttime S steps, print the whole run's estimated time and write no fit (default: train)\n"
+     "--trace F\tthe objective per epoch (the negative ELBO per sample for gauss-diag and gauss-scalar) and its KL "
+     "term to F as TSV; a resumed run appends (default: none)\n"},
     {"rank",
      FIT_OPT
      "--method NAME|PATH.so\tthe pruning method (see `plugins`) (required)\n"

@@ -245,6 +245,24 @@ static void test_cli(void)
        "the same seed gives the same bits");
     ok(r3 == 75 && r4 == 0 && !memcmp(a.mean, c.mean, a.n * sizeof *a.mean) && !memcmp(a.sd, c.sd, a.n * sizeof *a.sd),
        "paused after 17 steps and resumed: the same bits (%d, %d)", r3, r4);
+    /* --trace: a row per epoch, the last one the fit's final objective */
+    snprintf(args, sizeof args, "%s --no-checkpoint --trace %s/trace.tsv -o %s/d.fit", common, dir, dir);
+    int r5 = run(args);
+    char tp[512], line[256];
+    snprintf(tp, sizeof tp, "%s/trace.tsv", dir);
+    FILE *tf = fopen(tp, "r");
+    size_t rows = 0, ep = 0, bad = 0;
+    double obj = NAN, kl = NAN;
+    while (tf && fgets(line, sizeof line, tf)) {
+        if (line[0] == '#' || !strncmp(line, "epoch", 5)) continue;
+        size_t e;
+        if (sscanf(line, "%zu %lf %lf", &e, &obj, &kl) != 3 || e != ++ep || !(kl > 0)) bad++;
+        rows++;
+    }
+    if (tf) fclose(tf);
+    ok(r5 == 0 && rows == 40 && !bad && fabs(obj - a.final_objective) <= 1e-9 * fabs(a.final_objective),
+       "--trace: 40 rows, epochs 1..40, KL > 0, the last objective is the fit's (%.10g vs %.10g)", obj,
+       a.final_objective);
     pb_fit_free(&a), pb_fit_free(&b), pb_fit_free(&c);
     /* an ordinary fit for the services that read sds: rank with |m/s| */
     snprintf(args, sizeof args, "rank --fit %s/a.fit --method variational -o %s/o.tsv", dir, dir);
@@ -253,7 +271,7 @@ static void test_cli(void)
 
 int main(void)
 {
-    plan(5 + 2 * 3 + 6 + 5);
+    plan(5 + 2 * 3 + 6 + 6);
     test_kl();
     test_prior(0);
     test_prior(1);

@@ -258,6 +258,7 @@ static int run_epochs(pb_driver *d, const pb_family_ops *F, void *f, resume *rs,
         char note[64] = "";
         double kl = F->epoch_kl(f, note, sizeof note);
         if ((st = end_epoch(d, kl, note, &pc))) return st;
+        if (o->on_epoch && (st = o->on_epoch(o->on_epoch_ctx, epoch, d->c.objective, kl / (double)N))) return st;
         if ((st = maybe_save(rs, o, epoch, d->t))) return st;
         if ((st = maybe_snapshot(d, F, f))) return st;
     }

@@ -102,6 +102,13 @@ typedef struct pb_train_opts {
     size_t snapshot_every;
     int (*snapshot)(void *ctx, const pb_fit *fit, size_t epoch);
     void *snapshot_ctx;
+    /* The objective per epoch: after every epoch, on_epoch(ctx, epoch,
+     * objective, kl) with the epoch's objective F / N (for the Gaussian
+     * families the negative evidence lower bound per sample, its data term
+     * summed over the epoch's minibatches) and its KL term / N (NULL: none;
+     * nonzero return stops training with that status). */
+    int (*on_epoch)(void *ctx, size_t epoch, double objective, double kl);
+    void *on_epoch_ctx;
 } pb_train_opts;
 
 void pb_train_opts_default(pb_train_opts *o);
