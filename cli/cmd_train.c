@@ -70,7 +70,7 @@ int cmd_train(int argc, char **argv)
     opt o[] = {O("data"), O("model"), O("repeat"), O("family"), O("epochs"), O("batch"), O("lr"), O("init-sd"),
                O("prior-mean"), O("test-fraction"), O("init"), O("noise"), O("experiment"), O("data-dir"), O("weight-decay"), O("dropout"), O("train-limit"),
                F("progress"), O("method"), O("options"), O("plugin-dir"), O("lr-decay"), O("checkpoint-minutes"),
-               F("no-checkpoint"), O("pause-after-steps"), O("snapshot-every"), O("precision"), O("estimate"), O("trace"), O("o"), END};
+               F("no-checkpoint"), O("pause-after-steps"), O("snapshot-every"), O("precision"), O("estimate"), O("trace"), O("weight-sample"), O("o"), END};
     parse_or_die(argc, argv, o, "train");
     int st;
     const char *data = need(o, "data"), *spec = need(o, "model"), *path = need(o, "o");
@@ -84,6 +84,11 @@ int cmd_train(int argc, char **argv)
     else if (!strcmp(family, "gauss-scalar")) to.family = PB_FAMILY_GAUSS_SCALAR;
     else if (!strcmp(family, "point")) to.family = PB_FAMILY_POINT;
     else die(pb_error(PB_ERR_ARG, "--family %s: expected gauss-diag, gauss-scalar or point", family));
+    const char *wsample = get(o, "weight-sample", "minibatch");
+    if (!strcmp(wsample, "object")) to.sample_per_object = 1;
+    else if (strcmp(wsample, "minibatch")) die(pb_error(PB_ERR_ARG, "--weight-sample %s: expected minibatch or object", wsample));
+    if (to.sample_per_object && to.family != PB_FAMILY_GAUSS_SCALAR)
+        die(pb_error(PB_ERR_ARG, "--weight-sample object: only --family gauss-scalar draws a weight sample per object"));
     const char *precision = get(o, "precision", "f64");
     if (pb_precision_parse(precision, &to.precision))
         die(pb_error(PB_ERR_ARG, "--precision %s: expected f64 or f32", precision));
@@ -172,6 +177,9 @@ int cmd_train(int argc, char **argv)
         if ((st = pb_plugin_create(&plug, &host, get(o, "options", ""), &state))) die(st);
         if (plug.method.settings) snprintf(msettings, sizeof msettings, "%s", plug.method.settings(state));
         to.family = PB_FAMILY_METHOD;
+        if (to.sample_per_object)
+            die(pb_error(PB_ERR_ARG, "--weight-sample object: only --family gauss-scalar draws a weight sample per object, "
+                                     "not method %s", plug.name));
         to.training = plug.method.training;
         to.training_state = state;
     } else if (get(o, "options", NULL)) {

@@ -10,7 +10,7 @@ const command commands[] = {
      "        [--batch B] [--lr LR] [--init-sd S] [--prior-mean eb|zero] [--noise eb|fixed] [--test-fraction F]\n"
      "        [--init default|seed004-synthetic] [--lr-decay none|linear] [--method NAME [--options STR] [--plugin-dir DIR]]\n"
      "        [--weight-decay WD] [--dropout P] [--train-limit N] [--experiment NAME] [--data-dir DIR] [--progress]\n"
-     "        [--checkpoint-minutes M | --no-checkpoint] [--pause-after-steps S] [--snapshot-every E] [--estimate S]\n        [--trace F] -o FIT\n"
+     "        [--checkpoint-minutes M | --no-checkpoint] [--pause-after-steps S] [--snapshot-every E] [--estimate S]\n        [--trace F] [--weight-sample minibatch|object] -o FIT\n"
      "        (state in FIT.ckpt every M minutes (10) and on SIGINT/SIGTERM; the same command resumes; exit 75 = paused;\n"
      "        --snapshot-every E: the fit after every E-th epoch too, as FIT with .e<epoch> before .fit;\n"
      "        --precision f32: the model's products in float, the optimizer in double (default f64);\n"

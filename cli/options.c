@@ -73,7 +73,9 @@ static const command_help helps[] = {
      "(default: never)\n"
      "--estimate S\ttime S steps, print the whole run's estimated time and write no fit (default: train)\n"
      "--trace F\tthe objective per epoch (the negative ELBO per sample for gauss-diag and gauss-scalar) and its KL "
-     "term to F as TSV; a resumed run appends (default: none)\n"},
+     "term to F as TSV; a resumed run appends (default: none)\n"
+     "--weight-sample minibatch|object\tgauss-scalar: one weight sample per minibatch, or one per object (a "
+     "sequence's time steps share it; one model pass per object, slower) (default: minibatch)\n"},
     {"rank",
      FIT_OPT
      "--method NAME|PATH.so\tthe pruning method (see `plugins`) (required)\n"

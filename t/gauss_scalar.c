@@ -123,7 +123,7 @@ static double objective(const pb_family_ops *F, void *f, pb_driver *d, const dou
     return d->scale * loss + kl_textbook(n, x, exp(x[n]), mu, sp) / (double)d->N;
 }
 
-static void test_gradient(void)
+static void test_gradient(int per_object)
 {
     const pb_family_ops *F = &pb_family_gauss_scalar_ops;
     pb_model *m;
@@ -133,16 +133,19 @@ static void test_gradient(void)
     pb_train_opts_default(&o);
     o.family = PB_FAMILY_GAUSS_SCALAR;
     o.init_sd = 0.3;
+    o.sample_per_object = per_object;
+    const char *mode = per_object ? "per object" : "per minibatch";
     double X[15], y[5];
     for (size_t i = 0; i < 15; i++) X[i] = sin(0.9 * (double)i) * 1.5;
     for (size_t i = 0; i < 5; i++) y[i] = (double)(i % 3);
-    pb_driver d = {.m = m, .o = &o, .n = n, .N = 40, .B = B, .nb = 8, .T = 8};
+    pb_data data = {.n = 40, .d = 3, .ydim = 1, .n_classes = 3};
+    pb_driver d = {.m = m, .data = &data, .o = &o, .n = n, .N = 40, .B = B, .nb = 8, .T = 8};
     d.rng = gsl_rng_alloc(gsl_rng_mt19937);
     d.ws = pb_model_ws_alloc(m, B);
     void *f = calloc(1, F->size);
     size_t n_opt = 0;
     TAP_REQUIRE(d.rng && d.ws && f && F->open(f, &d, &n_opt) == 0);
-    ok(n_opt == n + 1, "the optimizer carries n + 1 values (m and one log s): %zu of %zu", n_opt, n);
+    ok(n_opt == n + 1, "%s: the optimizer carries n + 1 values (m and one log s): %zu of %zu", mode, n_opt, n);
     double *opt = calloc(3 * n_opt, sizeof *opt), *x0 = calloc(n_opt, sizeof *x0), *xp = calloc(n_opt, sizeof *xp);
     TAP_REQUIRE(opt && x0 && xp);
     d.opt = (pb_adam_state){n_opt, opt, opt + n_opt, opt + 2 * n_opt};
@@ -150,7 +153,7 @@ static void test_gradient(void)
     pb_model_init(m, d.opt.x, d.rng);
     F->init(f, &d);
     memcpy(x0, d.opt.x, n_opt * sizeof *x0);
-    ok(fabs(x0[n] - log(0.3)) < 1e-15, "init: r = log init_sd");
+    ok(fabs(x0[n] - log(0.3)) < 1e-15, "%s: init: r = log init_sd", mode);
     /* the prior the update uses: the carried values after init */
     double mu = NAN, sp = NAN;
     for (size_t k = 0; k < F->n_carried; k++) {
@@ -160,7 +163,7 @@ static void test_gradient(void)
     }
     double wmu, wsp;
     pb_prior_update_scalar(n, x0, 0.3, 0, &wmu, &wsp);
-    ok(mu == wmu && sp == wsp, "init: the prior at its optimum for the initial q (mu %.4g, sp %.4g)", mu, sp);
+    ok(mu == wmu && sp == wsp, "%s: init: the prior at its optimum for the initial q (mu %.4g, sp %.4g)", mode, mu, sp);
     d.X = X, d.y = y, d.b = B, d.epoch = 1;
     d.scale = 1.0 / (double)B;
     d.t = 1, d.lr_c = 1e-3 / (1 - 0.9), d.c2 = 1 - 0.999;
@@ -183,12 +186,12 @@ static void test_gradient(void)
         double fm = objective(F, f, &d, xp, mu, sp);
         double fd = (fp - fm) / (2 * h), err = fabs(g[j] - fd);
         if (j < n) em = fmax(em, err);
-        else ok(err <= 1e-7 * (1 + fabs(fd)), "dF/dr (r = log s = log(alpha)/2) = central differences (%.8g vs %.8g)",
-                g[j], fd);
+        else ok(err <= 1e-7 * (1 + fabs(fd)), "%s: dF/dr (r = log s = log(alpha)/2) = central differences (%.8g vs %.8g)",
+                mode, g[j], fd);
         gmax = fmax(gmax, fabs(g[j]));
     }
-    ok(em <= 1e-7 * (1 + gmax), "dF/dm = central differences over all %zu means (max err %.2g)", n, em);
-    ok(fabs(g_r) > 1e-4, "dF/dr is not trivially 0 (%.4g)", g_r);
+    ok(em <= 1e-7 * (1 + gmax), "%s: dF/dm = central differences over all %zu means (max err %.2g)", mode, n, em);
+    ok(fabs(g_r) > 1e-4, "%s: dF/dr is not trivially 0 (%.4g)", mode, g_r);
     F->close(f);
     free(f), free(opt), free(x0), free(xp), free(g);
     gsl_rng_free(d.rng);
@@ -264,6 +267,22 @@ static void test_cli(void)
        "--trace: 40 rows, epochs 1..40, KL > 0, the last objective is the fit's (%.10g vs %.10g)", obj,
        a.final_objective);
     pb_fit_free(&a), pb_fit_free(&b), pb_fit_free(&c);
+    /* --weight-sample object: recorded, sds equal, the same bits twice */
+    pb_fit e1, e2;
+    snprintf(args, sizeof args, "%s --weight-sample object --epochs 3 --no-checkpoint -o %s/e1.fit", common, dir);
+    int r6 = run(args);
+    snprintf(args, sizeof args, "%s --weight-sample object --epochs 3 --no-checkpoint -o %s/e2.fit", common, dir);
+    int r7 = run(args);
+    if (!r6 && !r7 && !load("e1.fit", &e1) && !load("e2.fit", &e2)) {
+        int eq = 1;
+        for (size_t j = 0; j < e1.n; j++) eq &= e1.sd[j] == e1.sd[0];
+        ok(eq && strstr(e1.settings, "weight_sample=per-object") && !memcmp(e1.mean, e2.mean, e1.n * sizeof *e1.mean) &&
+               e1.sd[0] == e2.sd[0],
+           "--weight-sample object: settings say per-object, sds equal, the same bits twice");
+        pb_fit_free(&e1), pb_fit_free(&e2);
+    } else {
+        ok(0, "--weight-sample object runs (%d, %d)", r6, r7);
+    }
     /* an ordinary fit for the services that read sds: rank with |m/s| */
     snprintf(args, sizeof args, "rank --fit %s/a.fit --method variational -o %s/o.tsv", dir, dir);
     ok(run(args) == 0, "rank --method variational accepts a gauss-scalar fit");
@@ -271,11 +290,12 @@ static void test_cli(void)
 
 int main(void)
 {
-    plan(5 + 2 * 3 + 6 + 6);
+    plan(5 + 2 * 3 + 2 * 6 + 7);
     test_kl();
     test_prior(0);
     test_prior(1);
-    test_gradient();
+    test_gradient(0);
+    test_gradient(1);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     test_cli();
     char cmd[600];

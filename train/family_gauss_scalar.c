@@ -25,11 +25,14 @@
  * minimum: KL is convex in mu and, in v = sp^2, (n/2) log v + c / (2v) has
  * its only stationary point at v = c / n, a minimum.
  *
- * Weight noise: one sample per minibatch, as gauss-diag. A sample per
- * object (per sequence, shared in time) would take one model pass per
- * sample instead of one batched pass per minibatch (b times the cost of a
- * step with these model interfaces), so it is not offered; the fit's
- * settings say weight_sample=per-minibatch.
+ * Weight noise (opts.sample_per_object, recorded as weight_sample= in the
+ * fit's settings): by default one sample per minibatch, as gauss-diag.
+ * With sample_per_object every object i of the minibatch (a sequence: the
+ * sample is shared by its time steps) gets its own w_i = m + s eps_i,
+ * evaluated in a model pass of its own (b passes of one object instead of
+ * one batched pass: slower per step), and
+ *   dF/dm = scale sum_i g_i,   dF/dr = scale sum_i (g_i . eps_i) s,
+ * g_i = dl_i/dw at w_i. The noise is drawn object by object, n values each.
  *
  * The fit stores sd_j = s for every j, so every service that reads
  * posterior standard deviations (|m/s|, protocol P3, the Laplace prior
@@ -75,8 +78,10 @@ typedef struct gscalar {
         double prior_sd;    /* sp */
     } carried;
     double *block;          /* the work buffers below */
-    double *eps, *w;        /* n: this step's noise and weight sample */
-    double *gw;             /* n: gradient of the batch's summed loss at w */
+    double *eps, *w;        /* n: this step's noise and weight sample (per object: the last object's) */
+    double *gw;             /* n: gradient of the batch's summed loss at w (per object: summed over the objects' samples) */
+    double *gi;             /* n: one object's gradient (per object only) */
+    double gr;              /* sum over the batch of g . eps (the data term's dF/dr is scale gr s) */
     double *dkm;            /* n: dKL/dm */
     double *g;              /* n + 1: gradient of F / N over (m | r) */
 } gscalar;
@@ -89,8 +94,8 @@ static int gscalar_open(void *fp, const pb_driver *d, size_t *n_opt)
     if (o->dropout > 0)
         return pb_error(PB_ERR_ARG, "%s: dropout (%g) needs point training, p < 1 and a model with group multipliers in its point loss", o->label,
                         o->dropout);
-    f->block = pb_drv_block(5, (size_t[]){n, n, n, n, n + 1},
-                            (double **const[]){&f->eps, &f->w, &f->gw, &f->dkm, &f->g});
+    f->block = pb_drv_block(6, (size_t[]){n, n, n, n, n + 1, o->sample_per_object ? n : 0},
+                            (double **const[]){&f->eps, &f->w, &f->gw, &f->dkm, &f->g, &f->gi});
     if (!f->block) return pb_error(PB_ERR_NOMEM, "%s: out of memory", o->label);
     *n_opt = n + 1;
     return PB_OK;
@@ -99,7 +104,8 @@ static int gscalar_open(void *fp, const pb_driver *d, size_t *n_opt)
 static void gscalar_key(const void *fp, const pb_driver *d, char *out, size_t cap)
 {
     (void)fp;
-    snprintf(out, cap, " init_sd=%.17g prior_mean=%d", d->o->init_sd, d->o->fix_prior_mean);
+    snprintf(out, cap, " init_sd=%.17g prior_mean=%d sample_per_object=%d", d->o->init_sd, d->o->fix_prior_mean,
+             d->o->sample_per_object);
 }
 
 /* r = log init_sd; the prior at its optimum for the initial q */
@@ -114,17 +120,40 @@ static void gscalar_init(void *fp, pb_driver *d)
                            &f->carried.prior_sd);
 }
 
+/* Draw eps and w = m + s eps. */
+static void draw(gscalar *f, pb_driver *d, double s)
+{
+    const double *theta = d->opt.x;
+    for (size_t j = 0; j < d->n; j++) {
+        f->eps[j] = gsl_ran_gaussian_ziggurat(d->rng, 1.0);
+        f->w[j] = theta[j] + s * f->eps[j];
+    }
+}
+
 static int gscalar_loss(void *fp, pb_driver *d, double *loss)
 {
     gscalar *f = fp;
     size_t n = d->n;
-    const double *theta = d->opt.x;
-    double s = exp(theta[n]);
-    for (size_t j = 0; j < n; j++) {
-        f->eps[j] = gsl_ran_gaussian_ziggurat(d->rng, 1.0);
-        f->w[j] = theta[j] + s * f->eps[j];
+    double s = exp(d->opt.x[n]);
+    f->gr = 0;
+    if (!d->o->sample_per_object) {
+        draw(f, d, s);
+        int st = pb_model_loss_grad(d->m, d->ws, f->w, d->X, d->y, d->b, NULL, NULL, loss, f->gw);
+        for (size_t j = 0; j < n; j++) f->gr += f->gw[j] * f->eps[j];
+        return st;
     }
-    return pb_model_loss_grad(d->m, d->ws, f->w, d->X, d->y, d->b, NULL, NULL, loss, f->gw);
+    size_t dx = d->data->d, dy = d->data->ydim;
+    *loss = 0;
+    for (size_t j = 0; j < n; j++) f->gw[j] = 0;
+    for (size_t i = 0; i < d->b; i++) {
+        draw(f, d, s);
+        double li = 0;
+        int st = pb_model_loss_grad(d->m, d->ws, f->w, d->X + i * dx, d->y + i * dy, 1, NULL, NULL, &li, f->gi);
+        if (st) return st;
+        *loss += li;
+        for (size_t j = 0; j < n; j++) f->gw[j] += f->gi[j], f->gr += f->gi[j] * f->eps[j];
+    }
+    return PB_OK;
 }
 
 /* The gradient of F / N over (m | r) (see the top), one Adam step, then the
@@ -133,16 +162,13 @@ static int gscalar_update(void *fp, pb_driver *d)
 {
     gscalar *f = fp;
     size_t n = d->n;
-    double *theta = d->opt.x, scale = d->scale, N = (double)d->N, s = exp(theta[n]), dkr = 0, gr = 0;
+    double *theta = d->opt.x, scale = d->scale, N = (double)d->N, s = exp(theta[n]), dkr = 0;
     struct gscalar_carried *c = &f->carried;
     c->kl = pb_kl_gauss_scalar(n, theta, s, c->prior_mean, c->prior_sd, f->dkm, &dkr);
     if (!isfinite(c->kl))
         return pb_error(PB_ERR_NUMERIC, "%s: KL term is %g at epoch %zu", d->o->label, c->kl, d->epoch);
-    for (size_t j = 0; j < n; j++) {
-        f->g[j] = scale * f->gw[j] + f->dkm[j] / N;
-        gr += f->gw[j] * f->eps[j];
-    }
-    f->g[n] = scale * gr * s + dkr / N;
+    for (size_t j = 0; j < n; j++) f->g[j] = scale * f->gw[j] + f->dkm[j] / N;
+    f->g[n] = scale * f->gr * s + dkr / N;
     pb_drv_adam(d, 0, n + 1, f->g);
     pb_prior_update_scalar(n, theta, exp(theta[n]), d->o->fix_prior_mean, &c->prior_mean, &c->prior_sd);
     return PB_OK;
@@ -168,14 +194,16 @@ static int gscalar_to_fit(const void *fp, const pb_driver *d, pb_fit *fit)
     fit->noise_precision = d->c.noise_precision;
     char middle[200];
     snprintf(middle, sizeof middle,
-             "init_sd=%g prior_mean=%s weight_decay=%g dropout=%g posterior=scalar weight_sample=per-minibatch",
-             o->init_sd, o->fix_prior_mean ? "fixed0" : "empirical-bayes", 0.0, o->dropout);
+             "init_sd=%g prior_mean=%s weight_decay=%g dropout=%g posterior=scalar weight_sample=%s", o->init_sd,
+             o->fix_prior_mean ? "fixed0" : "empirical-bayes", 0.0, o->dropout,
+             o->sample_per_object ? "per-object" : "per-minibatch");
     pb_drv_settings(d, fit, "gauss-scalar", middle);
     return PB_OK;
 }
 
 static void gscalar_close(void *fp) { free(((gscalar *)fp)->block); }
 
+/* gr is recomputed by every loss before its update: not carried. */
 static const pb_carried_field gscalar_carried_fields[] = {
     {"kl", offsetof(gscalar, carried.kl)},
     {"prior_mean", offsetof(gscalar, carried.prior_mean)},

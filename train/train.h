@@ -10,7 +10,8 @@
  *
  * Point estimate: minimize (1/N) L(w) + (wd/2) |w|^2 over minibatches.
  * Gaussian variational base fit (PROTOCOLS.md "Base fit"): q(w) = N(m, diag s^2)
- * (gauss-diag; gauss-scalar, family_gauss_scalar.c: N(m, s^2 I), one s),
+ * (gauss-diag; gauss-scalar, family_gauss_scalar.c: N(m, s^2 I), one s,
+ * optionally one weight sample per object, sample_per_object),
  * prior p(w) = N(mu 1, sigma_p^2 I). Per minibatch of B samples, one weight
  * sample w = m + s .* eps is shared by the batch and we minimize
  *   F = (N/B) sum_{i in batch} l_i(w) + KL(q || p)
@@ -83,6 +84,7 @@ typedef struct pb_train_opts {
     double dropout;             /* point estimate of a recurrent model: drop probability of inputs and hidden units */
     double init_sd;             /* initial posterior sd (variational) */
     int fix_prior_mean;         /* hold mu = 0 (sigma_p still updated) */
+    int sample_per_object;      /* gauss-scalar: one weight sample per object (shared by its time steps), not per minibatch */
     int fixed_noise;            /* mse head: keep beta = 1 instead of its empirical-Bayes update */
     uint64_t seed;              /* initialization, shuffling and weight noise */
     const double *init;         /* initial means (n_params), or NULL for pb_mlp_init */
