@@ -3,10 +3,11 @@
  * against the diagonal KL with all variances equal; the empirical-Bayes prior
  * update against its formula, a grid search and perturbations; the
  * gradient of one minibatch's objective F / N over (m, r = log s) that the
- * family hands to Adam, against central differences on a tiny MLP; and,
+ * family hands to Adam, against central differences on a tiny MLP and a
+ * tiny Elman RNN, with one weight sample per minibatch and per object; and,
  * through the CLI on wine, a fit whose sds are all equal, the same bits for
- * the same seed (and after a pause and resume), a point of each service
- * that reads sds. */
+ * the same seed (and after a pause and resume), the per-epoch trace, the
+ * per-object option, and `rank --method variational` (|m/s|) on the fit. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -123,22 +124,24 @@ static double objective(const pb_family_ops *F, void *f, pb_driver *d, const dou
     return d->scale * loss + kl_textbook(n, x, exp(x[n]), mu, sp) / (double)d->N;
 }
 
-static void test_gradient(int per_object)
+static void test_gradient(const char *spec, int per_object)
 {
     const pb_family_ops *F = &pb_family_gauss_scalar_ops;
     pb_model *m;
-    TAP_REQUIRE(pb_model_parse("mlp:3-4-3:tanh", &m) == 0);
-    size_t n = m->n_params, B = 5;
+    TAP_REQUIRE(pb_model_parse(spec, &m) == 0);
+    size_t n = m->n_params, B = 5, dx = m->in_dim;
     pb_train_opts o;
     pb_train_opts_default(&o);
     o.family = PB_FAMILY_GAUSS_SCALAR;
     o.init_sd = 0.3;
     o.sample_per_object = per_object;
-    const char *mode = per_object ? "per object" : "per minibatch";
-    double X[15], y[5];
-    for (size_t i = 0; i < 15; i++) X[i] = sin(0.9 * (double)i) * 1.5;
+    char mode[96];
+    snprintf(mode, sizeof mode, "%s, %s", spec, per_object ? "per object" : "per minibatch");
+    double *X = calloc(B * dx, sizeof *X), y[5];
+    TAP_REQUIRE(X);
+    for (size_t i = 0; i < B * dx; i++) X[i] = sin(0.9 * (double)i) * 1.5;
     for (size_t i = 0; i < 5; i++) y[i] = (double)(i % 3);
-    pb_data data = {.n = 40, .d = 3, .ydim = 1, .n_classes = 3};
+    pb_data data = {.n = 40, .d = dx, .ydim = 1, .n_classes = 3};
     pb_driver d = {.m = m, .data = &data, .o = &o, .n = n, .N = 40, .B = B, .nb = 8, .T = 8};
     d.rng = gsl_rng_alloc(gsl_rng_mt19937);
     d.ws = pb_model_ws_alloc(m, B);
@@ -193,7 +196,7 @@ static void test_gradient(int per_object)
     ok(em <= 1e-7 * (1 + gmax), "%s: dF/dm = central differences over all %zu means (max err %.2g)", mode, n, em);
     ok(fabs(g_r) > 1e-4, "%s: dF/dr is not trivially 0 (%.4g)", mode, g_r);
     F->close(f);
-    free(f), free(opt), free(x0), free(xp), free(g);
+    free(f), free(opt), free(x0), free(xp), free(g), free(X);
     gsl_rng_free(d.rng);
     pb_model_ws_free(d.ws);
     pb_model_free(m);
@@ -290,12 +293,14 @@ static void test_cli(void)
 
 int main(void)
 {
-    plan(5 + 2 * 3 + 2 * 6 + 7);
+    plan(5 + 2 * 3 + 4 * 6 + 7);
     test_kl();
     test_prior(0);
     test_prior(1);
-    test_gradient(0);
-    test_gradient(1);
+    test_gradient("mlp:3-4-3:tanh", 0);
+    test_gradient("mlp:3-4-3:tanh", 1);
+    test_gradient("rnn:5x3-4-3", 0);
+    test_gradient("rnn:5x3-4-3", 1);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     test_cli();
     char cmd[600];
