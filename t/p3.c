@@ -258,12 +258,44 @@ static void test_two_weights(void)
     pb_cell_close(&c);
 }
 
+/* Any model: a tiny Elman RNN fit (rnn:4x2-3-3), its ends. */
+static void test_rnn(void)
+{
+    pb_cell c;
+    memset(&c, 0, sizeof c);
+    TAP_REQUIRE(pb_model_parse("rnn:4x2-3-3", &c.net) == 0);
+    size_t n = c.net->n_params;
+    TAP_REQUIRE(pb_fit_alloc(&c.fit, n) == 0);
+    snprintf(c.fit.family, sizeof c.fit.family, "gauss-scalar");
+    for (size_t j = 0; j < n; j++) c.fit.mean[j] = 0.9 * sin(1.7 * (double)j + 0.2), c.fit.sd[j] = 0.3;
+    c.fit.prior_mean = 0, c.fit.prior_sd = 0.8, c.fit.noise_precision = 1;
+    TAP_REQUIRE(pb_data_alloc(&c.train, "s", 12, 8, 1, 3) == 0 && pb_data_alloc(&c.test, "s", 9, 8, 1, 3) == 0);
+    c.train.seq_len = c.test.seq_len = 4;
+    for (size_t i = 0; i < 12 * 8; i++) c.train.X[i] = sin(0.37 * (double)i);
+    for (size_t i = 0; i < 9 * 8; i++) c.test.X[i] = cos(0.41 * (double)i);
+    for (size_t i = 0; i < 12; i++) c.train.y[i] = (double)(i % 3);
+    for (size_t i = 0; i < 9; i++) c.test.y[i] = (double)(i % 3);
+    TAP_REQUIRE(pb_scaling_identity(8, &c.scaling) == 0);
+    double lam[3] = {0, 1, 1e9}, q0, a0;
+    pb_p3_opts o = {.mask = NULL, .samples = 5, .seed = 1};
+    pb_p3_row rows[3];
+    int st = pb_p3_sweep(&c, &o, lam, 3, rows);
+    if (st) diag("%s", pb_last_error());
+    TAP_REQUIRE(st == 0 && pb_evaluate(&c, c.fit.mean, &q0, &a0) == 0);
+    ok(rows[0].n_kept == n && rows[0].quality == q0 && rows[1].n_kept < n && rows[1].n_kept > 0 &&
+           rows[2].n_kept == 0 && rows[2].kl == 0 && isfinite(rows[1].bound) && !isnan(rows[1].macro_f1),
+       "Elman RNN: all %zu kept at lambda 0 with the unpruned quality, %zu at 1, none at 1e9; finite bound", n,
+       rows[1].n_kept);
+    pb_cell_close(&c);
+}
+
 int main(void)
 {
-    plan(3 + 2 + 7 + 7);
+    plan(3 + 2 + 7 + 7 + 1);
     test_grid();
     test_f1();
     test_classifier();
     test_two_weights();
+    test_rnn();
     return done_testing();
 }
