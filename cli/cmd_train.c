@@ -56,12 +56,21 @@ static int save_snapshot(void *ctx, const pb_fit *fit, size_t epoch)
     return pb_fit_save(&out, p);
 }
 
+/* --trace FILE: the objective per epoch, a row per epoch as it ends. */
+static int write_trace(void *ctx, size_t epoch, double objective, double kl)
+{
+    FILE *f = ctx;
+    fprintf(f, "%zu\t%.10g\t%.10g\n", epoch, objective, kl);
+    if (fflush(f)) return pb_error(PB_ERR_IO, "--trace: write failed");
+    return PB_OK;
+}
+
 int cmd_train(int argc, char **argv)
 {
     opt o[] = {O("data"), O("model"), O("repeat"), O("family"), O("epochs"), O("batch"), O("lr"), O("init-sd"),
                O("prior-mean"), O("test-fraction"), O("init"), O("noise"), O("experiment"), O("data-dir"), O("weight-decay"), O("dropout"), O("train-limit"),
                F("progress"), O("method"), O("options"), O("plugin-dir"), O("lr-decay"), O("checkpoint-minutes"),
-               F("no-checkpoint"), O("pause-after-steps"), O("snapshot-every"), O("precision"), O("estimate"), O("o"), END};
+               F("no-checkpoint"), O("pause-after-steps"), O("snapshot-every"), O("precision"), O("estimate"), O("trace"), O("weight-sample"), O("o"), END};
     parse_or_die(argc, argv, o, "train");
     int st;
     const char *data = need(o, "data"), *spec = need(o, "model"), *path = need(o, "o");
@@ -72,8 +81,14 @@ int cmd_train(int argc, char **argv)
     pb_train_opts_default(&to);
     const char *family = get(o, "family", "gauss-diag");
     if (!strcmp(family, "gauss-diag")) to.family = PB_FAMILY_GAUSS_DIAG;
+    else if (!strcmp(family, "gauss-scalar")) to.family = PB_FAMILY_GAUSS_SCALAR;
     else if (!strcmp(family, "point")) to.family = PB_FAMILY_POINT;
-    else die(pb_error(PB_ERR_ARG, "--family %s: expected gauss-diag or point", family));
+    else die(pb_error(PB_ERR_ARG, "--family %s: expected gauss-diag, gauss-scalar or point", family));
+    const char *wsample = get(o, "weight-sample", "minibatch");
+    if (!strcmp(wsample, "object")) to.sample_per_object = 1;
+    else if (strcmp(wsample, "minibatch")) die(pb_error(PB_ERR_ARG, "--weight-sample %s: expected minibatch or object", wsample));
+    if (to.sample_per_object && to.family != PB_FAMILY_GAUSS_SCALAR)
+        die(pb_error(PB_ERR_ARG, "--weight-sample object: only --family gauss-scalar draws a weight sample per object"));
     const char *precision = get(o, "precision", "f64");
     if (pb_precision_parse(precision, &to.precision))
         die(pb_error(PB_ERR_ARG, "--precision %s: expected f64 or f32", precision));
@@ -162,6 +177,9 @@ int cmd_train(int argc, char **argv)
         if ((st = pb_plugin_create(&plug, &host, get(o, "options", ""), &state))) die(st);
         if (plug.method.settings) snprintf(msettings, sizeof msettings, "%s", plug.method.settings(state));
         to.family = PB_FAMILY_METHOD;
+        if (to.sample_per_object)
+            die(pb_error(PB_ERR_ARG, "--weight-sample object: only --family gauss-scalar draws a weight sample per object, "
+                                     "not method %s", plug.name));
         to.training = plug.method.training;
         to.training_state = state;
     } else if (get(o, "options", NULL)) {
@@ -246,7 +264,20 @@ int cmd_train(int argc, char **argv)
         pb_model_free(m);
         return 0;
     }
+    /* --trace FILE: a header, then a row per epoch; a resumed run appends
+     * (the epochs since the last save appear again; the later row counts) */
+    const char *trace = get(o, "trace", NULL);
+    FILE *tf = NULL;
+    if (trace) {
+        FILE *probe = to.checkpoint ? fopen(to.checkpoint, "rb") : NULL;
+        if (probe) fclose(probe);
+        if (!(tf = fopen(trace, probe ? "a" : "w"))) die(pb_error(PB_ERR_IO, "--trace %s: %s", trace, strerror(errno)));
+        if (!probe) fprintf(tf, "# objective per epoch: F/N = negative ELBO per sample (data term summed over the "
+                                "epoch's minibatches) and its KL term / N\nepoch\tobjective\tkl\n");
+        to.on_epoch = write_trace, to.on_epoch_ctx = tf;
+    }
     st = pb_train_model(m, &train, &to, &fit);
+    if (tf && fclose(tf) && !st) die(pb_error(PB_ERR_IO, "--trace %s: %s", trace, strerror(errno)));
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     if (st) {

@@ -6,11 +6,11 @@
 
 const command commands[] = {
     {"train", "fit a model to a dataset (one cell): a fit file",
-     "train --data NAME --model SPEC [--repeat R] [--family gauss-diag|point] [--precision f64|f32] [--epochs E]\n"
+     "train --data NAME --model SPEC [--repeat R] [--family gauss-diag|gauss-scalar|point] [--precision f64|f32] [--epochs E]\n"
      "        [--batch B] [--lr LR] [--init-sd S] [--prior-mean eb|zero] [--noise eb|fixed] [--test-fraction F]\n"
      "        [--init default|seed004-synthetic] [--lr-decay none|linear] [--method NAME [--options STR] [--plugin-dir DIR]]\n"
      "        [--weight-decay WD] [--dropout P] [--train-limit N] [--experiment NAME] [--data-dir DIR] [--progress]\n"
-     "        [--checkpoint-minutes M | --no-checkpoint] [--pause-after-steps S] [--snapshot-every E] [--estimate S] -o FIT\n"
+     "        [--checkpoint-minutes M | --no-checkpoint] [--pause-after-steps S] [--snapshot-every E] [--estimate S]\n        [--trace F] [--weight-sample minibatch|object] -o FIT\n"
      "        (state in FIT.ckpt every M minutes (10) and on SIGINT/SIGTERM; the same command resumes; exit 75 = paused;\n"
      "        --snapshot-every E: the fit after every E-th epoch too, as FIT with .e<epoch> before .fit;\n"
      "        --precision f32: the model's products in float, the optimizer in double (default f64);\n"
@@ -77,6 +77,8 @@ const command commands[] = {
      "        default: the experiments the claims read P1 summaries of; --methods, --experiments: the run's,\n"
      "        a claim on another is not run; default: any)\n",
      cmd_findings},
+    {"sweep", "protocol P3: kept fraction, test quality and the variational bound against the threshold on |m/s|",
+     "sweep --fit FIT [--lambdas LIST] [--samples S] [--prunable weights|all] [--data-dir DIR] -o SWEEP.tsv\n", cmd_sweep},
     {NULL, NULL, NULL, NULL},
 };
 

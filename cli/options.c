@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "protocols/p1.h"
 #include "protocols/p2.h"
+#include "protocols/p3.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -38,7 +39,8 @@ static const command_help helps[] = {
      "--model SPEC\tthe model, e.g. mlp:13-13-3:tanh (see Model specs) (required)\n"
      "-o FIT\tthe fit file to write (required)\n"
      "--repeat R\twhich repeat: picks the split and initialization seeds (default: 0)\n"
-     "--family gauss-diag|point\tgauss-diag: diagonal Gaussian posterior with an empirical-Bayes prior; point: a "
+     "--family gauss-diag|gauss-scalar|point\tgauss-diag: diagonal Gaussian posterior with an empirical-Bayes prior; "
+     "gauss-scalar: the scalar posterior N(m, alpha I), one variance for all weights, same prior; point: a "
      "point estimate (default: gauss-diag)\n"
      "--precision f64|f32\tthe model's products in double or float; the optimizer is always double (default: f64)\n"
      "--epochs E\tpasses over the training set (default: 300)\n"
@@ -46,7 +48,7 @@ static const command_help helps[] = {
      "--lr LR\tAdam step size (default: 0.01)\n"
      "--lr-decay none|linear\tlinear: the step size falls linearly to 0 over the second half of the epochs "
      "(default: none)\n"
-     "--init-sd S\tinitial posterior standard deviation of gauss-diag (default: 0.5)\n"
+     "--init-sd S\tinitial posterior standard deviation of gauss-diag and gauss-scalar (default: 0.5)\n"
      "--init default|seed004-synthetic\tinitial weights: the model's own, or seed 004's for a 100-1 network "
      "(default: default)\n"
      "--prior-mean eb|zero\tthe prior mean: empirical Bayes, or held at 0 (default: eb)\n"
@@ -69,7 +71,11 @@ static const command_help helps[] = {
      "--pause-after-steps S\tsave the state and exit 75 after S steps in all (default: never)\n"
      "--snapshot-every E\talso write the fit after every E-th epoch, as FIT with .e<epoch> before .fit "
      "(default: never)\n"
-     "--estimate S\ttime S steps, print the whole run's estimated time and write no fit (default: train)\n"},
+     "--estimate S\ttime S steps, print the whole run's estimated time and write no fit (default: train)\n"
+     "--trace F\tthe objective per epoch (the negative ELBO per sample for gauss-diag and gauss-scalar) and its KL "
+     "term to F as TSV; a resumed run appends (default: none)\n"
+     "--weight-sample minibatch|object\tgauss-scalar: one weight sample per minibatch, or one per object (a "
+     "sequence's time steps share it; one model pass per object, slower) (default: minibatch)\n"},
     {"rank",
      FIT_OPT
      "--method NAME|PATH.so\tthe pruning method (see `plugins`) (required)\n"
@@ -169,6 +175,17 @@ static const command_help helps[] = {
      "-o OUT.csv\tthe CSV to write (required): a header row, then one row per row of the inputs\n"
      "RESULT.tsv...\tP1 curves (curve/, curvec/) and P2 noise files (noise/); dataset, method, repeat and variant "
      "come from each file's header, not its path\n"},
+    {"sweep",
+     "--fit FIT\ta gauss-diag or gauss-scalar fit (from train); its dataset is re-read from the data directory "
+     "(required)\n"
+     "-o SWEEP.tsv\tthe table to write (required): per lambda the kept count and fraction of the prunable set, test "
+     "quality (accuracy or RMSE), macro F1, the bound L and its two terms\n"
+     "--lambdas LIST\tthe thresholds: values and log ranges A..B/K (K points per decade), comma separated (default: "
+     PB_P3_DEFAULT_LAMBDAS ", 1e-3 to 1e3 in quarter decades)\n"
+     "--samples S\tMonte Carlo samples of the posterior of the kept weights for E_q[-log p(D|w)], the same draws at "
+     "every lambda (default: " STR(PB_P3_DEFAULT_SAMPLES) ")\n"
+     "--prunable weights|all\tthe removable set: weight-matrix entries, or biases too (default: weights)\n"
+     DATA_DIR_OPT},
     {NULL, NULL},
 };
 

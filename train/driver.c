@@ -258,6 +258,7 @@ static int run_epochs(pb_driver *d, const pb_family_ops *F, void *f, resume *rs,
         char note[64] = "";
         double kl = F->epoch_kl(f, note, sizeof note);
         if ((st = end_epoch(d, kl, note, &pc))) return st;
+        if (o->on_epoch && (st = o->on_epoch(o->on_epoch_ctx, epoch, d->c.objective, kl / (double)N))) return st;
         if ((st = maybe_save(rs, o, epoch, d->t))) return st;
         if ((st = maybe_snapshot(d, F, f))) return st;
     }
@@ -331,6 +332,7 @@ static const pb_family_ops *const FAMILIES[] = {
     [PB_FAMILY_POINT] = &pb_family_point_ops,
     [PB_FAMILY_GAUSS_DIAG] = &pb_family_gauss_ops,
     [PB_FAMILY_METHOD] = &pb_family_method_ops,
+    [PB_FAMILY_GAUSS_SCALAR] = &pb_family_gauss_scalar_ops,
 };
 
 int pb_train_model(const pb_model *m, const pb_data *train, const pb_train_opts *o, pb_fit *fit)

@@ -118,7 +118,7 @@ typedef struct pb_family_ops {
     size_t n_carried;
 } pb_family_ops;
 
-extern const pb_family_ops pb_family_point_ops, pb_family_gauss_ops, pb_family_method_ops;
+extern const pb_family_ops pb_family_point_ops, pb_family_gauss_ops, pb_family_method_ops, pb_family_gauss_scalar_ops;
 
 /* Train with family F (what pb_train_model does for opts.family); exposed
  * so that a test can drive a family of its own. */

@@ -4,11 +4,14 @@
  * Code: one driver (driver.c) runs epochs, minibatches, the step-size
  * schedule, Adam, divergence checks, checkpoints, snapshots and progress
  * for every family; each family is one file behind the hook table of
- * driver.h (family_point.c, family_gauss.c, family_method.c; group
+ * driver.h (family_point.c, family_gauss.c, family_gauss_scalar.c,
+ * family_method.c; group
  * variables in groupvars.c). driver.h states the contract.
  *
  * Point estimate: minimize (1/N) L(w) + (wd/2) |w|^2 over minibatches.
- * Gaussian variational base fit (PROTOCOLS.md "Base fit"): q(w) = N(m, diag s^2),
+ * Gaussian variational base fit (PROTOCOLS.md "Base fit"): q(w) = N(m, diag s^2)
+ * (gauss-diag; gauss-scalar, family_gauss_scalar.c: N(m, s^2 I), one s,
+ * optionally one weight sample per object, sample_per_object),
  * prior p(w) = N(mu 1, sigma_p^2 I). Per minibatch of B samples, one weight
  * sample w = m + s .* eps is shared by the batch and we minimize
  *   F = (N/B) sum_{i in batch} l_i(w) + KL(q || p)
@@ -68,7 +71,8 @@
 typedef enum pb_family {
     PB_FAMILY_POINT,        /* point estimate (family_point.c) */
     PB_FAMILY_GAUSS_DIAG,   /* the shared Gaussian base fit, empirical-Bayes prior (family_gauss.c) */
-    PB_FAMILY_METHOD        /* a method's own family, pb_training of a plugin (family_method.c) */
+    PB_FAMILY_METHOD,       /* a method's own family, pb_training of a plugin (family_method.c) */
+    PB_FAMILY_GAUSS_SCALAR  /* the scalar ("I") posterior N(m, alpha I), same prior (family_gauss_scalar.c) */
 } pb_family;
 
 typedef struct pb_train_opts {
@@ -80,6 +84,7 @@ typedef struct pb_train_opts {
     double dropout;             /* point estimate of a recurrent model: drop probability of inputs and hidden units */
     double init_sd;             /* initial posterior sd (variational) */
     int fix_prior_mean;         /* hold mu = 0 (sigma_p still updated) */
+    int sample_per_object;      /* gauss-scalar: one weight sample per object (shared by its time steps), not per minibatch */
     int fixed_noise;            /* mse head: keep beta = 1 instead of its empirical-Bayes update */
     uint64_t seed;              /* initialization, shuffling and weight noise */
     const double *init;         /* initial means (n_params), or NULL for pb_mlp_init */
@@ -99,6 +104,13 @@ typedef struct pb_train_opts {
     size_t snapshot_every;
     int (*snapshot)(void *ctx, const pb_fit *fit, size_t epoch);
     void *snapshot_ctx;
+    /* The objective per epoch: after every epoch, on_epoch(ctx, epoch,
+     * objective, kl) with the epoch's objective F / N (for the Gaussian
+     * families the negative evidence lower bound per sample, its data term
+     * summed over the epoch's minibatches) and its KL term / N (NULL: none;
+     * nonzero return stops training with that status). */
+    int (*on_epoch)(void *ctx, size_t epoch, double objective, double kl);
+    void *on_epoch_ctx;
 } pb_train_opts;
 
 void pb_train_opts_default(pb_train_opts *o);
@@ -116,5 +128,11 @@ double pb_kl_gauss_diag(size_t n, const double *m, const double *s, double mu, d
                         double *dm, double *dr);
 /* Empirical-Bayes prior update (see above). */
 void pb_prior_update(size_t n, const double *m, const double *s, int fix_mean, double *mu, double *sp);
+/* The scalar posterior N(m, s^2 I) (family_gauss_scalar.c): its KL against
+ * N(mu, sp^2 I) with the gradients wrt m (dm, n values) and r = log s
+ * (*dr), either may be NULL; and the empirical-Bayes prior given it,
+ * mu <- mean_j m_j (or 0), sp^2 <- mean_j (m_j - mu)^2 + s^2. */
+double pb_kl_gauss_scalar(size_t n, const double *m, double s, double mu, double sp, double *dm, double *dr);
+void pb_prior_update_scalar(size_t n, const double *m, double s, int fix_mean, double *mu, double *sp);
 
 #endif
