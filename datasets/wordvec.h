@@ -17,8 +17,9 @@
  *
  * Every line of the file is checked, also the lines of words outside the
  * vocabulary. Errors are one line "path:line:column: what" (column 1-based,
- * in bytes): a line with fewer or more numbers than D, a field that is not
- * a number; a file without a vector.
+ * in bytes): a line with fewer or more numbers than D (column: the end of
+ * the line), a field that is not a finite number (its first byte), a first
+ * line with a word and no numbers; a file without a vector.
  */
 #ifndef PB_WORDVEC_H
 #define PB_WORDVEC_H
