@@ -33,11 +33,12 @@
  * That is the maximum, over pairs of parent paths of a and b that share
  * their top part down to some c, of 2 |shared part| / (|path a| + |path b|)
  * (each path counted in synsets, root included): the classic
- * 2 depth(lcs) / (depth(a) + depth(b)) whenever the paths are unique. It is
- * NLTK's wup_similarity (which takes the common ancestor c of largest
- * min_depth, depth(c) = max_depth(c) + 1 and the shortest distances) except
- * where several parents make NLTK's choice of c not the best one: then
- * ours is >= NLTK's. dog.n.01 ~ cat.n.01: c = carnivore.n.01, depth 12,
+ * 2 depth(lcs) / (depth(a) + depth(b)) whenever the paths are unique.
+ * NLTK's wup_similarity takes the one common ancestor c of largest
+ * min_depth (ties by name), depth(c) = max_depth(c) + 1 and shortest path
+ * distances (which may pass above c): the same value whenever every synset
+ * has one parent path; with several parents the two may differ.
+ * dog.n.01 ~ cat.n.01: c = carnivore.n.01, depth 12,
  * dist 2 and 2: 24 / 28 = 0.857 (as NLTK). wup(a, a) = 1.
  *
  * Definitions. The text of a synset used by both datasets is the gloss up
