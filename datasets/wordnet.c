@@ -346,6 +346,10 @@ int pb_wordnet_pairs_sample(pb_wordnet *wn, size_t n, uint64_t seed, pb_wordnet_
         while (seen[h] && seen[h] != key) h = (h + 1) & (cap - 1);
         if (seen[h]) continue;
         seen[h] = key;
+        if (gsl_rng_uniform_int(r, 2)) {   /* which synset is sentence A: a coin, so that neither side is the walk's start */
+            size_t t = a;
+            a = b, b = t;
+        }
         out[got++] = (pb_wordnet_pair){(uint32_t)a, (uint32_t)b, w, k};
         have[k]++;
     }

@@ -113,7 +113,8 @@ typedef struct pb_wordnet_pair {
  * to a uniformly chosen parent, stopping at a root), then 0..u+1 steps down
  * (each to a uniformly chosen child, stopping at a leaf), b where it ends.
  * A proposal is kept when a != b, the pair is new and its class is not
- * full yet. The kept pairs are then shuffled (the same stream). Same wn,
+ * full yet; a coin then says whether (a, b) or (b, a) is the pair (sentence
+ * A first), so that neither side is always the walk's start. The kept pairs are then shuffled (the same stream). Same wn,
  * n and seed: the same pairs in the same order. Fails (naming the class)
  * if 2000 n proposals do not fill the classes (a tiny taxonomy). */
 int pb_wordnet_pairs_sample(pb_wordnet *wn, size_t n, uint64_t seed, pb_wordnet_pair **pairs);
@@ -123,7 +124,7 @@ int pb_wordnet_pairs_sample(pb_wordnet *wn, size_t n, uint64_t seed, pb_wordnet_
 /* Defaults. The 82115 noun definitions have 11.6 tokens on average (the
  * same over the sampled pairs), 95.3% at most 24, 98.3% at most 30, the
  * longest 82. Pairs: L = 30 tokens per definition, kept LAST when longer
- * (the pair contract); K = 5000 words (the 8331 default pairs have 18,949
+ * (the pair contract); K = 5000 words (the 8331 default pairs have 18,882
  * distinct tokens). Glosses: T = 30, kept FIRST when longer (the genus word
  * opens a definition; text.h's default), K = 20000 words (text.h's
  * default, seed 001's vocabulary size; the definitions have 40,594
