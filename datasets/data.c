@@ -73,10 +73,10 @@ int pb_split(const pb_data *all, double test_fraction, uint64_t seed, pb_data *t
             else tr[ntr++] = k;
         }
     }
+    if (ntr == 0 || nte == 0) { st = pb_error(PB_ERR_ARG, "split of %zu rows leaves an empty part", n); goto done; }
     /* Keep a seeded (not class-sorted) order within each split. */
     gsl_ran_shuffle(r, tr, ntr, sizeof *tr);
     gsl_ran_shuffle(r, te, nte, sizeof *te);
-    if (ntr == 0 || nte == 0) { st = pb_error(PB_ERR_ARG, "split of %zu rows leaves an empty part", n); goto done; }
     if ((st = copy_rows(all, tr, ntr, "/train", train)) || (st = copy_rows(all, te, nte, "/test", test))) {
         pb_data_free(train);
         pb_data_free(test);

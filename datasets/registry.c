@@ -4,8 +4,10 @@
 #include "datasets/registry.h"
 #include "datasets/csv.h"
 #include "datasets/idx.h"
+#include "datasets/pairs.h"
 #include "datasets/synthetic.h"
 #include "datasets/text.h"
+#include "datasets/wordnet.h"
 #include "base/util.h"
 
 #include <string.h>
@@ -76,28 +78,81 @@ static int text_open(const pb_dataset *ds, const char *data_dir, uint64_t seed, 
 
 static int text_available(const pb_dataset *ds, const char *data_dir) { return pb_text_available(ds->name, data_dir); }
 
+/* The text sets with their vocabulary: the loaders of pb_text_dataset_open (an unshuffled imdb: the same vocabulary). */
+static int text_open_vocab(const pb_dataset *ds, const char *data_dir, uint64_t seed, double test_fraction,
+                           pb_data *train, pb_data *test, pb_vocab *vocab)
+{
+    const char *src = pb_text_source(ds->name, data_dir);
+    if (!src) return PB_ERR_ARG;
+    if (!strcmp(ds->name, "imdb")) return pb_imdb_load(src, NULL, train, test, vocab);
+    return pb_movie_reviews_load(src, NULL, test_fraction, seed, train, test, vocab);
+}
+
+static int wordnet_open_vocab(const pb_dataset *ds, const char *data_dir, uint64_t seed, double test_fraction,
+                              pb_data *train, pb_data *test, pb_vocab *vocab)
+{
+    return pb_wordnet_dataset_open(ds->name, data_dir, seed, test_fraction, train, test, vocab);
+}
+
+static int wordnet_open(const pb_dataset *ds, const char *data_dir, uint64_t seed, double test_fraction,
+                        pb_data *train, pb_data *test)
+{
+    return pb_wordnet_dataset_open(ds->name, data_dir, seed, test_fraction, train, test, NULL);
+}
+
+static int wordnet_available(const pb_dataset *ds, const char *data_dir)
+{
+    return pb_wordnet_available(ds->name, data_dir);
+}
+
+static int semeval_open_vocab(const pb_dataset *ds, const char *data_dir, uint64_t seed, double test_fraction,
+                              pb_data *train, pb_data *test, pb_vocab *vocab)
+{
+    (void)ds;
+    return pb_semeval_dataset_open(data_dir, seed, test_fraction, train, test, vocab);
+}
+
+static int semeval_open(const pb_dataset *ds, const char *data_dir, uint64_t seed, double test_fraction,
+                        pb_data *train, pb_data *test)
+{
+    return semeval_open_vocab(ds, data_dir, seed, test_fraction, train, test, NULL);
+}
+
+static int semeval_available(const pb_dataset *ds, const char *data_dir)
+{
+    (void)ds;
+    return pb_semeval_available(data_dir);
+}
+
 /* ---- the table ---- */
 
 static const pb_dataset table[] = {
     {"wine", "UCI Wine, 178 x 13, 3 classes: wine_data.csv in --data-dir (shipped)",
-     "wine_data.csv", classes_csv, NULL, csv_available, 1},
+     "wine_data.csv", classes_csv, NULL, csv_available, 1, NULL},
     {"boston", "Boston house prices, 506 x 13, regression: boston_house_prices.csv in --data-dir (shipped)",
-     "boston_house_prices.csv", regression_csv, NULL, csv_available, 1},
+     "boston_house_prices.csv", regression_csv, NULL, csv_available, 1, NULL},
     {"synthetic", "10000 x 100, regression, x ~ N(1, I), y = x_0: generated from the split seed",
-     NULL, synthetic, NULL, NULL, 1},
+     NULL, synthetic, NULL, NULL, 1, NULL},
     {"imdb", "IMDB, 25000 + 25000 texts, 2 classes: aclImdb directory, --data-dir or $" PB_IMDB_ENV,
-     PB_IMDB_ENV, NULL, text_open, text_available, 1},
+     PB_IMDB_ENV, NULL, text_open, text_available, 1, text_open_vocab},
     {"movie-reviews", "Movie Reviews, text<TAB>score lines, regression: --data-dir or $" PB_MOVIE_REVIEWS_ENV,
-     PB_MOVIE_REVIEWS_ENV, NULL, text_open, text_available, 1},
+     PB_MOVIE_REVIEWS_ENV, NULL, text_open, text_available, 1, text_open_vocab},
+    {"wordnet-pairs", "WordNet noun definition pairs, 8331, 6 Wu-Palmer classes: data.noun of --data-dir, $"
+     PB_WORDNET_ENV " or " PB_WORDNET_DEFAULT_DIR, PB_WORDNET_ENV, NULL, wordnet_open, wordnet_available, 1,
+     wordnet_open_vocab},
+    {"wordnet-glosses", "WordNet noun definitions, 82115, 26 lexicographer files: data.noun as wordnet-pairs ($"
+     PB_WORDNET_ENV ")", PB_WORDNET_ENV, NULL, wordnet_open, wordnet_available, 1, wordnet_open_vocab},
+    {"semeval-pairs", "SemEval-2015 Task 2 pairs, sentence1<TAB>sentence2<TAB>score lines, 6 classes: --data-dir or $"
+     PB_SEMEVAL_ENV, PB_SEMEVAL_ENV, NULL, semeval_open, semeval_available, 1, semeval_open_vocab},
     {"fashion-mnist", "Fashion-MNIST, 60000 + 10000 x 784, 10 classes: $" PB_FASHION_MNIST_ENV " or "
-     PB_FASHION_MNIST_DEFAULT_DIR, PB_FASHION_MNIST_ENV, NULL, mnist_open, mnist_available, 0},
+     PB_FASHION_MNIST_DEFAULT_DIR, PB_FASHION_MNIST_ENV, NULL, mnist_open, mnist_available, 0, NULL},
     {"mnist", "MNIST, 60000 + 10000 x 784, 10 classes: $" PB_MNIST_ENV " (required)",
-     PB_MNIST_ENV, NULL, mnist_open, mnist_available, 0},
+     PB_MNIST_ENV, NULL, mnist_open, mnist_available, 0, NULL},
     {"seq-fashion-mnist",
      "fashion-mnist as 28 steps of 28 pixels (image rows), from $" PB_FASHION_MNIST_ENV " or its default",
-     PB_FASHION_MNIST_ENV, NULL, mnist_open, mnist_available, 0},
+     PB_FASHION_MNIST_ENV, NULL, mnist_open, mnist_available, 0, NULL},
     {"seq-mnist", "mnist as 28 steps of 28 pixels (image rows), from $" PB_MNIST_ENV,
-     PB_MNIST_ENV, NULL, mnist_open, mnist_available, 0},
+     PB_MNIST_ENV, NULL, mnist_open, mnist_available, 0, NULL},
 };
 
 enum { N_TABLE = sizeof table / sizeof table[0] };
@@ -159,6 +214,20 @@ int pb_dataset_available(const char *name, const char *data_dir)
     const pb_dataset *ds = pb_dataset_find(name);
     if (!ds) return 0;
     return ds->available ? ds->available(ds, data_dir) : 1;
+}
+
+int pb_dataset_vocab(const char *name, const char *data_dir, uint64_t split_seed, double test_fraction, pb_vocab *v)
+{
+    memset(v, 0, sizeof *v);
+    const pb_dataset *ds = pb_dataset_find(name);
+    if (!ds) return PB_ERR_ARG;
+    if (!ds->open_vocab) return pb_error(PB_ERR_ARG, "dataset '%s' has no vocabulary (not token ids)", name);
+    if (ds->available && !ds->available(ds, data_dir)) return PB_ERR_IO;
+    pb_data train, test;
+    int st = ds->open_vocab(ds, data_dir, split_seed, test_fraction, &train, &test, v);
+    pb_data_free(&train);
+    pb_data_free(&test);
+    return st;
 }
 
 void pb_dataset_help(FILE *f)

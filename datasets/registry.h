@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "datasets/data.h"
+#include "datasets/text.h"
 
 typedef struct pb_dataset pb_dataset;
 struct pb_dataset {
@@ -29,6 +30,10 @@ struct pb_dataset {
                 pb_data *test);
     int (*available)(const pb_dataset *ds, const char *data_dir);  /* NULL: always */
     int standardize;     /* 1: pb_standardize; 0: identity scaling (pixels in [0,1]) */
+    /* token-id sets: open as open does and also return the training
+     * vocabulary (word by id); NULL for the others */
+    int (*open_vocab)(const pb_dataset *ds, const char *data_dir, uint64_t seed, double test_fraction,
+                      pb_data *train, pb_data *test, pb_vocab *vocab);
 };
 
 /* The rows, in the table's order (i < pb_dataset_count()). */
@@ -59,6 +64,14 @@ int pb_dataset_load(const char *name, const char *data_dir, uint64_t seed, pb_da
  * pb_dataset_open would use), not their content. When 0, the reason is
  * recorded (pb_last_error), e.g. which variable to set. Unknown names: 0. */
 int pb_dataset_available(const char *name, const char *data_dir);
+
+/* The vocabulary of a token-id set (vocab > 0: imdb, movie-reviews, the
+ * wordnet and semeval sets) as pb_dataset_open(name, data_dir, split_seed,
+ * test_fraction, ...) builds it from the training part: v->word[id - 2] is
+ * the word of token id (ids 0 and 1: padding and out-of-vocabulary), for
+ * reading word vectors (wordvec.h). The set is opened again to get it. An
+ * error for other sets. On failure v is left empty. */
+int pb_dataset_vocab(const char *name, const char *data_dir, uint64_t split_seed, double test_fraction, pb_vocab *v);
 
 /* The list for help: a heading line, then "  NAME  ABOUT" per row. */
 void pb_dataset_help(FILE *f);

@@ -9,6 +9,7 @@ packages=(
     libgsl-dev libopenblas-dev         # GSL; OpenBLAS (cblas + LAPACK)
     zlib1g-dev                         # gzip-compressed IDX (MNIST-format) files
     dataset-fashion-mnist              # Fashion-MNIST in /usr/share/datasets/fashion-mnist
+    wordnet-base                       # WordNet 3.0 data.noun in /usr/share/wordnet (wordnet-pairs, wordnet-glosses)
     gnuplot-nox                        # figures (pdfcairo, pngcairo)
     texlive-latex-base texlive-latex-recommended   # report: article, graphicx, hyperref, booktabs
     perl coreutils                     # prove (TAP harness); sha256sum

@@ -18,7 +18,8 @@ static int has(const char *hay, const char *needle) { return strstr(hay, needle)
 
 static int one_line(const char *s) { return s[0] && !strchr(s, '\n'); }
 
-static const char *const env_vars[] = {"PB_FASHION_MNIST_DIR", "PB_MNIST_DIR", "PB_IMDB_DIR", "PB_MOVIE_REVIEWS_FILE"};
+static const char *const env_vars[] = {"PB_FASHION_MNIST_DIR", "PB_MNIST_DIR", "PB_IMDB_DIR", "PB_MOVIE_REVIEWS_FILE",
+                                       "PB_WORDNET_DIR", "PB_SEMEVAL_FILE"};
 enum { N_ENV = sizeof env_vars / sizeof env_vars[0] };
 
 /* Every variable a row may read points at a path that does not exist. */
