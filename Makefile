@@ -187,11 +187,11 @@ uninstall:
 # they exist -- train, rank, curve and summarize live in cli/main.c until the
 # CLI is one file per command, and main.c is in every kind -- plus the
 # compiler's version, the compile and link flags and the BLAS build.
-CODE_KINDS   := fit rank curve noise p1sum p2sum p4 export eval tidy sweep
+CODE_KINDS   := fit rank curve noise p1sum p2sum p4 export eval tidy sweep p3sum
 LOW_LAYERS   := base datasets models formats posterior host
 fit_LAYERS   := $(LOW_LAYERS) train
 rank_LAYERS  := $(LOW_LAYERS)
-$(foreach k,curve noise p1sum p2sum p4 export eval tidy sweep,$(eval $(k)_LAYERS := $(LOW_LAYERS) protocols))
+$(foreach k,curve noise p1sum p2sum p4 export eval tidy sweep p3sum,$(eval $(k)_LAYERS := $(LOW_LAYERS) protocols))
 fit_CMDS     := train
 rank_CMDS    := rank
 curve_CMDS   := curve
@@ -203,6 +203,7 @@ export_CMDS  := export
 eval_CMDS    := evaluate
 tidy_CMDS    := tidy
 sweep_CMDS   := sweep
+p3sum_CMDS   := sweep_summary
 # Commands no cell runs; a cli/cmd_*.c that is neither theirs nor a cell
 # kind's is counted in every kind (unknown, so assumed to matter).
 OTHER_CMDS   := bench plugins check_plugin provenance sparse_eval help findings

@@ -79,6 +79,8 @@ const command commands[] = {
      cmd_findings},
     {"sweep", "protocol P3: kept fraction, test quality and the variational bound against the threshold on |m/s|",
      "sweep --fit FIT [--lambdas LIST] [--samples S] [--prunable weights|all] [--data-dir DIR] -o SWEEP.tsv\n", cmd_sweep},
+    {"sweep-summary", "protocol P3 over repeats: mean and sd per lambda for each posterior family (D, I), and the lambda of the smallest bound",
+     "sweep-summary SWEEP.tsv... [--name N] [--title T] [--mean F] [--gp F] [--tsv F] [--macros F]\n", cmd_sweep_summary},
     {NULL, NULL, NULL, NULL},
 };
 

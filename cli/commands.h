@@ -51,6 +51,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_tidy(int argc, char **argv);
+int cmd_sweep_summary(int argc, char **argv);
 int cmd_findings(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 

@@ -186,6 +186,17 @@ static const command_help helps[] = {
      "every lambda (default: " STR(PB_P3_DEFAULT_SAMPLES) ")\n"
      "--prunable weights|all\tthe removable set: weight-matrix entries, or biases too (default: weights)\n"
      DATA_DIR_OPT},
+    {"sweep-summary",
+     "SWEEP.tsv...\tsweeps of one dataset and lambda grid (from sweep), any repeats of the D (gauss-diag) and I "
+     "(gauss-scalar) families, told apart by their '# family:' line\n"
+     "--mean F\twrite gnuplot data: per family a block of lambda and the mean and sd of kept fraction, quality, "
+     "macro F1 and the bound\n"
+     "--gp F\twrite a gnuplot include: the families present, the metric, the title, the repeats\n"
+     "--tsv F\twrite per family the unpruned values and those at the lambda of the smallest mean bound\n"
+     "--macros F\twrite LaTeX macros of the same, \\pb<Name><D|I>... (needs --name)\n"
+     "--name N\tthe macro prefix (required with --macros)\n"
+     "--title T\tthe dataset as printed in the figures (default: the files' dataset)\n"
+     "\tat least one of --mean, --gp, --tsv, --macros is required\n"},
     {NULL, NULL},
 };
 
