@@ -160,6 +160,20 @@ static int test_quality(const pb_cell *c, pb_model_ws *ws, const double *w, doub
     return PB_OK;
 }
 
+int pb_test_macro_f1(const pb_cell *c, const double *w, double *f1)
+{
+    *f1 = NAN;
+    if (!c->test.n_classes) return PB_OK;
+    pb_model_ws *ws = pb_model_ws_alloc(c->net, CHUNK);
+    double *out = pb_calloc(c->test.n * c->net->out_dim, sizeof *out);
+    pb_p3_row r;
+    int st = ws && out ? test_quality(c, ws, w, out, &r) : PB_ERR_NOMEM;
+    if (!st) *f1 = r.macro_f1;
+    free(out);
+    pb_model_ws_free(ws);
+    return st;
+}
+
 int pb_p3_sweep(const pb_cell *c, const pb_p3_opts *o, const double *lambdas, size_t nl, pb_p3_row *rows)
 {
     const pb_fit *f = &c->fit;

@@ -46,6 +46,9 @@ int pb_lambda_grid_parse(const char *spec, double **out, size_t *n);
  * class t predicted p (convention above); NaN when it is all 0. */
 double pb_macro_f1(size_t C, const size_t *conf);
 
+/* Macro F1 on the cell's test split at weights w (NaN for regression). */
+int pb_test_macro_f1(const pb_cell *c, const double *w, double *f1);
+
 typedef struct pb_p3_opts {
     const unsigned char *mask;  /* prunable set (n), NULL: every parameter */
     size_t samples;             /* Monte Carlo samples S (>= 1) */

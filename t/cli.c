@@ -162,7 +162,7 @@ static size_t read_order(const char *name, int *weights_only)
 
 int main(void)
 {
-    plan(61 + 13 + 2 * 20);
+    plan(61 + 14 + 2 * 20);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     bdir = getenv("PB_BUILD") ? getenv("PB_BUILD") : "build";
     snprintf(pb, sizeof pb, "%s/prunebench", bdir);
@@ -313,6 +313,12 @@ int main(void)
         snprintf(want, sizeof want, "%s/t.fit", dir);
         ok(rc == 0 && erc == 0 && fields == 4 && obj > 0 && fabs(q - eq) < 1e-4 && !strcmp(path, want),
            "train ends with '%.120s' (evaluate: %g)", tline, eq);
+        char hline[256] = "";
+        double f1 = -1;
+        first_line_with("t-eval.tsv", "repeat\t", hline, sizeof hline);
+        sscanf(eline, "0\t%*f\t%*f\t%lf", &f1);
+        ok(!strncmp(hline, "repeat\tquality\ttest_nll\tmacro_f1", 32) && f1 > 0 && f1 <= 1,
+           "evaluate of a classifier adds its macro F1 (%g)", f1);
     }
 
     /* from another working directory, no PB_* variables: the data and the
