@@ -393,6 +393,65 @@ $(foreach e,$(SEQ_EXPS),$(foreach b,$(SEQ_BASELINES),$(eval $(call SEQ_BASELINE_
 $(foreach e,$(SEQ_EXPS),$(foreach m,$(SEQ_METHODS),$(eval $(call SEQ_METHOD_RULES,$(e),$(m)))))
 $(foreach e,$(SEQ_EXPS),$(foreach m,$(SEQ_METHODS),$(eval $(call ONE_RUN_METHOD_RULES,$(e),$(m)))))
 
+# ---- sentence pairs: seed 000 (siamese Elman RNN, posteriors I and D, P3) ----
+# Pairs of WordNet noun glosses labelled 0..5 by the Wu-Palmer similarity of
+# their synsets (datasets/wordnet.h; SemEval-2015 Task 2 is not reachable
+# here). Per repeat three trainings of one siamese Elman RNN: plain (point
+# estimate), I (gauss-scalar: N(m, alpha I)) and D (gauss-diag), the prior
+# updated to its empirical-Bayes optimum after every minibatch; evaluation of
+# each (accuracy, macro F1); the P3 threshold sweep of I and D; the summary
+# and figure. 85/15 split as in the seed.
+PAIR_EXPS              += wnpairs_rnn
+wnpairs_rnn_DATA       := wordnet-pairs
+wnpairs_rnn_MODEL      := siamese:2x30v5002e50-50-6
+wnpairs_rnn_TITLE      := WordNet gloss pairs
+PAIR_EPOCHS            ?= $(call by_scale,50,1)
+PAIR_REPEATS           ?= $(call by_scale,3,1)
+PAIR_TRAIN_OPTS        ?= --batch 32 --lr 0.001 --test-fraction 0.15
+PAIR_FAMILIES          := plain I D
+PAIR_plain_OPTS        := --family point
+PAIR_I_OPTS            := --family gauss-scalar --prior-mean eb
+PAIR_D_OPTS            := --family gauss-diag --prior-mean eb
+PAIR_REPEAT_IDS        := $(shell seq 0 $$(( $(PAIR_REPEATS) - 1 )))
+
+# $(1) pair experiment
+define PAIR_RULES
+$(call stamp,$(1)-train.txt,data=$($(1)_DATA)$(nl)model=$($(1)_MODEL)$(nl)epochs=$(PAIR_EPOCHS)$(nl)train=$(PAIR_TRAIN_OPTS)$(nl)$(foreach f,$(PAIR_FAMILIES),$(f)=$(PAIR_$(f)_OPTS)$(nl)))
+$(call stamp,$(1)-sweep.txt,lambdas=$(P3_LAMBDAS)$(nl)samples=$(P3_SAMPLES))
+CELLS += $(foreach k,$(PAIR_REPEAT_IDS),$(foreach f,$(PAIR_FAMILIES),$(R)/$(1)/fit/$(f)-r$(k).fit) \
+    $(R)/$(1)/sweep/I-r$(k).tsv $(R)/$(1)/sweep/D-r$(k).tsv)
+$(R)/$(1)/sweep/%.tsv: $(R)/$(1)/fit/%.fit $(call code,sweep) $(S)/$(1)-sweep.txt | $(PB)
+	@mkdir -p $$(@D)
+	$(Q)$(CELL) $$@ $(PB) sweep --fit $$< --lambdas '$(P3_LAMBDAS)' --samples $(P3_SAMPLES) -o $$@
+$(R)/$(1)/p3-summary.tsv: $(call code,p3sum) $(foreach k,$(PAIR_REPEAT_IDS),$(R)/$(1)/sweep/I-r$(k).tsv $(R)/$(1)/sweep/D-r$(k).tsv) | $(PB)
+	$(Q)$(CELL) $$@ $(PB) sweep-summary --name $(1) --title "$($(1)_TITLE)" --mean $(R)/$(1)/p3-mean.tsv \
+	    --gp $(R)/$(1)/p3-families.gp --macros $(R)/$(1)/p3-macros.tex --tsv $$@ $$(filter $(R)/$(1)/sweep/%,$$^)
+$(R)/$(1)/p3.pdf: report/p3.gp $(R)/$(1)/p3-summary.tsv
+	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/p3-mean.tsv'; families_gp='$(R)/$(1)/p3-families.gp'; out='$$@.tmp'" report/p3.gp
+	$(Q)mv $$@.tmp $$@
+# the three trainings' test quality, mean over repeats, as macros \pb<Exp><Family>{Accuracy,FOne,Repeats}
+$(R)/$(1)/eval-macros.tex: $(foreach k,$(PAIR_REPEAT_IDS),$(foreach f,$(PAIR_FAMILIES),$(R)/$(1)/eval/$(f)-r$(k).tsv)) scripts/eval-mean.sh
+	$(Q)$(CELL) $$@ scripts/eval-mean.sh $(1) '$(PAIR_FAMILIES)' $(R)/$(1)/eval $$@
+report/gen/$(1)/stamp: $(R)/$(1)/p3.pdf $(R)/$(1)/p3-summary.tsv $(R)/$(1)/eval-macros.tex results/report-scale.txt
+	$(Q)rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
+	$(Q)cp $(R)/$(1)/p3.pdf $(R)/$(1)/p3-macros.tex $(R)/$(1)/eval-macros.tex report/gen/$(1)/
+	$(Q)touch $$@
+endef
+
+# $(1) pair experiment, $(2) family (plain, I, D)
+define PAIR_FAMILY_RULES
+$(R)/$(1)/fit/$(2)-r%.fit: $(call code,fit) $(S)/$(1)-train.txt | $(PB)
+	@mkdir -p $$(@D)
+	$(Q)$(CELL) $$@ $(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) $(PAIR_$(2)_OPTS) --repeat $$* --epochs $(PAIR_EPOCHS) \
+	    $(PAIR_TRAIN_OPTS) --progress -o $$@
+$(R)/$(1)/eval/$(2)-r%.tsv: $(R)/$(1)/fit/$(2)-r%.fit $(call code,eval) | $(PB)
+	@mkdir -p $$(@D)
+	$(Q)$(CELL) $$@ $(PB) evaluate --fit $$< -o $$@
+endef
+
+$(foreach e,$(PAIR_EXPS),$(eval $(call PAIR_RULES,$(e))))
+$(foreach e,$(PAIR_EXPS),$(foreach f,$(PAIR_FAMILIES),$(eval $(call PAIR_FAMILY_RULES,$(e),$(f)))))
+
 # ---- every cell, named explicitly ----
 # A file that only chained pattern rules make is "intermediate" to Make: it is
 # deleted after the run and, once missing, not remade while the files built
@@ -515,12 +574,17 @@ report/gen/settings.tex: results/report-scale.txt experiments.mk $(S)/report-met
 	  $(foreach d,$(DATASETS),echo '\newcommand{\pb$($(d)_TITLE)Model}{\texttt{\detokenize{$($(d)_MODEL)}}}'; \
 	    echo '\newcommand{\pb$($(d)_TITLE)Epochs}{$(call count_of,$($(d)_EPOCHS),epoch)}';) \
 	  echo '% what this run has: \pbIf{method:NAME}, \pbIf{dataset:NAME}, \pbIf{exp:NAME}, \pbIf{quick}'; \
-	  $(foreach x,$(addprefix method:,$(METHODS)) $(addprefix dataset:,$(DATASETS)) $(addprefix exp:,$(IMAGE_EXPS) $(SEQ_EXPS)) \
+	  $(foreach x,$(addprefix method:,$(METHODS)) $(addprefix dataset:,$(DATASETS)) $(addprefix exp:,$(IMAGE_EXPS) $(SEQ_EXPS) $(PAIR_EXPS)) \
 	    $(if $(filter quick,$(SCALE)),quick),echo '\expandafter\def\csname pbHave@$(x)\endcsname{}';) \
 	  echo '% the generated values of this run'; \
 	  $(foreach d,$(DATASETS),echo '\input{gen/$(d)/p1-macros.tex}\input{gen/$(d)/p1c-macros.tex}\input{gen/$(d)/p2-macros.tex}\input{gen/$(d)/p3-macros.tex}';) \
 	  $(foreach e,$(IMAGE_EXPS),echo '\input{gen/$(e)/plain-macros.tex}'; \
 	    $(foreach m,$(IMAGE_METHODS),echo '\input{gen/$(e)/$(m)-export.tex}';)) \
+	  $(foreach e,$(PAIR_EXPS),echo '\input{gen/$(e)/p3-macros.tex}\input{gen/$(e)/eval-macros.tex}';) \
+	  echo '\newcommand{\pbPairEpochs}{$(call count_of,$(PAIR_EPOCHS),epoch)}'; \
+	  echo '\newcommand{\pbPairRepeats}{$(PAIR_REPEATS)}'; \
+	  echo '\newcommand{\pbPairTrainOpts}{\texttt{\detokenize{$(PAIR_TRAIN_OPTS)}}}'; \
+	  echo '\newcommand{\pbPairModel}{\texttt{\detokenize{$(wnpairs_rnn_MODEL)}}}'; \
 	  $(foreach e,$(SEQ_EXPS),$(foreach b,$(SEQ_BASELINES),echo '\input{gen/$(e)/$(b)-macros.tex}';) \
 	    $(foreach m,$(SEQ_METHODS),echo '\input{gen/$(e)/$(m)-p4.tex}';)) \
 	} > $@.tmp && mv $@.tmp $@
@@ -535,7 +599,8 @@ report/gen/provenance.tex: $(PB) results/report-scale.txt
 	@mkdir -p $(@D)
 	$(Q)$(CELL) $@ $(PB) provenance > $@.tmp && mv $@.tmp $@
 
-REPORT_GEN := report/gen/settings.tex report/gen/methods.tex report/gen/provenance.tex $(foreach d,$(DATASETS) $(IMAGE_EXPS) $(SEQ_EXPS),report/gen/$(d)/stamp)
+REPORT_GEN := report/gen/settings.tex report/gen/methods.tex report/gen/provenance.tex \
+    $(foreach d,$(DATASETS) $(IMAGE_EXPS) $(SEQ_EXPS) $(PAIR_EXPS),report/gen/$(d)/stamp)
 
 report/report.pdf: report/report.tex $(REPORT_GEN) $(FIGURES)
 	$(Q)cd report && pdflatex -interaction=nonstopmode -halt-on-error report.tex > report-build.log 2>&1 \
