@@ -77,6 +77,7 @@ const command commands[] = {
      "        default: the experiments the claims read P1 summaries of; --methods, --experiments: the run's,\n"
      "        a claim on another is not run; default: any)\n",
      cmd_findings},
+    {"baselines", "seed 000 Table 1: logistic regression, linear SVC, tree, kNN on a pair set", "baselines --data NAME [--repeat R] [--data-dir DIR] [--tex F --name N] -o OUT.tsv\n", cmd_baselines},
     {NULL, NULL, NULL, NULL},
 };
 

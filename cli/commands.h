@@ -52,5 +52,6 @@ int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_tidy(int argc, char **argv);
 int cmd_findings(int argc, char **argv);
+int cmd_baselines(int argc, char **argv);
 
 #endif

@@ -169,6 +169,12 @@ static const command_help helps[] = {
      "-o OUT.csv\tthe CSV to write (required): a header row, then one row per row of the inputs\n"
      "RESULT.tsv...\tP1 curves (curve/, curvec/) and P2 noise files (noise/); dataset, method, repeat and variant "
      "come from each file's header, not its path\n"},
+    {"baselines",
+     "--data NAME\ta sentence-pair set (token ids, the two sentences side by side), e.g. wordnet-pairs (required)\n"
+     "-o OUT.tsv\tthe table to write, one row per classifier (required)\n"
+     "--repeat R\twhich repeat: picks the split seeds; the test part is train's --test-fraction 0.15 part of the "
+     "same repeat (default: 0)\n"
+     DATA_DIR_OPT TEX_NAME_OPTS},
     {NULL, NULL},
 };
 

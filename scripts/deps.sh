@@ -8,6 +8,7 @@ packages=(
     make gcc libc6-dev pkg-config      # build
     libgsl-dev libopenblas-dev         # GSL; OpenBLAS (cblas + LAPACK)
     zlib1g-dev                         # gzip-compressed IDX (MNIST-format) files
+    liblinear-dev                      # logistic regression, linear SVC (Table 1 baselines)
     dataset-fashion-mnist              # Fashion-MNIST in /usr/share/datasets/fashion-mnist
     gnuplot-nox                        # figures (pdfcairo, pngcairo)
     texlive-latex-base texlive-latex-recommended   # report: article, graphicx, hyperref, booktabs
