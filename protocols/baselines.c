@@ -280,7 +280,7 @@ const double pb_baseline_C[] = {1e-3, 1e-2, 1e-1, 1, 10, 100};
 const size_t pb_baseline_n_C = sizeof pb_baseline_C / sizeof *pb_baseline_C;
 const int pb_baseline_depths[] = {1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20};
 const size_t pb_baseline_n_depths = sizeof pb_baseline_depths / sizeof *pb_baseline_depths;
-const size_t pb_baseline_ks[] = {1, 3, 5, 7, 9, 11, 15, 21, 31, 41, 51};
+const size_t pb_baseline_ks[] = {1, 3, 5, 7, 9, 11, 15, 21, 31, 41, 51, 71, 101};
 const size_t pb_baseline_n_ks = sizeof pb_baseline_ks / sizeof *pb_baseline_ks;
 #define TREE_MIN_LEAF 1   /* scikit-learn's default */
 
