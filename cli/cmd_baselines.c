@@ -41,7 +41,8 @@ int cmd_baselines(int argc, char **argv)
     if ((st = pb_dataset_open(data, data_dir(o), split_seed, TEST_FRACTION, 0, &rest, &test, &sc))) die(st);
     pb_scaling_free(&sc);
     if (!rest.vocab || rest.d % 2 || rest.seq_len != rest.d || rest.n_classes < 2)
-        die(pb_error(PB_ERR_ARG, "baselines: dataset '%s' is not a set of sentence pairs (token ids, 2L per row)", data));
+        die(pb_error(PB_ERR_ARG, "baselines: dataset '%s' is not a set of sentence pairs (token ids, 2L per row)",
+                     data));
     if ((st = pb_split(&rest, VAL_FRACTION, val_seed, &train, &val))) die(st);
     pb_data_free(&rest);
 

@@ -169,7 +169,10 @@ static int grow(tree_build *b, pb_tree *t, size_t lo, size_t hi, int depth)
     int best_f = -1;
     double best = INFINITY, best_t = 0;
     for (size_t f = 0; f < b->d; f++) {
-        for (size_t i = 0; i < n; i++) b->sorted[i].v = b->X[b->idx[lo + i] * b->d + f], b->sorted[i].row = b->idx[lo + i];
+        for (size_t i = 0; i < n; i++) {
+            size_t r = b->idx[lo + i];
+            b->sorted[i].v = b->X[r * b->d + f], b->sorted[i].row = r;
+        }
         qsort(b->sorted, n, sizeof *b->sorted, by_value);
         memset(b->cl, 0, (size_t)b->k * sizeof *b->cl);
         memset(b->cr, 0, (size_t)b->k * sizeof *b->cr);
@@ -420,8 +423,10 @@ int pb_baselines_run(const pb_data *train, const pb_data *val, const pb_data *te
     int st = PB_OK;
     for (int a = 0; !st && a < 3; a++) st = pb_pair_features(in[a], E, rows, dim, &f[a]);
     if (!st) st = pb_standardize(&f[0], &f[1], 0, &sc);
-    for (size_t i = 0; !st && i < f[2].n; i++)  /* the test part with the training part's scaling */
-        for (size_t j = 0; j < f[2].d; j++) f[2].X[i * f[2].d + j] = (f[2].X[i * f[2].d + j] - sc.x_mean[j]) / sc.x_sd[j];
+    for (size_t i = 0; !st && i < f[2].n; i++) {  /* the test part with the training part's scaling */
+        double *x = f[2].X + i * f[2].d;
+        for (size_t j = 0; j < f[2].d; j++) x[j] = (x[j] - sc.x_mean[j]) / sc.x_sd[j];
+    }
     if (!st) st = pb_baselines_fit(&f[0], &f[1], &f[2], res);
     pb_scaling_free(&sc);
     for (int a = 0; a < 3; a++) pb_data_free(&f[a]);

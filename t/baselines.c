@@ -27,7 +27,8 @@ static void test_metrics(void)
     for (int i = 0; i < 3; i++) t[n] = 1, p[n++] = 1;
     t[n] = 1, p[n++] = 2;
     /* F1_0 = 10/13, F1_1 = 6/10, F1_2 = 0 (one false positive), class 3 left out */
-    is_double(pb_macro_f1(t, p, 12, 4), (10.0 / 13 + 0.6 + 0) / 3, 1e-12, "macro F1 of a hand-computed confusion matrix");
+    is_double(pb_macro_f1(t, p, 12, 4), (10.0 / 13 + 0.6 + 0) / 3, 1e-12,
+              "macro F1 of a hand-computed confusion matrix");
     is_double(pb_accuracy(t, p, 12), 8.0 / 12, 1e-12, "accuracy of the same");
     size_t conf[16];
     ok(pb_confusion(t, p, 12, 4, conf) == PB_OK && conf[0] == 5 && conf[1] == 1 && conf[4] == 2 && conf[6] == 1 &&
@@ -65,7 +66,8 @@ static void test_linear(void)
     double X[2 * N];
     int y[N], pred[N];
     const double cx[3] = {-5, 5, 0}, cy[3] = {0, 0, 8};
-    for (int i = 0; i < N; i++) y[i] = i % 3, X[2 * i] = cx[y[i]] + unif() - 0.5, X[2 * i + 1] = cy[y[i]] + unif() - 0.5;
+    for (int i = 0; i < N; i++)
+        y[i] = i % 3, X[2 * i] = cx[y[i]] + unif() - 0.5, X[2 * i + 1] = cy[y[i]] + unif() - 0.5;
     for (int kind = 0; kind < 2; kind++) {
         pb_linear *m;
         TAP_REQUIRE(pb_linear_fit(X, y, N, 2, kind, 10, &m) == 0);
@@ -95,7 +97,8 @@ static void test_tree(void)
     ok(right1 == 6, "its depth-1 truncation: x1=0 -> 0 (4/1), x1=1 -> 0 (2/2 tie: lower class): 6 of 9 (%d)", right1);
     pb_tree_free(&t);
     TAP_REQUIRE(pb_tree_fit(X, y, 9, 2, 2, 2, 4, &t) == 0);
-    ok(t.nodes[0].feature == 1 && t.n_nodes == 3, "min leaf 4: the root's 5 | 4 split, children of < 8 rows stay leaves");
+    ok(t.nodes[0].feature == 1 && t.n_nodes == 3,
+       "min leaf 4: the root's 5 | 4 split, children of < 8 rows stay leaves");
     pb_tree_free(&t);
     TAP_REQUIRE(pb_tree_fit(X, y, 9, 2, 2, 2, 5, &t) == 0);
     ok(t.n_nodes == 1 && t.nodes[0].cls == 0, "min leaf 5: 9 rows do not split; the leaf predicts the majority 0");
@@ -112,7 +115,8 @@ static void test_tree(void)
     int same = 1;
     for (int k = 0; k <= 4; k++) {
         TAP_REQUIRE(pb_tree_fit(R, ry, N, D, 4, k, 2, &shallow) == 0);
-        for (int i = 0; i < N; i++) same &= pb_tree_predict(&deep, R + i * D, k) == pb_tree_predict(&shallow, R + i * D, -1);
+        for (int i = 0; i < N; i++)
+            same &= pb_tree_predict(&deep, R + i * D, k) == pb_tree_predict(&shallow, R + i * D, -1);
         pb_tree_free(&shallow);
     }
     ok(same, "trees of depth 0..4 predict as the truncations of the depth-12 tree");
