@@ -69,6 +69,7 @@ int cmd_baselines(int argc, char **argv)
     fprintf(out.f, "# selection: the first best validation macro F1 over each grid; test scored once\n");
     fprintf(out.f, "# quality_metric: macro F1 (classes absent from truth and predictions left out)\n");
     pb_write_provenance(out.f);
+    fprintf(out.f, "# liblinear: %d\n", pb_linear_version());
     fprintf(out.f, "classifier\tlibrary\tparameter\tvalue\tval_macro_f1\ttest_accuracy\ttest_macro_f1\ttrain_seconds\t"
                    "test_seconds\n");
     for (int c = 0; c < PB_BASELINES; c++)

@@ -108,6 +108,8 @@ void pb_linear_predict(const pb_linear *m, const double *X, size_t n, size_t d, 
     free(r);
 }
 
+int pb_linear_version(void) { return liblinear_version; }
+
 void pb_linear_free(pb_linear *m)
 {
     if (!m) return;

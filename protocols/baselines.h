@@ -66,6 +66,8 @@ typedef struct pb_linear pb_linear;   /* a liblinear model */
 int pb_linear_fit(const double *X, const int *y, size_t n, size_t d, int kind, double C, pb_linear **out);
 void pb_linear_predict(const pb_linear *m, const double *X, size_t n, size_t d, int *pred);
 void pb_linear_free(pb_linear *m);
+/* The linked liblinear's version (liblinear_version: 230 for 2.3.0), for provenance. */
+int pb_linear_version(void);
 
 /* ---- CART ---- */
 
@@ -93,7 +95,7 @@ void pb_tree_free(pb_tree *t);
  * (kmax <= ntr), in (squared distance, index) order. */
 int pb_knn_neighbors(const double *Xtr, size_t ntr, const double *Xq, size_t nq, size_t d, size_t kmax,
                      size_t *nbr);
-/* The vote of the first k of a query's neighbour list (k <= its length). */
+/* The vote of the first k of a query's neighbour list (k <= its length); n_classes <= 64. */
 int pb_knn_vote(const size_t *nbr, size_t k, const int *ytr, int n_classes);
 
 /* ---- the four baselines ---- */
