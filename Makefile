@@ -26,7 +26,7 @@ PKG_LDIRS  := $(shell pkg-config --libs-only-L $(PKGS) 2>/dev/null)
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow $(WERROR)
 CFLAGS_ALL := $(WARN) $(OPT) $(SAN) -I. $(PKG_CFLAGS) $(CFLAGS)
-LDLIBS_ALL := $(SAN) $(PKG_LDIRS) -lopenblas -lgsl -lz -ldl -lm $(LDLIBS)
+LDLIBS_ALL := $(SAN) $(PKG_LDIRS) -llinear -lopenblas -lgsl -lz -ldl -lm $(LDLIBS)
 
 # OpenBLAS 0.3.21 (Debian 12) does not recognize some newer x86-64 CPUs and
 # falls back to its slowest kernels ("Prescott"; 4x slower GEMM measured on an
@@ -187,11 +187,11 @@ uninstall:
 # they exist -- train, rank, curve and summarize live in cli/main.c until the
 # CLI is one file per command, and main.c is in every kind -- plus the
 # compiler's version, the compile and link flags and the BLAS build.
-CODE_KINDS   := fit rank curve noise p1sum p2sum p4 export eval tidy sweep p3sum
+CODE_KINDS   := fit rank curve noise p1sum p2sum p4 export eval tidy sweep p3sum baselines
 LOW_LAYERS   := base datasets models formats posterior host
 fit_LAYERS   := $(LOW_LAYERS) train
 rank_LAYERS  := $(LOW_LAYERS)
-$(foreach k,curve noise p1sum p2sum p4 export eval tidy sweep p3sum,$(eval $(k)_LAYERS := $(LOW_LAYERS) protocols))
+$(foreach k,curve noise p1sum p2sum p4 export eval tidy sweep p3sum baselines,$(eval $(k)_LAYERS := $(LOW_LAYERS) protocols))
 fit_CMDS     := train
 rank_CMDS    := rank
 curve_CMDS   := curve
@@ -204,6 +204,7 @@ eval_CMDS    := evaluate
 tidy_CMDS    := tidy
 sweep_CMDS   := sweep
 p3sum_CMDS   := sweep_summary
+baselines_CMDS := baselines
 # Commands no cell runs; a cli/cmd_*.c that is neither theirs nor a cell
 # kind's is counted in every kind (unknown, so assumed to matter).
 OTHER_CMDS   := bench plugins check_plugin provenance sparse_eval help findings

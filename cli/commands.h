@@ -54,5 +54,6 @@ int cmd_tidy(int argc, char **argv);
 int cmd_sweep_summary(int argc, char **argv);
 int cmd_findings(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+int cmd_baselines(int argc, char **argv);
 
 #endif

@@ -197,6 +197,12 @@ static const command_help helps[] = {
      "--name N\tthe macro prefix (required with --macros)\n"
      "--title T\tthe dataset as printed in the figures (default: the files' dataset)\n"
      "\tat least one of --mean, --gp, --tsv, --macros is required\n"},
+    {"baselines",
+     "--data NAME\ta sentence-pair set (token ids, the two sentences side by side), e.g. wordnet-pairs (required)\n"
+     "-o OUT.tsv\tthe table to write, one row per classifier (required)\n"
+     "--repeat R\twhich repeat: picks the split seeds; the test part is train's --test-fraction 0.15 part of the "
+     "same repeat (default: 0)\n"
+     DATA_DIR_OPT TEX_NAME_OPTS},
     {NULL, NULL},
 };
 

@@ -1,4 +1,5 @@
 /* p3.c -- see p3.h. */
+#include "protocols/metrics.h"
 #include "protocols/p3.h"
 #include "protocols/p1.h"
 #include "base/util.h"
@@ -75,24 +76,6 @@ bad:
                                 "decade), comma separated", spec);
 }
 
-double pb_macro_f1(size_t C, const size_t *conf)
-{
-    double sum = 0;
-    size_t classes = 0;
-    for (size_t c = 0; c < C; c++) {
-        size_t tp = conf[c * C + c], fp = 0, fn = 0;
-        for (size_t k = 0; k < C; k++) {
-            if (k == c) continue;
-            fp += conf[k * C + c];
-            fn += conf[c * C + k];
-        }
-        if (tp + fp + fn == 0) continue;  /* in neither the labels nor the predictions */
-        sum += 2.0 * (double)tp / (double)(2 * tp + fp + fn);
-        classes++;
-    }
-    return classes ? sum / (double)classes : NAN;
-}
-
 enum { CHUNK = 256 };
 
 /* Summed -log p(y|x,w) over the training split at noise precision 1. */
@@ -155,7 +138,7 @@ static int test_quality(const pb_cell *c, pb_model_ws *ws, const double *w, doub
         for (size_t k = 1; k < C; k++) if (oi[k] > oi[best]) best = k;
         if (y < C) conf[y * C + best]++;
     }
-    r->macro_f1 = pb_macro_f1(C, conf);
+    r->macro_f1 = pb_macro_f1_of(conf, (int)C);
     free(conf);
     return PB_OK;
 }

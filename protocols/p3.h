@@ -42,9 +42,7 @@
  * B); values >= 0; sorted, repeats dropped. *out is malloc'd. */
 int pb_lambda_grid_parse(const char *spec, double **out, size_t *n);
 
-/* Macro F1 of a C x C confusion matrix, conf[t * C + p] = count of true
- * class t predicted p (convention above); NaN when it is all 0. */
-double pb_macro_f1(size_t C, const size_t *conf);
+/* Macro F1: pb_macro_f1_of in protocols/metrics.h (the convention above). */
 
 /* Macro F1 on the cell's test split at weights w (NaN for regression). */
 int pb_test_macro_f1(const pb_cell *c, const double *w, double *f1);

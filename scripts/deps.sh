@@ -8,6 +8,7 @@ packages=(
     make gcc libc6-dev pkg-config      # build
     libgsl-dev libopenblas-dev         # GSL; OpenBLAS (cblas + LAPACK)
     zlib1g-dev                         # gzip-compressed IDX (MNIST-format) files
+    liblinear-dev                      # logistic regression, linear SVC (Table 1 baselines)
     dataset-fashion-mnist              # Fashion-MNIST in /usr/share/datasets/fashion-mnist
     wordnet-base                       # WordNet 3.0 data.noun in /usr/share/wordnet (wordnet-pairs, wordnet-glosses)
     gnuplot-nox                        # figures (pdfcairo, pngcairo)

@@ -162,7 +162,7 @@ static size_t read_order(const char *name, int *weights_only)
 
 int main(void)
 {
-    plan(61 + 14 + 2 * 20);
+    plan(61 + 14 + 2 * 21);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     bdir = getenv("PB_BUILD") ? getenv("PB_BUILD") : "build";
     snprintf(pb, sizeof pb, "%s/prunebench", bdir);
@@ -517,7 +517,8 @@ int main(void)
      * 'help COMMAND' and 'COMMAND --help' */
     static const char *const commands[] = {"train", "rank", "curve", "summarize", "noise", "noise-summary", "export",
                                            "structure", "sparse-eval", "plugins", "check-plugin", "evaluate",
-                                           "provenance", "version", "bench", "help", "tidy", "findings", "sweep", "sweep-summary"};
+                                           "provenance", "version", "bench", "help", "tidy", "findings", "sweep", "sweep-summary",
+                                           "baselines"};
     enum { N_COMMANDS = sizeof commands / sizeof *commands };
     rc = run("help", out);
     size_t listed = 0, known = 0;

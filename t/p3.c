@@ -20,6 +20,7 @@
 #include "testutil.h"
 #include "host/cell.h"
 #include "protocols/p1.h"
+#include "protocols/metrics.h"
 #include "protocols/p3.h"
 #include "base/util.h"
 
@@ -48,9 +49,9 @@ static void test_f1(void)
      * class 2 left out: macro F1 = (0.75 + 4/7 + 0) / 3. */
     const size_t conf[16] = {3, 1, 0, 0, 1, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0};
     double want = (0.75 + 4.0 / 7.0) / 3.0;
-    is_double(pb_macro_f1(4, conf), want, 1e-15, "macro F1 of a hand-computed confusion matrix (%.6f)", want);
+    is_double(pb_macro_f1_of(conf, 4), want, 1e-15, "macro F1 of a hand-computed confusion matrix (%.6f)", want);
     const size_t perfect[4] = {5, 0, 0, 7}, none[4] = {0, 0, 0, 0};
-    ok(pb_macro_f1(2, perfect) == 1.0 && isnan(pb_macro_f1(2, none)), "macro F1: 1 when perfect, NaN when empty");
+    ok(pb_macro_f1_of(perfect, 2) == 1.0 && isnan(pb_macro_f1_of(none, 2)), "macro F1: 1 when perfect, NaN when empty");
 }
 
 /* mlp:2-3-3:tanh: W0 (3x2) 0..5, b0 6..8, W1 (3x3) 9..17, b1 18..20 */
