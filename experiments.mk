@@ -419,7 +419,13 @@ define PAIR_RULES
 $(call stamp,$(1)-train.txt,data=$($(1)_DATA)$(nl)model=$($(1)_MODEL)$(nl)epochs=$(PAIR_EPOCHS)$(nl)train=$(PAIR_TRAIN_OPTS)$(nl)$(foreach f,$(PAIR_FAMILIES),$(f)=$(PAIR_$(f)_OPTS)$(nl)))
 $(call stamp,$(1)-sweep.txt,lambdas=$(P3_LAMBDAS)$(nl)samples=$(P3_SAMPLES))
 CELLS += $(foreach k,$(PAIR_REPEAT_IDS),$(foreach f,$(PAIR_FAMILIES),$(R)/$(1)/fit/$(f)-r$(k).fit) \
-    $(R)/$(1)/sweep/I-r$(k).tsv $(R)/$(1)/sweep/D-r$(k).tsv)
+    $(R)/$(1)/sweep/I-r$(k).tsv $(R)/$(1)/sweep/D-r$(k).tsv $(R)/$(1)/baselines/r$(k).tsv)
+# Table 1's baselines on the same test pairs (70/15/15; prunebench baselines)
+$(R)/$(1)/baselines/r%.tsv: $(call code,baselines) | $(PB)
+	@mkdir -p $$(@D)
+	$(Q)$(CELL) $$@ $(PB) baselines --data $($(1)_DATA) --repeat $$* -o $$@
+$(R)/$(1)/baselines-macros.tex: $(foreach k,$(PAIR_REPEAT_IDS),$(R)/$(1)/baselines/r$(k).tsv) scripts/baselines-mean.sh
+	$(Q)$(CELL) $$@ scripts/baselines-mean.sh $(1) $$@ $$(filter %.tsv,$$^)
 $(R)/$(1)/sweep/%.tsv: $(R)/$(1)/fit/%.fit $(call code,sweep) $(S)/$(1)-sweep.txt | $(PB)
 	@mkdir -p $$(@D)
 	$(Q)$(CELL) $$@ $(PB) sweep --fit $$< --lambdas '$(P3_LAMBDAS)' --samples $(P3_SAMPLES) -o $$@
@@ -432,9 +438,10 @@ $(R)/$(1)/p3.pdf: report/p3.gp $(R)/$(1)/p3-summary.tsv
 # the three trainings' test quality, mean over repeats, as macros \pb<Exp><Family>{Accuracy,FOne,Repeats}
 $(R)/$(1)/eval-macros.tex: $(foreach k,$(PAIR_REPEAT_IDS),$(foreach f,$(PAIR_FAMILIES),$(R)/$(1)/eval/$(f)-r$(k).tsv)) scripts/eval-mean.sh
 	$(Q)$(CELL) $$@ scripts/eval-mean.sh $(1) '$(PAIR_FAMILIES)' $(R)/$(1)/eval $$@
-report/gen/$(1)/stamp: $(R)/$(1)/p3.pdf $(R)/$(1)/p3-summary.tsv $(R)/$(1)/eval-macros.tex results/report-scale.txt
+report/gen/$(1)/stamp: $(R)/$(1)/p3.pdf $(R)/$(1)/p3-summary.tsv $(R)/$(1)/eval-macros.tex $(R)/$(1)/baselines-macros.tex \
+    results/report-scale.txt
 	$(Q)rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
-	$(Q)cp $(R)/$(1)/p3.pdf $(R)/$(1)/p3-macros.tex $(R)/$(1)/eval-macros.tex report/gen/$(1)/
+	$(Q)cp $(R)/$(1)/p3.pdf $(R)/$(1)/p3-macros.tex $(R)/$(1)/eval-macros.tex $(R)/$(1)/baselines-macros.tex report/gen/$(1)/
 	$(Q)touch $$@
 endef
 
@@ -580,7 +587,7 @@ report/gen/settings.tex: results/report-scale.txt experiments.mk $(S)/report-met
 	  $(foreach d,$(DATASETS),echo '\input{gen/$(d)/p1-macros.tex}\input{gen/$(d)/p1c-macros.tex}\input{gen/$(d)/p2-macros.tex}\input{gen/$(d)/p3-macros.tex}';) \
 	  $(foreach e,$(IMAGE_EXPS),echo '\input{gen/$(e)/plain-macros.tex}'; \
 	    $(foreach m,$(IMAGE_METHODS),echo '\input{gen/$(e)/$(m)-export.tex}';)) \
-	  $(foreach e,$(PAIR_EXPS),echo '\input{gen/$(e)/p3-macros.tex}\input{gen/$(e)/eval-macros.tex}';) \
+	  $(foreach e,$(PAIR_EXPS),echo '\input{gen/$(e)/p3-macros.tex}\input{gen/$(e)/eval-macros.tex}\input{gen/$(e)/baselines-macros.tex}';) \
 	  echo '\newcommand{\pbPairEpochs}{$(call count_of,$(PAIR_EPOCHS),epoch)}'; \
 	  echo '\newcommand{\pbPairRepeats}{$(PAIR_REPEATS)}'; \
 	  echo '\newcommand{\pbPairTrainOpts}{\texttt{\detokenize{$(PAIR_TRAIN_OPTS)}}}'; \
