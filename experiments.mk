@@ -326,6 +326,19 @@ seqfmnist_lstm_MODEL := lstm:28x28-128-10
 seqfmnist_lstm_TITLE := LSTM-128 on sequential Fashion-MNIST
 seqfmnist_lstm_OPTS  := --batch 128 --lr 0.001
 seqfmnist_lstm_LIMIT := $(if $(SEQ_TRAIN_LIMIT),--train-limit $(SEQ_TRAIN_LIMIT))
+# A real text task with a vocabulary, reachable here: each WordNet noun
+# gloss -> its lexicographer file (26 noun categories; datasets/wordnet.h),
+# an embedding LSTM as for IMDB with a 64-dimensional embedding, on the first
+# SEQ_TRAIN_LIMIT glosses of the training split, fewer epochs than the
+# image sequences (a 20002-word embedding makes each step dearer).
+SEQ_EXPS                  += wnglosses_lstm
+wnglosses_lstm_DATA       := wordnet-glosses
+wnglosses_lstm_MODEL      := lstm:30xv20002e64-128-26
+wnglosses_lstm_TITLE      := LSTM-128 on WordNet glosses
+wnglosses_lstm_OPTS       := --batch 128 --lr 0.001
+wnglosses_lstm_LIMIT      := $(if $(SEQ_TRAIN_LIMIT),--train-limit $(SEQ_TRAIN_LIMIT))
+wnglosses_lstm_EPOCHS     ?= $(call by_scale,100,1)
+wnglosses_lstm_VOCAB      := 1
 ifneq ($(PB_IMDB_DIR),)
 SEQ_EXPS          += imdb_lstm
 imdb_lstm_DATA    := imdb
@@ -350,7 +363,7 @@ SEQ_METHODS           = $(TRAINER_METHODS)
 define SEQ_RULES
 $(1)_FRACTIONS  := $(SEQ_FRACTIONS)
 $(1)_LONG_TITLE := $($(1)_TITLE)
-$(call stamp,$(1)-train.txt,data=$($(1)_DATA)$(nl)model=$($(1)_MODEL)$(nl)epochs=$(SEQ_EPOCHS)$(nl)train=$($(1)_OPTS) $($(1)_LIMIT) --precision $($(1)_PRECISION)$(nl)plain=$(SEQ_plain_OPTS)$(nl)dropout=$(SEQ_dropout_OPTS))
+$(call stamp,$(1)-train.txt,data=$($(1)_DATA)$(nl)model=$($(1)_MODEL)$(nl)epochs=$($(1)_EPOCHS)$(nl)train=$($(1)_OPTS) $($(1)_LIMIT) --precision $($(1)_PRECISION)$(nl)plain=$(SEQ_plain_OPTS)$(nl)dropout=$(SEQ_dropout_OPTS))
 $(call stamp,$(1)-p4.txt,repeats=$(SEQ_TIMING))
 report/gen/$(1)/stamp: $(foreach b,$(SEQ_BASELINES),$(R)/$(1)/$(b)-eval.tsv) $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png \
     $(foreach m,$(SEQ_METHODS),$(R)/$(1)/$(m)-p4.tsv $(R)/$(1)/gates-$(m).pdf) results/report-scale.txt \
@@ -358,7 +371,7 @@ report/gen/$(1)/stamp: $(foreach b,$(SEQ_BASELINES),$(R)/$(1)/$(b)-eval.tsv) $(R
 	$(Q)rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
 	$(Q)cp $(foreach b,$(SEQ_BASELINES),$(R)/$(1)/$(b)-macros.tex) $(foreach m,$(SEQ_METHODS),$(R)/$(1)/$(m)-p4.tex $(R)/$(1)/gates-$(m).pdf) \
 	    $(R)/$(1)/p1.pdf report/gen/$(1)/
-	$(Q)scripts/report-gen.sh seq $(1) '$($(1)_TITLE)' $(SEQ_METHODS) > report/gen/$(1)/body.tex
+	$(Q)scripts/report-gen.sh seq $(1) '$($(1)_TITLE)' $(if $($(1)_VOCAB),--vocab) $(SEQ_METHODS) > report/gen/$(1)/body.tex
 	$(Q)touch $$@
 endef
 
@@ -367,7 +380,7 @@ define SEQ_BASELINE_RULES
 CELLS += $(R)/$(1)/fit/$(2)-r0.fit
 $(R)/$(1)/fit/$(2)-r0.fit: $(call code,fit) $(S)/$(1)-train.txt | $(PB)
 	@mkdir -p $$(@D)
-	$(Q)$(CELL) $$@ $(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) $(SEQ_$(2)_OPTS) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $($(1)_LIMIT) --precision $($(1)_PRECISION) --progress -o $$@
+	$(Q)$(CELL) $$@ $(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) $(SEQ_$(2)_OPTS) --epochs $($(1)_EPOCHS) $($(1)_OPTS) $($(1)_LIMIT) --precision $($(1)_PRECISION) --progress -o $$@
 $(R)/$(1)/$(2)-eval.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(call code,eval) | $(PB)
 	$(Q)$(CELL) $$@ $(PB) evaluate --fit $$< --tex $(R)/$(1)/$(2)-macros.tex --name $(1)-$(2) -o $$@
 endef
@@ -376,7 +389,7 @@ endef
 define SEQ_METHOD_RULES
 $(R)/$(1)/fit/$(2)-r0.fit: $(call code,fit) $(S)/$(1)-train.txt $(call plugin,$(2)) | $(PB) $(B)/plugins/$(2).so
 	@mkdir -p $$(@D)
-	$(Q)$(CELL) $$@ $(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) --method $(2) --epochs $(SEQ_EPOCHS) $($(1)_OPTS) $($(1)_LIMIT) --precision $($(1)_PRECISION) --progress -o $$@
+	$(Q)$(CELL) $$@ $(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) --method $(2) --epochs $($(1)_EPOCHS) $($(1)_OPTS) $($(1)_LIMIT) --precision $($(1)_PRECISION) --progress -o $$@
 $(R)/$(1)/$(2)-p4.tsv: $(R)/$(1)/fit/$(2)-r0.fit $(R)/$(1)/order/$(2)-r0.tsv $(call code,p4) $(call plugin,$(2)) $(S)/$(1)-p4.txt | $(PB) $(B)/plugins/$(2).so
 	$(Q)$(CELL) $$@ $(PB) structure --fit $$< --order $(R)/$(1)/order/$(2)-r0.tsv --operating-point --plugin-dir $(B)/plugins --repeats $(SEQ_TIMING) \
 	    --gates $(R)/$(1)/gates-$(2).tsv --tex $(R)/$(1)/$(2)-p4.tex --name $(1)-$(2) -o $$@
@@ -387,6 +400,7 @@ endef
 
 SEQ_EXPS := $(if $(SEQ_METHODS),$(SEQ_EXPS))
 $(foreach e,$(SEQ_EXPS),$(eval $(e)_PRECISION ?= $(SEQ_PRECISION)))
+$(foreach e,$(SEQ_EXPS),$(eval $(e)_EPOCHS ?= $(SEQ_EPOCHS)))
 $(foreach e,$(SEQ_EXPS),$(eval $(call SEQ_RULES,$(e))))
 $(foreach e,$(SEQ_EXPS),$(eval $(call ONE_RUN_RULES,$(e),$(SEQ_METHODS))))
 $(foreach e,$(SEQ_EXPS),$(foreach b,$(SEQ_BASELINES),$(eval $(call SEQ_BASELINE_RULES,$(e),$(b)))))
@@ -567,6 +581,8 @@ report/gen/settings.tex: results/report-scale.txt experiments.mk $(S)/report-met
 	  echo '\newcommand{\pbImageData}{$(IMAGE_DATA)}'; \
 	  echo '\newcommand{\pbImageTrainOpts}{\texttt{\detokenize{$(IMAGE_TRAIN_OPTS)}}}'; \
 	  echo '\newcommand{\pbSeqEpochs}{$(call count_of,$(SEQ_EPOCHS),epoch)}'; \
+	  echo '\newcommand{\pbGlossEpochs}{$(call count_of,$(wnglosses_lstm_EPOCHS),epoch)}'; \
+	  echo '\newcommand{\pbGlossModel}{\texttt{\detokenize{$(wnglosses_lstm_MODEL)}}}'; \
 	  echo '\newcommand{\pbImagePrecision}{$(fmnist_lenet_PRECISION)}'; \
 	  echo '\newcommand{\pbSeqPrecision}{$(seqfmnist_lstm_PRECISION)}'; \
 	  echo '\newcommand{\pbSeqTrainLimit}{$(if $(SEQ_TRAIN_LIMIT),the first $(SEQ_TRAIN_LIMIT) training sequences,all 60000 training sequences)}'; \
