@@ -18,7 +18,7 @@ ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok 
 # The commands that make a cell (fit, order, curve, noise), one per line.
 cells_remade() { grep -E "/prunebench (train|rank|curve|noise) " || true; }
 # a tiny experiment set
-vars=(SCALE=quick DATASETS=wine REPEATS=1 wine_EPOCHS=3 IMAGE_EXPS= SEQ_EXPS= FRACTIONS=0,0.5,1
+vars=(SCALE=quick DATASETS=wine REPEATS=1 wine_EPOCHS=3 IMAGE_EXPS= SEQ_EXPS= PAIR_EXPS= FRACTIONS=0,0.5,1
       NOISE_FRACTIONS=0,0.5,1 NOISE_LEVELS=0,1 NOISE_DRAWS=2 B="$B" OPT="${PB_OPT--O2 -g}" SAN="${PB_SAN-}")
 mk() { make -s -C "$tmp" "${vars[@]}" "$@"; }
 dry() { mk -n cells "$@" 2>&1 | cells_remade; }
