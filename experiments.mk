@@ -83,7 +83,7 @@ METHODS    ?= $(PLUGINS)
 fit_of      = $(if $(filter $(1),$(TRAINERS)),$(1),base)
 FRACTIONS  ?= 0:0.05:0.95,0.98,0.99,1
 # Protocol P3 (threshold sweep): the lambda grid and Monte Carlo samples of the bound.
-P3_LAMBDAS ?= 1e-3..1e3/4
+P3_LAMBDAS ?= $(call by_scale,1e-3..1e3/4,1e-3..1e3/2)
 P3_SAMPLES ?= $(call by_scale,20,5)
 TRAIN_OPTS ?= --family gauss-diag --batch 32 --lr 0.01 --init-sd 0.5 --prior-mean eb --noise eb --test-fraction 0.2
 PRUNABLE   ?= weights
@@ -330,12 +330,13 @@ seqfmnist_lstm_LIMIT := $(if $(SEQ_TRAIN_LIMIT),--train-limit $(SEQ_TRAIN_LIMIT)
 # gloss -> its lexicographer file (26 noun categories; datasets/wordnet.h),
 # an embedding LSTM as for IMDB with a 64-dimensional embedding, on the first
 # SEQ_TRAIN_LIMIT glosses of the training split, fewer epochs than the
-# image sequences (a 20002-word embedding makes each step dearer).
+# image sequences (a 20002-word embedding makes each step dearer); at quick
+# scale 5% of the glosses for testing (every cell evaluates the test set).
 SEQ_EXPS                  += wnglosses_lstm
 wnglosses_lstm_DATA       := wordnet-glosses
 wnglosses_lstm_MODEL      := lstm:30xv20002e64-128-26
 wnglosses_lstm_TITLE      := LSTM-128 on WordNet glosses
-wnglosses_lstm_OPTS       := --batch 128 --lr 0.001
+wnglosses_lstm_OPTS       := --batch 128 --lr 0.001 $(call by_scale,,--test-fraction 0.05)
 wnglosses_lstm_LIMIT      := $(if $(SEQ_TRAIN_LIMIT),--train-limit $(SEQ_TRAIN_LIMIT))
 wnglosses_lstm_EPOCHS     ?= $(call by_scale,100,1)
 wnglosses_lstm_VOCAB      := 1
