@@ -282,7 +282,7 @@ $(R)/$(1)/plain-eval.tsv: $(R)/$(1)/fit/plain-r0.fit $(call code,eval) | $(PB)
 	$(Q)$(CELL) $$@ $(PB) evaluate --fit $$< --tex $(R)/$(1)/plain-macros.tex --name $(1)-plain -o $$@
 report/gen/$(1)/stamp: $(R)/$(1)/plain-eval.tsv $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png \
     $(foreach m,$(IMAGE_METHODS),$(R)/$(1)/$(m)-export.tex $(R)/$(1)/logalpha-$(m).pdf) results/report-scale.txt \
-    $(S)/report-methods.txt scripts/report-gen.sh $(wildcard report/published/$(1).tex)
+    $(S)/report-methods.txt scripts/report-gen.sh scripts/tex.sh $(wildcard report/published/$(1).tex)
 	$(Q)rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
 	$(Q)cp $(R)/$(1)/plain-macros.tex $(foreach m,$(IMAGE_METHODS),$(R)/$(1)/$(m)-export.tex $(R)/$(1)/logalpha-$(m).pdf) $(R)/$(1)/p1.pdf report/gen/$(1)/
 	$(Q)scripts/report-gen.sh image $(1) '$($(1)_MODEL)' '$$($(1)_LONG_TITLE)' $(IMAGE_METHODS) > report/gen/$(1)/body.tex
@@ -368,7 +368,7 @@ $(call stamp,$(1)-train.txt,data=$($(1)_DATA)$(nl)model=$($(1)_MODEL)$(nl)epochs
 $(call stamp,$(1)-p4.txt,repeats=$(SEQ_TIMING))
 report/gen/$(1)/stamp: $(foreach b,$(SEQ_BASELINES),$(R)/$(1)/$(b)-eval.tsv) $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png \
     $(foreach m,$(SEQ_METHODS),$(R)/$(1)/$(m)-p4.tsv $(R)/$(1)/gates-$(m).pdf) results/report-scale.txt \
-    $(S)/report-methods.txt scripts/report-gen.sh $(wildcard report/published/$(1).tex)
+    $(S)/report-methods.txt scripts/report-gen.sh scripts/tex.sh $(wildcard report/published/$(1).tex)
 	$(Q)rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
 	$(Q)cp $(foreach b,$(SEQ_BASELINES),$(R)/$(1)/$(b)-macros.tex) $(foreach m,$(SEQ_METHODS),$(R)/$(1)/$(m)-p4.tex $(R)/$(1)/gates-$(m).pdf) \
 	    $(R)/$(1)/p1.pdf report/gen/$(1)/
@@ -451,7 +451,7 @@ $(R)/$(1)/p3.pdf: report/p3.gp $(R)/$(1)/p3-summary.tsv
 	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/p3-mean.tsv'; families_gp='$(R)/$(1)/p3-families.gp'; out='$$@.tmp'" report/p3.gp
 	$(Q)mv $$@.tmp $$@
 # the three trainings' test quality, mean over repeats, as macros \pb<Exp><Family>{Accuracy,FOne,Repeats}
-$(R)/$(1)/eval-macros.tex: $(foreach k,$(PAIR_REPEAT_IDS),$(foreach f,$(PAIR_FAMILIES),$(R)/$(1)/eval/$(f)-r$(k).tsv)) scripts/eval-mean.sh
+$(R)/$(1)/eval-macros.tex: $(foreach k,$(PAIR_REPEAT_IDS),$(foreach f,$(PAIR_FAMILIES),$(R)/$(1)/eval/$(f)-r$(k).tsv)) scripts/eval-mean.sh scripts/tex.sh
 	$(Q)$(CELL) $$@ scripts/eval-mean.sh $(1) '$(PAIR_FAMILIES)' $(R)/$(1)/eval $$@
 report/gen/$(1)/stamp: $(R)/$(1)/p3.pdf $(R)/$(1)/p3-summary.tsv $(R)/$(1)/eval-macros.tex $(R)/$(1)/baselines-macros.tex \
     results/report-scale.txt
@@ -615,7 +615,7 @@ report/gen/settings.tex: results/report-scale.txt experiments.mk $(S)/report-met
 
 # One paragraph per method of the run (report/methods/NAME.tex, or an added
 # plugin's own summary and citation).
-report/gen/methods.tex: $(S)/report-methods.txt scripts/report-gen.sh $(wildcard report/methods/*.tex) | $(PB) $(PLUGIN_SO)
+report/gen/methods.tex: $(S)/report-methods.txt scripts/report-gen.sh scripts/tex.sh scripts/tex.sh $(wildcard report/methods/*.tex) | $(PB) $(PLUGIN_SO)
 	@mkdir -p $(@D)
 	$(Q)scripts/report-gen.sh methods $(PB) $(B)/plugins $(METHODS) > $@.tmp && mv $@.tmp $@
 

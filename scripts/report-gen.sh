@@ -13,19 +13,7 @@
 # suite ships one, else the plugin's own summary and citation.
 set -euo pipefail
 
-# LaTeX-escape text (method names may contain '_', summaries anything).
-tex_escape() { sed -e 's/\\/\\textbackslash{}/g' -e 's/[_&%$#{}]/\\&/g' -e 's/\^/\\^{}/g' -e 's/~/\\~{}/g'; }
-# The macro-name form of a name, as pb_tex_camel writes it: letters after a
-# non-letter upper-cased, digits spelled out, everything else dropped.
-tex_camel() {
-    awk 'BEGIN { split("Zero One Two Three Four Five Six Seven Eight Nine", d, " ") }
-         { o = ""; up = 1
-           for (i = 1; i <= length($0); i++) { c = substr($0, i, 1)
-               if (c ~ /[0-9]/) { o = o d[c + 1]; up = 1 }
-               else if (c ~ /[A-Za-z]/) { o = o (up ? toupper(c) : c); up = 0 }
-               else up = 1 }
-           print o }' <<<"$1"
-}
+. "$(dirname "$0")/tex.sh"   # tex_escape, tex_camel
 # A generated macro by name, m EXP-NAME FIELD -> \pbV{ExpNameField}
 # (report.tex: \pbV stops with an error naming a macro no file defined).
 m() { printf '\\pbV{%s%s}' "$(tex_camel "$1")" "$2"; }
