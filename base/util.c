@@ -185,6 +185,21 @@ void pb_tex_escape(const char *s, char *out, size_t len)
     }
 }
 
+static int cmp_double_asc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+size_t pb_sort_unique(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double_asc);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || v[i] != v[u - 1]) v[u++] = v[i];
+    return u;
+}
+
 double pb_seconds(void)
 {
     struct timespec t;

@@ -71,5 +71,7 @@ void pb_tex_escape(const char *s, char *out, size_t len);
 
 /* Seconds on the monotonic clock (for elapsed times only). */
 double pb_seconds(void);
+/* Sort v[0 .. n) ascending and drop repeated values; the count kept. */
+size_t pb_sort_unique(double *v, size_t n);
 
 #endif

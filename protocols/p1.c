@@ -6,12 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int pb_grid_parse(const char *spec, const char *what, double hi, double **out, size_t *n)
 {
     *out = NULL;
@@ -49,12 +43,8 @@ int pb_grid_parse(const char *spec, const char *what, double hi, double **out, s
         else if (*p) goto bad;
     }
     if (k == 0) goto bad;
-    qsort(v, k, sizeof *v, cmp_double);
-    size_t u = 0;
-    for (size_t i = 0; i < k; i++)
-        if (u == 0 || v[i] != v[u - 1]) v[u++] = v[i];
     *out = v;
-    *n = u;
+    *n = pb_sort_unique(v, k);
     return PB_OK;
 bad:
     free(v);

@@ -10,12 +10,6 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static int push(double **v, size_t *k, size_t *cap, double x)
 {
     if (*k == *cap) {
@@ -64,11 +58,7 @@ int pb_lambda_grid_parse(const char *spec, double **out, size_t *n)
         else if (*p) goto bad;
     }
     if (k == 0) goto bad;
-    qsort(v, k, sizeof *v, cmp_double);
-    size_t u = 0;
-    for (size_t i = 0; i < k; i++)
-        if (u == 0 || v[i] != v[u - 1]) v[u++] = v[i];
-    *out = v, *n = u;
+    *out = v, *n = pb_sort_unique(v, k);
     return PB_OK;
 bad:
     free(v);
