@@ -113,7 +113,7 @@ int cmd_train(int argc, char **argv)
 
     pb_model *m;
     if ((st = pb_model_parse(spec, &m))) die(st);
-    uint64_t data_seed = pb_seed("split", data, "", "", repeat, "split");
+    uint64_t data_seed = pb_seed("split", pb_dataset_split_name(data), "", "", repeat, "split");
     /* the stream is named by the method's name (the plugin file's base name), however the plugin was given */
     char method_id[256] = "base-fit";
     if (method) {

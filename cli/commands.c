@@ -81,7 +81,7 @@ const command commands[] = {
      "sweep --fit FIT [--lambdas LIST] [--samples S] [--prunable weights|all] [--data-dir DIR] -o SWEEP.tsv\n", cmd_sweep},
     {"sweep-summary", "protocol P3 over repeats: mean and sd per lambda for each posterior family (D, I), and the lambda of the smallest bound",
      "sweep-summary SWEEP.tsv... [--name N] [--title T] [--mean F] [--gp F] [--tsv F] [--macros F]\n", cmd_sweep_summary},
-    {"baselines", "seed 000 Table 1: logistic regression, linear SVC, tree, kNN on a pair set", "baselines --data NAME [--repeat R] [--data-dir DIR] [--tex F --name N] -o OUT.tsv\n", cmd_baselines},
+    {"baselines", "seed 000 Table 1: logistic regression, linear SVC, tree, kNN on a pair set", "baselines --data NAME [--repeat R] [--vectors lsa|glove] [--data-dir DIR] [--tex F --name N] -o OUT.tsv\n", cmd_baselines},
     {NULL, NULL, NULL, NULL},
 };
 

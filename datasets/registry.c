@@ -8,8 +8,10 @@
 #include "datasets/synthetic.h"
 #include "datasets/text.h"
 #include "datasets/wordnet.h"
+#include "datasets/vector_pairs.h"
 #include "base/util.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -124,6 +126,64 @@ static int semeval_available(const pb_dataset *ds, const char *data_dir)
     return pb_semeval_available(data_dir);
 }
 
+/* The word-vector pair sets "<token set>-<source>" (vector_pairs.h): the
+ * token set opened with its vocabulary, its ids replaced by the source's
+ * vectors (source lsa: fitted on the training part). */
+static int vectors_split_name(const char *name, char *base, size_t nbase, const char **source)
+{
+    const char *dash = strrchr(name, '-');
+    if (!dash || (size_t)(dash - name) >= nbase) return pb_error(PB_ERR_ARG, "%s: not a word-vector set", name);
+    memcpy(base, name, (size_t)(dash - name));
+    base[dash - name] = 0;
+    *source = dash + 1;
+    return PB_OK;
+}
+
+static int vectors_open(const pb_dataset *ds, const char *data_dir, uint64_t seed, double test_fraction,
+                        pb_data *train, pb_data *test)
+{
+    char base[32];
+    const char *source;
+    int st = vectors_split_name(ds->name, base, sizeof base, &source);
+    if (st) return st;
+    const pb_dataset *tok = pb_dataset_find(base);
+    if (!tok || !tok->open_vocab) return pb_error(PB_ERR_ARG, "%s: no token set '%s'", ds->name, base);
+    if (!pb_vector_pairs_available(source)) return PB_ERR_IO;
+    pb_data ttr, tte;
+    pb_vocab v;
+    if ((st = tok->open_vocab(tok, data_dir, seed, test_fraction, &ttr, &tte, &v))) return st;
+    double *E = NULL;
+    size_t dim = 0;
+    char ntr[64], nte[64];
+    snprintf(ntr, sizeof ntr, "%s/train", ds->name);
+    snprintf(nte, sizeof nte, "%s/test", ds->name);
+    st = pb_vector_pairs_vectors(source, &ttr, &v, &E, &dim, NULL);
+    if (!st) st = pb_vector_pairs(&ttr, E, dim, ntr, train);
+    if (!st && (st = pb_vector_pairs(&tte, E, dim, nte, test))) pb_data_free(train);
+    free(E);
+    pb_data_free(&ttr), pb_data_free(&tte), pb_vocab_free(&v);
+    return st;
+}
+
+const char *pb_dataset_split_name(const char *name)
+{
+    const pb_dataset *ds = pb_dataset_find(name);
+    if (!ds || ds->open != vectors_open) return name;
+    char base[32];
+    const char *source;
+    if (vectors_split_name(name, base, sizeof base, &source)) return name;
+    const pb_dataset *tok = pb_dataset_find(base);
+    return tok ? tok->name : name;
+}
+
+static int vectors_available(const pb_dataset *ds, const char *data_dir)
+{
+    char base[32];
+    const char *source;
+    if (vectors_split_name(ds->name, base, sizeof base, &source)) return 0;
+    return pb_vector_pairs_available(source) && pb_dataset_available(base, data_dir);
+}
+
 /* ---- the table ---- */
 
 static const pb_dataset table[] = {
@@ -144,6 +204,14 @@ static const pb_dataset table[] = {
      PB_WORDNET_ENV ")", PB_WORDNET_ENV, NULL, wordnet_open, wordnet_available, 1, wordnet_open_vocab},
     {"semeval-pairs", "SemEval-2015 Task 2 pairs, sentence1<TAB>sentence2<TAB>score lines, 6 classes: --data-dir or $"
      PB_SEMEVAL_ENV, PB_SEMEVAL_ENV, NULL, semeval_open, semeval_available, 1, semeval_open_vocab},
+    {"wordnet-pairs-lsa", "wordnet-pairs ($" PB_WORDNET_ENV ") with fixed 50-d LSA word vectors of its training "
+     "sentences, for siamese:2x30x50-...", PB_WORDNET_ENV, NULL, vectors_open, vectors_available, 0, NULL},
+    {"wordnet-pairs-glove", "wordnet-pairs with fixed GloVe word vectors: the GloVe text file $" PB_GLOVE_ENV,
+     PB_GLOVE_ENV, NULL, vectors_open, vectors_available, 0, NULL},
+    {"semeval-pairs-lsa", "semeval-pairs ($" PB_SEMEVAL_ENV ") with fixed 50-d LSA word vectors of its training sentences",
+     PB_SEMEVAL_ENV, NULL, vectors_open, vectors_available, 0, NULL},
+    {"semeval-pairs-glove", "semeval-pairs with fixed GloVe word vectors ($" PB_GLOVE_ENV ", as seed 000)",
+     PB_GLOVE_ENV, NULL, vectors_open, vectors_available, 0, NULL},
     {"fashion-mnist", "Fashion-MNIST, 60000 + 10000 x 784, 10 classes: $" PB_FASHION_MNIST_ENV " or "
      PB_FASHION_MNIST_DEFAULT_DIR, PB_FASHION_MNIST_ENV, NULL, mnist_open, mnist_available, 0, NULL},
     {"mnist", "MNIST, 60000 + 10000 x 784, 10 classes: $" PB_MNIST_ENV " (required)",

@@ -73,6 +73,13 @@ int pb_dataset_available(const char *name, const char *data_dir);
  * error for other sets. On failure v is left empty. */
 int pb_dataset_vocab(const char *name, const char *data_dir, uint64_t split_seed, double test_fraction, pb_vocab *v);
 
+/* The name a set's split seed is derived from (pb_seed("split", NAME, ...)):
+ * the set's own, except for the word-vector pair sets "<token set>-<source>"
+ * (vector_pairs.h), which take their token set's, so that both hold out the
+ * same pairs (and the baselines, run on the token set, score the same test
+ * part). A pointer into the table, or name itself. */
+const char *pb_dataset_split_name(const char *name);
+
 /* The list for help: a heading line, then "  NAME  ABOUT" per row. */
 void pb_dataset_help(FILE *f);
 

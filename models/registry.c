@@ -12,7 +12,9 @@
     ROW("mlp", pb_mlp_ops, "mlp:<d0>-<d1>-...-<dL>:<tanh|relu|identity>[:ce|:mse]   multilayer perceptron")  \
     ROW("lstm", pb_rnn_ops, "lstm:<T>x<d>-<H>-<C>[:ce|:mse], lstm:<T>xv<V>e<E>-<H>-<C> (tokens)   LSTM")    \
     ROW("rnn", pb_rnn_ops, "rnn:<T>x<d>-<H>-<C>[:ce|:mse], rnn:<T>xv<V>e<E>-<H>-<C> (tokens)   Elman RNN")   \
-    ROW("siamese", pb_siamese_ops, "siamese:2x<L>v<V>e<E>-<H>-<C>   siamese Elman RNN over sentence pairs (tokens)") \
+    ROW("siamese", pb_siamese_ops,                                                                              \
+        "siamese:2x<L>v<V>e<E>-<H>-<C> (tokens), siamese:2x<L>x<E>-<H>-<C> (word vectors)   siamese Elman RNN "  \
+        "over sentence pairs")                                                                                  \
     /* end of the model table */
 
 #define DECLARE(prefix, ops, form) extern const pb_model_ops ops;

@@ -2,13 +2,19 @@
  * ops table (model.h): two sentences through ONE Elman RNN, the two last
  * hidden states concatenated into a softmax over the similarity classes.
  *
- * Spec: "siamese:2x<L>v<V>e<E>-<H>-<C>", e.g. siamese:2x20v5002e50-50-6:
- * pairs of sentences of L tokens, vocabulary V (token ids as doubles: 0
- * padding, 1 out-of-vocabulary, 2.. words), embedding E, H hidden units, C
- * classes (ce head only). A row of X holds 2L ids: sentence A at [0, L),
- * sentence B at [L, 2L), each pre-padded with 0 so its last step is its last
- * word. Padding is a token like any other (row 0 of Emb, learned), as in
- * the token models of rnn.h: no masking.
+ * Specs (ce head only; C classes, H hidden units, L steps per sentence):
+ *   "siamese:2x<L>v<V>e<E>-<H>-<C>", e.g. siamese:2x20v5002e50-50-6: token
+ *     ids (as doubles: 0 padding, 1 out-of-vocabulary, 2.. words) through a
+ *     LEARNED embedding Emb (V x E). A row of X holds 2L ids: sentence A at
+ *     [0, L), sentence B at [L, 2L), each pre-padded with 0 so its last step
+ *     is its last word. Padding is a token like any other (row 0 of Emb,
+ *     learned), as in the token models of rnn.h: no masking.
+ *   "siamese:2x<L>x<E>-<H>-<C>", e.g. siamese:2x30x50-50-6: FIXED word
+ *     vectors as inputs, as seed 000 feeds GloVe vectors: a row holds 2LE
+ *     reals, sentence A's L vectors of E values at [0, LE) (step t at
+ *     [tE, (t+1)E)), sentence B's at [LE, 2LE). The vectors are data, not
+ *     parameters (datasets/wordvec.h makes such rows from token pairs), so
+ *     there is no Emb and the model has only the seed's weights.
  *
  * The network (t = 1..L, h_0 = 0, s = A or B, the same W, U, b for both):
  *   x^s_t = Emb[token^s_t]                                   (E)
@@ -21,9 +27,9 @@
  * the letter n, so the bench and docs use H = E = 50.
  *
  * Parameters (flat, row-major, in this order; the first four exactly as the
- * token Elman model "rnn:<L>xv<V>e<E>-<H>-<C>" of rnn.h lays them out, so
- * its kernels run on them):
- *   Emb  (V x E)    Wx (H x E)    Wh (H x H)    b (H, bias)
+ * Elman model "rnn:<L>xv<V>e<E>-<H>-<C>" (or "rnn:<L>x<E>-<H>-<C>") of rnn.h
+ * lays them out, so its kernels run on them):
+ *   Emb  (V x E, tokens only)    Wx (H x E)    Wh (H x H)    b (H, bias)
  *   Wout (C x 2H)   columns [0, H) read h^A_L, [H, 2H) read h^B_L
  *   bout (C, bias)
  * Both sentences of a chunk of B pairs go through rnn.c's recurrence as one
@@ -48,11 +54,12 @@
 #include <gsl/gsl_randist.h>
 
 #define VAR_FLOOR 1e-16  /* keeps 1/sd finite where [h_A; h_B] is all zero (as rnn.c) */
-#define SPEC_FORM "'siamese:2x<L>v<V>e<E>-<H>-<C>'"
+#define SPEC_FORM "'siamese:2x<L>v<V>e<E>-<H>-<C>' or 'siamese:2x<L>x<E>-<H>-<C>'"
 
 typedef struct siamese {
     pb_rnn *rnn;            /* the shared recurrence: rnn:<L>xv<V>e<E>-<H>-<C> */
-    size_t L, V, E, H, C;
+    size_t L, V, E, H, C;   /* V = 0: fixed word vectors as inputs */
+    size_t step;            /* doubles per step of one sentence: 1 (a token id) or E */
     size_t off_wout, off_bout, n_params;
     pb_tensor tensors[6];
 } siamese;
@@ -60,7 +67,7 @@ typedef struct siamese {
 typedef struct siamese_ws {
     size_t batch;           /* pairs */
     pb_rnn_ws *rws;         /* 2 * batch sequences */
-    double *Xs;             /* 2B x L: the A sentences, then the B sentences */
+    double *Xs;             /* 2B x L*step: the A sentences, then the B sentences */
     double *hT, *dhT;       /* 2B x H: last hidden states (A rows, then B rows), their gradients */
     double *hc, *dhc;       /* B x 2H: [h_A, h_B] per pair, its gradient */
     double *zo, *dzo;       /* B x C */
@@ -100,15 +107,24 @@ static int sm_parse(const char *spec, pb_model *m)
     m->impl = s;
     const char *p = spec + strlen("siamese:");
     size_t two = 0;
-    if (strncmp(spec, "siamese:", 8) || !parse_size(&p, &two) || two != 2 || *p++ != 'x' ||
-        !parse_size(&p, &s->L) || *p++ != 'v' || !parse_size(&p, &s->V) || *p++ != 'e' ||
-        !parse_size(&p, &s->E) || *p++ != '-' || !parse_size(&p, &s->H) || *p++ != '-' ||
-        !parse_size(&p, &s->C) || *p)
-        return pb_error(PB_ERR_ARG, "model spec '%s': expected %s (a pair of sentences of L tokens)", spec,
-                        SPEC_FORM);
+    int ok = !strncmp(spec, "siamese:", 8) && parse_size(&p, &two) && two == 2 && *p++ == 'x' &&
+             parse_size(&p, &s->L);
+    if (ok && *p == 'v')   /* tokens: v<V>e<E> */
+        ok = *p++ == 'v' && parse_size(&p, &s->V) && *p++ == 'e';
+    else                   /* word vectors: x<E> */
+        ok = ok && *p++ == 'x';
+    ok = ok && parse_size(&p, &s->E) && *p++ == '-' && parse_size(&p, &s->H) && *p++ == '-' &&
+         parse_size(&p, &s->C) && !*p;
+    if (!ok)
+        return pb_error(PB_ERR_ARG, "model spec '%s': expected %s (a pair of sentences of L tokens or word vectors)",
+                        spec, SPEC_FORM);
     if (s->C < 2) return pb_error(PB_ERR_ARG, "model spec '%s': a cross-entropy head needs at least 2 outputs", spec);
+    s->step = s->V ? 1 : s->E;
     char rspec[128];
-    snprintf(rspec, sizeof rspec, "rnn:%zuxv%zue%zu-%zu-%zu", s->L, s->V, s->E, s->H, s->C);
+    if (s->V)
+        snprintf(rspec, sizeof rspec, "rnn:%zuxv%zue%zu-%zu-%zu", s->L, s->V, s->E, s->H, s->C);
+    else
+        snprintf(rspec, sizeof rspec, "rnn:%zux%zu-%zu-%zu", s->L, s->E, s->H, s->C);
     int st = pb_rnn_parse(rspec, &s->rnn);
     if (st) {
         char why[256];
@@ -120,29 +136,31 @@ static int sm_parse(const char *spec, pb_model *m)
     s->off_bout = s->off_wout + C * 2 * H;
     s->n_params = s->off_bout + C;
     const pb_rnn *r = s->rnn;
-    s->tensors[0] = (pb_tensor){"Emb", r->off_emb, s->V, s->E, 0};
-    s->tensors[1] = (pb_tensor){"Wx", r->off_wx, H, s->E, 0};
-    s->tensors[2] = (pb_tensor){"Wh", r->off_wh, H, H, 0};
-    s->tensors[3] = (pb_tensor){"b", r->off_b, H, 1, 1};
-    s->tensors[4] = (pb_tensor){"Wout", s->off_wout, C, 2 * H, 0};
-    s->tensors[5] = (pb_tensor){"bout", s->off_bout, C, 1, 1};
+    size_t nt = 0;
+    if (s->V) s->tensors[nt++] = (pb_tensor){"Emb", r->off_emb, s->V, s->E, 0};
+    s->tensors[nt++] = (pb_tensor){"Wx", r->off_wx, H, s->E, 0};
+    s->tensors[nt++] = (pb_tensor){"Wh", r->off_wh, H, H, 0};
+    s->tensors[nt++] = (pb_tensor){"b", r->off_b, H, 1, 1};
+    s->tensors[nt++] = (pb_tensor){"Wout", s->off_wout, C, 2 * H, 0};
+    s->tensors[nt++] = (pb_tensor){"bout", s->off_bout, C, 1, 1};
     m->head = PB_HEAD_CE;
     m->n_params = s->n_params;
-    m->in_dim = 2 * s->L;
+    m->in_dim = 2 * s->L * s->step;
     m->out_dim = C;
-    m->n_tensors = 6, m->tensors = s->tensors;
+    m->n_tensors = nt, m->tensors = s->tensors;
     m->n_groups = 0, m->groups = NULL;
     return PB_OK;
 }
 
-/* Emb ~ N(0, 1); Wx, Wh ~ N(0, 1/(E + H)); Wout ~ N(0, 1/(2H)); b = bout = 0
+/* Emb ~ N(0, 1) (tokens only); Wx, Wh ~ N(0, 1/(E + H)); Wout ~ N(0, 1/(2H)); b = bout = 0
  * (rnn.h's scheme, the dense layer's fan-in 2H), drawn in buffer order. */
 static void sm_init(const pb_model *m, double *w, const gsl_rng *rng)
 {
     const siamese *s = sm_of(m);
     const pb_rnn *r = s->rnn;
     size_t H = s->H;
-    for (size_t k = 0; k < s->V * s->E; k++) w[r->off_emb + k] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+    if (s->V)
+        for (size_t k = 0; k < s->V * s->E; k++) w[r->off_emb + k] = gsl_ran_gaussian_ziggurat(rng, 1.0);
     double sr = 1.0 / sqrt((double)(s->E + H));
     for (size_t k = 0; k < H * s->E; k++) w[r->off_wx + k] = sr * gsl_ran_gaussian_ziggurat(rng, 1.0);
     for (size_t k = 0; k < H * H; k++) w[r->off_wh + k] = sr * gsl_ran_gaussian_ziggurat(rng, 1.0);
@@ -179,7 +197,7 @@ static void *sm_ws_alloc(const pb_model *m, size_t batch)
     size_t B = batch, H = s->H, C = s->C;
     ws->batch = B;
     int ok = (ws->rws = pb_rnn_ws_alloc(s->rnn, 2 * B)) != NULL;
-    ok &= (ws->Xs = pb_calloc(2 * B * s->L, sizeof *ws->Xs)) != NULL;
+    ok &= (ws->Xs = pb_calloc(2 * B * s->L * s->step, sizeof *ws->Xs)) != NULL;
     ok &= (ws->hT = pb_calloc(2 * B * H, sizeof *ws->hT)) != NULL;
     ok &= (ws->dhT = pb_calloc(2 * B * H, sizeof *ws->dhT)) != NULL;
     ok &= (ws->hc = pb_calloc(B * 2 * H, sizeof *ws->hc)) != NULL;
@@ -221,16 +239,16 @@ static int ws_need_vd(const siamese *s, siamese_ws *ws)
  * for the line that names a bad token id (an integer in [0, V) expected). */
 static int chunk_forward(const siamese *s, siamese_ws *ws, const double *w, const double *X, size_t B, size_t s0)
 {
-    size_t L = s->L, H = s->H, C = s->C;
-    for (size_t k = 0; k < B * 2 * L; k++) {
+    size_t L = s->L, H = s->H, C = s->C, row = L * s->step;
+    for (size_t k = 0; s->V && k < B * 2 * L; k++) {
         double x = X[k];
         if (!(x >= 0 && x < (double)s->V) || x != floor(x))
             return pb_error(PB_ERR_ARG, "token id %g at step %zu of sentence %c of pair %zu is not an integer in [0, %zu)",
                             x, k % L, (k / L) % 2 ? 'B' : 'A', s0 + k / (2 * L), s->V);
     }
     for (size_t i = 0; i < B; i++) {
-        memcpy(ws->Xs + i * L, X + i * 2 * L, L * sizeof *ws->Xs);
-        memcpy(ws->Xs + (B + i) * L, X + i * 2 * L + L, L * sizeof *ws->Xs);
+        memcpy(ws->Xs + i * row, X + i * 2 * row, row * sizeof *ws->Xs);
+        memcpy(ws->Xs + (B + i) * row, X + i * 2 * row + row, row * sizeof *ws->Xs);
     }
     int st = pb_rnn_hidden_forward(s->rnn, ws->rws, w, ws->Xs, 2 * B, ws->hT);
     if (st) return st;
@@ -247,7 +265,7 @@ static int chunk_forward(const siamese *s, siamese_ws *ws, const double *w, cons
  *   dWout += dzo^T hc,  dbout += 1^T dzo,  dhc = dzo Wout (+ dhc_add),
  *   dh^A_L = dhc[:, 0:H), dh^B_L = dhc[:, H:2H)  into the 2B rows of dhT,
  * then backpropagation through time of all 2B sequences at once: the
- * shared Emb, Wx, Wh, b gain the sum of both branches' gradients. */
+ * shared (Emb,) Wx, Wh, b gain the sum of both branches' gradients. */
 static void chunk_backward(const siamese *s, siamese_ws *ws, const double *w, size_t B, const double *dhc_add,
                            double *grad)
 {
@@ -276,7 +294,7 @@ static int sm_loss_grad(const pb_model *m, void *wsp, const double *w, const dou
     if (grad) memset(grad, 0, s->n_params * sizeof *grad);
     for (size_t s0 = 0; s0 < N; s0 += ws->batch) {
         size_t B = N - s0 < ws->batch ? N - s0 : ws->batch;
-        int st = chunk_forward(s, ws, w, X + s0 * 2 * s->L, B, s0);
+        int st = chunk_forward(s, ws, w, X + s0 * m->in_dim, B, s0);
         if (st) return st;
         if ((st = pb_head_loss(PB_HEAD_CE, 1.0, s->C, ws->zo, y + s0, B, loss, ws->dzo, NULL))) return st;
         if (grad) chunk_backward(s, ws, w, B, NULL, grad);
@@ -285,7 +303,7 @@ static int sm_loss_grad(const pb_model *m, void *wsp, const double *w, const dou
 }
 
 /* The step under w ~ N(theta, sigma2), as pb_rnn_vd_loss_grad (rnn.h):
- *   Emb, Wx, Wh (parameters [0, off_b)): w = theta + sigma .* eps, ONE eps
+ *   (Emb,) Wx, Wh (parameters [0, off_b)): w = theta + sigma .* eps, ONE eps
  *     per call (drawn in buffer order), shared by every pair, both branches
  *     and every step; b is not sampled;
  *   dense layer, local reparameterization (e drawn after eps, row-major):
@@ -348,7 +366,7 @@ static int sm_predict(const pb_model *m, void *wsp, const double *w, const doubl
     size_t C = s->C;
     for (size_t s0 = 0; s0 < N; s0 += ws->batch) {
         size_t B = N - s0 < ws->batch ? N - s0 : ws->batch;
-        int st = chunk_forward(s, ws, w, X + s0 * 2 * s->L, B, s0);
+        int st = chunk_forward(s, ws, w, X + s0 * m->in_dim, B, s0);
         if (st) return st;
         for (size_t i = 0; i < B; i++) {
             const double *z = ws->zo + i * C;
@@ -361,12 +379,21 @@ static int sm_predict(const pb_model *m, void *wsp, const double *w, const doubl
     return PB_OK;
 }
 
-/* Pair data: token ids of the model's vocabulary (in_dim = 2L and the class
- * count are checked by pb_model_check_data before this). */
+/* Pair data: token ids of the model's vocabulary, or real word vectors
+ * (in_dim and the class count are checked by pb_model_check_data before
+ * this). */
 static int sm_check_data(const pb_model *m, size_t in_dim, size_t n_classes, size_t vocab)
 {
     (void)in_dim, (void)n_classes;
     const siamese *s = sm_of(m);
+    if (!s->V) {
+        if (vocab)
+            return pb_error(PB_ERR_ARG,
+                            "model %s takes word vectors but the data holds token ids: use siamese:2x%zuv%zue... or "
+                            "a word-vector set (e.g. wordnet-pairs-lsa)",
+                            m->spec, s->L, vocab);
+        return PB_OK;
+    }
     if (!vocab)
         return pb_error(PB_ERR_ARG, "model %s takes pairs of token-id sentences but the data has real values",
                         m->spec);

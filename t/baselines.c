@@ -1,5 +1,5 @@
 /* baselines.c -- seed 000 Table 1 baselines (protocols/baselines.h), their
- * metrics (protocols/metrics.h) and the LSA word vectors (protocols/lsa.h),
+ * metrics (protocols/metrics.h) and the LSA word vectors (datasets/lsa.h),
  * on fixtures small enough to check by hand. */
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
@@ -10,7 +10,7 @@
 #include "base/util.h"
 #include "datasets/data.h"
 #include "protocols/baselines.h"
-#include "protocols/lsa.h"
+#include "datasets/lsa.h"
 #include "protocols/metrics.h"
 
 /* A splitmix stream for fixtures. */

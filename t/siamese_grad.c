@@ -112,7 +112,7 @@ static int one_line(const char *s) { return s && *s && !strchr(s, '\n'); }
 
 int main(void)
 {
-    plan(43);
+    plan(49);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 7);
 
@@ -406,6 +406,85 @@ int main(void)
         pb_model_ws_free(w4);
         gsl_rng_free(nr);
         free(s2), free(dt), free(ds), free(s2p);
+    }
+
+    /* ---- fixed word vectors as inputs (siamese:2x<L>x<E>-<H>-<C>) ---- */
+    {
+        pb_model *mv = NULL;
+        TAP_REQUIRE(pb_model_parse("siamese:2x4x3-5-6", &mv) == PB_OK);
+        size_t nv = mv->n_params, LE = L * E, off = r.owx;   /* the token model's weights after Emb */
+        ok(nv == n - V * E && mv->in_dim == 2 * LE && mv->n_tensors == 5 && !strcmp(mv->tensors[0].name, "Wx") &&
+               mv->tensors[0].offset == 0 && mv->tensors[3].offset == r.owout - off,
+           "vectors: no Emb, %zu parameters laid out as the token model's after Emb, in_dim 2LE = %zu", nv,
+           mv->in_dim);
+        ok(pb_model_check_data(mv, 2 * LE, 6, 0) == PB_OK &&
+               pb_model_check_data(mv, 2 * LE, 6, 7) != PB_OK && one_line(pb_last_error()),
+           "vectors: real data accepted, token ids refused: %s", pb_last_error());
+        /* Xv = the token fixture looked up in the token model's Emb: the same network */
+        double *Xv = malloc(N * 2 * LE * sizeof *Xv), *gv = malloc(nv * sizeof *gv), *wv = malloc(nv * sizeof *wv);
+        TAP_REQUIRE(Xv && gv && wv);
+        for (size_t k = 0; k < N * 2 * L; k++)
+            memcpy(Xv + k * E, w + r.oemb + (size_t)X[k] * E, E * sizeof *Xv);
+        memcpy(wv, w + off, nv * sizeof *wv);
+        pb_model_ws *wsv = pb_model_ws_alloc(mv, 4);
+        TAP_REQUIRE(wsv);
+        double lt, lv;
+        TAP_REQUIRE(pb_model_loss_grad(m, ws, w, X, y, N, NULL, NULL, &lt, g) == PB_OK);
+        TAP_REQUIRE(pb_model_loss_grad(mv, wsv, wv, Xv, y, N, NULL, NULL, &lv, gv) == PB_OK);
+        double dg = 0;
+        for (size_t k = 0; k < nv; k++) dg = fmax(dg, fabs(gv[k] - g[off + k]));
+        ok(fabs(lv - lt) <= 1e-12 * lt && dg <= 1e-12 * fmax(1, max_abs(n, g)),
+           "vectors Emb[token]: the token model's loss and its Wx, Wh, b, Wout, bout gradients (%.1e, %.1e)",
+           fabs(lv - lt), dg);
+        /* central differences on every tensor of the vector model */
+        double *wq = malloc(nv * sizeof *wq);
+        TAP_REQUIRE(wq);
+        double err = 0, scale = 0;
+        for (size_t j = 0; j < nv; j++) {
+            double a, b;
+            memcpy(wq, wv, nv * sizeof *wq);
+            wq[j] += hstep;
+            pb_model_loss_grad(mv, wsv, wq, Xv, y, N, NULL, NULL, &a, NULL);
+            wq[j] -= 2 * hstep;
+            pb_model_loss_grad(mv, wsv, wq, Xv, y, N, NULL, NULL, &b, NULL);
+            err = fmax(err, fabs((a - b) / (2 * hstep) - gv[j]));
+            scale = fmax(scale, fabs(gv[j]));
+        }
+        ok(err <= 1e-7 * fmax(scale, 1) && scale > 0, "vectors: every gradient = central differences (%.1e)", err);
+        /* the variational step at fixed noise */
+        double *s2 = malloc(nv * sizeof *s2), *dt = malloc(nv * sizeof *dt);
+        TAP_REQUIRE(s2 && dt);
+        for (size_t k = 0; k < nv; k++) s2[k] = 0.01 * (1 + gsl_rng_uniform(rng));
+        gsl_rng *nr = gsl_rng_alloc(gsl_rng_mt19937);
+        pb_model_ws *w9 = pb_model_ws_alloc(mv, N);
+        TAP_REQUIRE(nr && w9);
+        gsl_rng_set(nr, 5);
+        TAP_REQUIRE(pb_model_lrt_loss_grad(mv, w9, wv, s2, Xv, y, N, NULL, NULL, nr, &lv, dt, NULL) == PB_OK);
+        double et = 0, st = 0;
+        for (size_t j = 0; j < nv; j++) {
+            double a, b;
+            memcpy(wq, wv, nv * sizeof *wq);
+            wq[j] += hstep;
+            gsl_rng_set(nr, 5);
+            pb_model_lrt_loss_grad(mv, w9, wq, s2, Xv, y, N, NULL, NULL, nr, &a, NULL, NULL);
+            wq[j] -= 2 * hstep;
+            gsl_rng_set(nr, 5);
+            pb_model_lrt_loss_grad(mv, w9, wq, s2, Xv, y, N, NULL, NULL, nr, &b, NULL, NULL);
+            et = fmax(et, fabs((a - b) / (2 * hstep) - dt[j]));
+            st = fmax(st, fabs(dt[j]));
+        }
+        ok(et < 1e-6 * fmax(st, 1), "vectors, variational step: dtheta = central differences (%.1e)", et);
+        /* predict agrees with the token model */
+        double *Pv = malloc(N * C * sizeof *Pv);
+        TAP_REQUIRE(Pv);
+        pb_model_predict(m, ws, w, X, N, P);
+        pb_model_predict(mv, wsv, wv, Xv, N, Pv);
+        for (size_t k = 0; k < N * C; k++) Pv[k] -= P[k];
+        ok(max_abs(N * C, Pv) < 1e-14, "vectors: predictions = the token model's (%.1e)", max_abs(N * C, Pv));
+        pb_model_ws_free(w9), pb_model_ws_free(wsv);
+        gsl_rng_free(nr);
+        free(Xv), free(gv), free(wv), free(wq), free(s2), free(dt), free(Pv);
+        pb_model_free(mv);
     }
 
     /* ---- training on a fixture pair dataset ---- */

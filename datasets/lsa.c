@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "protocols/lsa.h"
+#include "datasets/lsa.h"
 #include "base/linalg.h"
 #include "base/util.h"
 
