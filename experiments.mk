@@ -415,11 +415,21 @@ $(foreach e,$(SEQ_EXPS),$(foreach m,$(SEQ_METHODS),$(eval $(call ONE_RUN_METHOD_
 # estimate), I (gauss-scalar: N(m, alpha I)) and D (gauss-diag), the prior
 # updated to its empirical-Bayes optimum after every minibatch; evaluation of
 # each (accuracy, macro F1); the P3 threshold sweep of I and D; the summary
-# and figure. 85/15 split as in the seed.
+# and figure; Table 1's baselines on the token set (same split). 85/15 split
+# as in the seed.
+# wnpairs_rnn is the seed's network: fixed 50-d word vectors as inputs (LSA
+# of the training sentences, the stand-in for GloVe: datasets/vector_pairs.h),
+# 5,656 weights. wnpairs_emb (full scale) learns a 50-d embedding of the
+# 5002 ids instead (255,756 weights), the variant a user without any word
+# vectors gets.
 PAIR_EXPS              += wnpairs_rnn
-wnpairs_rnn_DATA       := wordnet-pairs
-wnpairs_rnn_MODEL      := siamese:2x30v5002e50-50-6
+wnpairs_rnn_DATA       := wordnet-pairs-lsa
+wnpairs_rnn_MODEL      := siamese:2x30x50-50-6
 wnpairs_rnn_TITLE      := WordNet gloss pairs
+PAIR_EXPS              += $(call by_scale,wnpairs_emb,)
+wnpairs_emb_DATA       := wordnet-pairs
+wnpairs_emb_MODEL      := siamese:2x30v5002e50-50-6
+wnpairs_emb_TITLE      := WordNet gloss pairs, learned embedding
 PAIR_EPOCHS            ?= $(call by_scale,50,1)
 PAIR_REPEATS           ?= $(call by_scale,3,1)
 PAIR_TRAIN_OPTS        ?= --batch 32 --lr 0.001 --test-fraction 0.15
@@ -428,6 +438,9 @@ PAIR_plain_OPTS        := --family point
 PAIR_I_OPTS            := --family gauss-scalar --prior-mean eb
 PAIR_D_OPTS            := --family gauss-diag --prior-mean eb
 PAIR_REPEAT_IDS        := $(shell seq 0 $$(( $(PAIR_REPEATS) - 1 )))
+
+# the token set of a pair set: wordnet-pairs-lsa -> wordnet-pairs (the baselines' input)
+pair_token_set = $(patsubst %-lsa,%,$(patsubst %-glove,%,$(1)))
 
 # $(1) pair experiment
 define PAIR_RULES
@@ -438,7 +451,7 @@ CELLS += $(foreach k,$(PAIR_REPEAT_IDS),$(foreach f,$(PAIR_FAMILIES),$(R)/$(1)/f
 # Table 1's baselines on the same test pairs (70/15/15; prunebench baselines)
 $(R)/$(1)/baselines/r%.tsv: $(call code,baselines) | $(PB)
 	@mkdir -p $$(@D)
-	$(Q)$(CELL) $$@ $(PB) baselines --data $($(1)_DATA) --repeat $$* -o $$@
+	$(Q)$(CELL) $$@ $(PB) baselines --data $(call pair_token_set,$($(1)_DATA)) --repeat $$* -o $$@
 $(R)/$(1)/baselines-macros.tex: $(foreach k,$(PAIR_REPEAT_IDS),$(R)/$(1)/baselines/r$(k).tsv) scripts/baselines-mean.sh
 	$(Q)$(CELL) $$@ scripts/baselines-mean.sh $(1) $$@ $$(filter %.tsv,$$^)
 $(R)/$(1)/sweep/%.tsv: $(R)/$(1)/fit/%.fit $(call code,sweep) $(S)/$(1)-sweep.txt | $(PB)
@@ -508,16 +521,17 @@ tidy: $(R)/results.csv
 # verdict, and every method across the tabular datasets (prunebench
 # findings, protocols/findings.h), from the summaries this configuration
 # makes: P1 summaries of DATASETS, exports and evaluations of IMAGE_EXPS,
-# P4 and evaluations of SEQ_EXPS. A claim on a method or experiment not in
+# P4 and evaluations of SEQ_EXPS, P3 mean curves of PAIR_EXPS. A claim on a method or experiment not in
 # this run says "not run", whatever older results lie in $(R).
 FINDINGS_INPUTS := report/claims.tsv results/report-scale.txt \
     $(foreach d,$(DATASETS),$(R)/$(d)/p1-summary.tsv $(R)/$(d)/p1c-summary.tsv) \
     $(foreach e,$(IMAGE_EXPS),$(R)/$(e)/plain-eval.tsv $(foreach m,$(IMAGE_METHODS),$(R)/$(e)/$(m)-export.tex)) \
-    $(foreach e,$(SEQ_EXPS),$(foreach b,$(SEQ_BASELINES),$(R)/$(e)/$(b)-eval.tsv) $(foreach m,$(SEQ_METHODS),$(R)/$(e)/$(m)-p4.tsv))
+    $(foreach e,$(SEQ_EXPS),$(foreach b,$(SEQ_BASELINES),$(R)/$(e)/$(b)-eval.tsv) $(foreach m,$(SEQ_METHODS),$(R)/$(e)/$(m)-p4.tsv)) \
+    $(foreach e,$(PAIR_EXPS),$(R)/$(e)/p3-summary.tsv)
 report/gen/findings.tex $(R)/findings.tsv &: $(FINDINGS_INPUTS) $(S)/report-methods.txt $(PB)
 	@mkdir -p report/gen
 	$(Q)$(CELL) $(R)/findings.tsv $(PB) findings --claims report/claims.tsv --results $(R) --scale $(SCALE) --datasets '$(DATASETS)' \
-	    --methods '$(METHODS)' --experiments '$(DATASETS) $(IMAGE_EXPS) $(SEQ_EXPS)' \
+	    --methods '$(METHODS)' --experiments '$(DATASETS) $(IMAGE_EXPS) $(SEQ_EXPS) $(PAIR_EXPS)' \
 	    --tex report/gen/findings.tex --tsv $(R)/findings.tsv
 report/report.pdf: report/gen/findings.tex
 findings: report/gen/findings.tex

@@ -126,7 +126,7 @@ int cmd_train(int argc, char **argv)
     pb_scaling sc;
     if ((st = pb_dataset_open(data, dir, data_seed, test_fraction, 1, &train, &test, &sc))) die(st);
     /* --train-limit N: train on the first N training samples only (short runs; recorded in the fit) */
-    size_t limit = get_count(o, "train-limit", 0, 0, (size_t)-1);
+    size_t limit = get_count(o, "train-limit", 0, 0, (size_t)-1), full_n = train.n;
     if (limit && limit < train.n) train.n = limit;
     else limit = 0;
     if ((st = pb_model_check_data(m, train.d, train.n_classes > 0 ? (size_t)train.n_classes : 0, train.vocab))) {
@@ -296,16 +296,20 @@ int cmd_train(int argc, char **argv)
     if (to.checkpoint && remove(to.checkpoint) != 0 && errno != ENOENT)
         fprintf(stderr, "prunebench: note: could not remove %s: %s\n", to.checkpoint, strerror(errno));
     free(init);
+    int standardize_y = fit.standardize_y;
     pb_fit_free(&fit);
+    pb_model_free(m);
+    /* the last line: the final objective, and the test quality of the fit
+     * as written, computed as `evaluate` does (the fit re-read; its data are
+     * the ones opened above, whole again) */
+    train.n = full_n;
+    pb_cell c;
+    double q, aux;
+    st = standardize_y == 1 ? pb_cell_open_data(&c, path, &train, &test, &sc) : pb_cell_open(&c, path, dir);
     pb_data_free(&train);
     pb_data_free(&test);
     pb_scaling_free(&sc);
-    pb_model_free(m);
-    /* the last line: the final objective, and the test quality of the fit
-     * as written, computed as `evaluate` does (the fit re-read with its data) */
-    pb_cell c;
-    double q, aux;
-    if ((st = pb_cell_open(&c, path, dir)) || (st = pb_evaluate(&c, c.fit.mean, &q, &aux))) die(st);
+    if (st || (st = pb_evaluate(&c, c.fit.mean, &q, &aux))) die(st);
     printf("train: %s %s repeat %u: final objective %.6g per sample, test %s %.4g (%s %.4g) -> %s\n", c.fit.dataset,
            c.fit.model, c.fit.repeat, c.fit.final_objective, pb_quality_metric(&c), q,
            c.test.n_classes ? "nll" : "mse", aux, path);

@@ -19,30 +19,43 @@ int pb_cell_prepare_data(const pb_data *all, double test_fraction, uint64_t spli
     return st;
 }
 
-int pb_cell_open(pb_cell *c, const char *fit_path, const char *data_dir)
+/* The fit and its model, checked against each other. */
+static int open_fit(pb_cell *c, const char *fit_path)
 {
     memset(c, 0, sizeof *c);
     int st = pb_fit_load(fit_path, &c->fit);
     if (st) return st;
-    if ((st = pb_model_parse(c->fit.model, &c->net))) goto fail;
+    if ((st = pb_model_parse(c->fit.model, &c->net))) return st;
     pb_model_set_noise_precision(c->net, c->fit.noise_precision > 0 ? c->fit.noise_precision : 1.0);
-    if (c->net->n_params != c->fit.n) {
-        st = pb_error(PB_ERR_FORMAT, "%s: model %s has %zu parameters, the fit stores %zu", fit_path, c->fit.model,
-                      c->net->n_params, c->fit.n);
-        goto fail;
-    }
-    if (c->fit.n_groups && c->fit.n_groups != c->net->n_variable_groups) {
-        st = pb_error(PB_ERR_FORMAT, "%s: model %s has %zu variable groups, the fit stores %zu", fit_path,
-                      c->fit.model, c->net->n_variable_groups, c->fit.n_groups);
-        goto fail;
-    }
-    if ((st = pb_dataset_open(c->fit.dataset, data_dir, c->fit.data_seed, c->fit.test_fraction, c->fit.standardize_y,
-                              &c->train, &c->test, &c->scaling)))
-        goto fail;
+    if (c->net->n_params != c->fit.n)
+        return pb_error(PB_ERR_FORMAT, "%s: model %s has %zu parameters, the fit stores %zu", fit_path, c->fit.model,
+                        c->net->n_params, c->fit.n);
+    if (c->fit.n_groups && c->fit.n_groups != c->net->n_variable_groups)
+        return pb_error(PB_ERR_FORMAT, "%s: model %s has %zu variable groups, the fit stores %zu", fit_path,
+                        c->fit.model, c->net->n_variable_groups, c->fit.n_groups);
     return PB_OK;
-fail:
-    pb_cell_close(c);
+}
+
+int pb_cell_open(pb_cell *c, const char *fit_path, const char *data_dir)
+{
+    int st = open_fit(c, fit_path);
+    if (!st)
+        st = pb_dataset_open(c->fit.dataset, data_dir, c->fit.data_seed, c->fit.test_fraction, c->fit.standardize_y,
+                             &c->train, &c->test, &c->scaling);
+    if (st) pb_cell_close(c);
     return st;
+}
+
+int pb_cell_open_data(pb_cell *c, const char *fit_path, pb_data *train, pb_data *test, pb_scaling *sc)
+{
+    int st = open_fit(c, fit_path);
+    if (st) {
+        pb_cell_close(c);
+        return st;
+    }
+    c->train = *train, c->test = *test, c->scaling = *sc;
+    memset(train, 0, sizeof *train), memset(test, 0, sizeof *test), memset(sc, 0, sizeof *sc);
+    return PB_OK;
 }
 
 void pb_cell_close(pb_cell *c)

@@ -23,6 +23,12 @@ int pb_cell_prepare_data(const pb_data *all, double test_fraction, uint64_t spli
 
 /* Load fit_path, parse its model, reload its dataset from data_dir, split. */
 int pb_cell_open(pb_cell *c, const char *fit_path, const char *data_dir);
+/* The same with the data given: train, test and sc as pb_dataset_open made
+ * them for this fit (its dataset, seed, test fraction and standardize_y),
+ * moved into c (the three are left empty) -- for a caller that has just
+ * opened them (train's last line), so a slow set (wordnet-pairs-lsa) is not
+ * opened twice. */
+int pb_cell_open_data(pb_cell *c, const char *fit_path, pb_data *train, pb_data *test, pb_scaling *sc);
 void pb_cell_close(pb_cell *c);
 
 /* The prunable set: weight-matrix entries, plus biases when include_biases. */

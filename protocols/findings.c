@@ -588,8 +588,190 @@ static int eval_lstm(claim *c, int groups)
     return PB_OK;
 }
 
+/* ---- P3 (seed 000): the threshold sweep's mean curves per posterior family ---- */
+
+#define P3_MAXGRID 256
+
+typedef struct p3fam {
+    char name[16];
+    size_t n;
+    double lambda[P3_MAXGRID], kept[P3_MAXGRID], f1[P3_MAXGRID], bound[P3_MAXGRID];
+} p3fam;
+
+/* <dir>/<exp>/p3-mean.tsv (sweep-summary --mean): blocks "# family F, ..."
+ * each with a header (lambda, kept, f1, bound among its columns) and one
+ * row per lambda, ascending. *nf families (at most 4). Absent: V_NOT_RUN. */
+static int p3_read(claim *c, p3fam *fam, size_t *nf)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s/p3-mean.tsv", c->dir, c->exp);
+    *nf = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (errno != ENOENT) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        c->v = V_NOT_RUN;
+        say(c->measured, sizeof c->measured, "P3 was not run on %s (no %s)", c->exp, path);
+        return PB_OK;
+    }
+    char line[MAXLINE];
+    size_t lineno = 0;
+    long ci[4] = {-1, -1, -1, -1};   /* lambda, kept, f1, bound */
+    int st = PB_OK, want_header = 0;
+    p3fam *cur = NULL;
+    while (!st && fgets(line, sizeof line, f)) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!strncmp(line, "# family ", 9)) {
+            if (*nf == 4) { st = pb_error(PB_ERR_FORMAT, "%s:%zu: more than 4 families", path, lineno); break; }
+            cur = &fam[(*nf)++];
+            memset(cur, 0, sizeof *cur);
+            snprintf(cur->name, sizeof cur->name, "%.*s", (int)strcspn(line + 9, ", "), line + 9);
+            want_header = 1;
+            continue;
+        }
+        if (line[0] == '#' || !line[0]) continue;
+        if (!cur) { st = pb_error(PB_ERR_FORMAT, "%s:%zu: a row before any '# family' line", path, lineno); break; }
+        char *fld[64];
+        size_t n = count_fields(line);
+        if (n > 64) { st = pb_error(PB_ERR_FORMAT, "%s:%zu: %zu columns", path, lineno, n); break; }
+        split_tabs(line, fld);
+        if (want_header) {
+            static const char *const names[4] = {"lambda", "kept", "f1", "bound"};
+            for (int k = 0; k < 4; k++) {
+                ci[k] = -1;
+                for (size_t j = 0; j < n; j++)
+                    if (!strcmp(fld[j], names[k])) ci[k] = (long)j;
+                if (ci[k] < 0) st = pb_error(PB_ERR_FORMAT, "%s:%zu: no '%s' column", path, lineno, names[k]);
+            }
+            want_header = 0;
+            continue;
+        }
+        if (cur->n == P3_MAXGRID) { st = pb_error(PB_ERR_FORMAT, "%s:%zu: more than %d lambdas", path, lineno, P3_MAXGRID); break; }
+        double v[4];
+        for (int k = 0; k < 4 && !st; k++)
+            if ((size_t)ci[k] >= n || !is_number(fld[ci[k]], &v[k]))
+                st = pb_error(PB_ERR_FORMAT, "%s:%zu: column %ld is not a number", path, lineno, ci[k] + 1);
+        if (st) break;
+        if (cur->n && !(v[0] > cur->lambda[cur->n - 1]))
+            st = pb_error(PB_ERR_FORMAT, "%s:%zu: lambda %g does not ascend", path, lineno, v[0]);
+        cur->lambda[cur->n] = v[0], cur->kept[cur->n] = v[1], cur->f1[cur->n] = v[2], cur->bound[cur->n] = v[3];
+        cur->n++;
+    }
+    fclose(f);
+    for (size_t k = 0; !st && k < *nf; k++)
+        if (fam[k].n < 3) st = pb_error(PB_ERR_FORMAT, "%s: family %s has %zu lambdas (at least 3 needed)", path,
+                                        fam[k].name, fam[k].n);
+    if (!st && *nf == 0) st = pb_error(PB_ERR_FORMAT, "%s: no '# family' block", path);
+    return st;
+}
+
+static const p3fam *p3_family(const p3fam *fam, size_t nf, const char *name)
+{
+    for (size_t k = 0; k < nf; k++)
+        if (!strcmp(fam[k].name, name)) return &fam[k];
+    return NULL;
+}
+
+/* p3_min: "a lambda exists that minimizes L": the mean bound's argmin over
+ * the grid lies strictly inside it, for every family (holds), some (partly). */
+static int eval_p3_min(claim *c)
+{
+    p3fam fam[4];
+    size_t nf;
+    say(c->rule, sizeof c->rule, "holds if the mean bound L is smallest at a lambda strictly inside the grid for every "
+        "posterior family; partly for some; otherwise does not hold");
+    int st = p3_read(c, fam, &nf);
+    if (st || c->v == V_NOT_RUN) return st;
+    size_t inside = 0;
+    for (size_t k = 0; k < nf; k++) {
+        const p3fam *f = &fam[k];
+        size_t a = 0;
+        for (size_t j = 1; j < f->n; j++)
+            if (f->bound[j] < f->bound[a]) a = j;
+        int in = a > 0 && a + 1 < f->n;
+        inside += in;
+        say(c->measured, sizeof c->measured, "%s%s: L smallest at lambda %.3g (grid %.3g..%.3g, L %.4g against %.4g "
+            "unpruned)%s", k ? "; " : "", f->name, f->lambda[a], f->lambda[0], f->lambda[f->n - 1], f->bound[a],
+            f->bound[0], in ? "" : ", at the grid's end");
+    }
+    c->v = inside == nf ? V_HOLDS : inside ? V_PARTLY : V_NOT;
+    return PB_OK;
+}
+
+/* p3_prune keep=K drop=D: "most parameters can be removed with little
+ * change in F1": per family, the smallest kept fraction over the lambdas
+ * whose mean macro F1 is at most D below the smallest lambda's; at most K
+ * for every family holds, for some partly. */
+static int eval_p3_prune(claim *c)
+{
+    double keep, drop;
+    int st;
+    if ((st = param_num(c, "keep", NAN, &keep)) || (st = param_num(c, "drop", NAN, &drop))) return st;
+    say(c->rule, sizeof c->rule, "holds if, for every posterior family, some lambda keeps at most %g%% of the weights "
+        "with a mean macro F1 at most %g below the smallest lambda's (nearly unpruned); partly for some; otherwise does "
+        "not hold", 100 * keep, drop);
+    p3fam fam[4];
+    size_t nf;
+    if ((st = p3_read(c, fam, &nf)) || c->v == V_NOT_RUN) return st;
+    size_t good = 0;
+    for (size_t k = 0; k < nf; k++) {
+        const p3fam *f = &fam[k];
+        size_t best = 0;
+        for (size_t j = 1; j < f->n; j++)
+            if (at_least(f->f1[j], f->f1[0] - drop) && f->kept[j] < f->kept[best]) best = j;
+        good += at_most(f->kept[best], keep);
+        say(c->measured, sizeof c->measured, "%s%s keeps %.1f%% at lambda %.3g, macro F1 %.3f (%.3f nearly unpruned)",
+            k ? "; " : "", f->name, 100 * f->kept[best], f->lambda[best], f->f1[best], f->f1[0]);
+    }
+    c->v = good == nf ? V_HOLDS : good ? V_PARTLY : V_NOT;
+    return PB_OK;
+}
+
+/* p3_cross: "at small lambda D removes more weights than I, at large lambda
+ * fewer": some lambda where D keeps less than I, and a larger one where D
+ * keeps more (by more than 0.1 points of the weights each): holds; only the
+ * first: partly. Needs families I and D on the same grid. */
+static int eval_p3_cross(claim *c)
+{
+    say(c->rule, sizeof c->rule, "holds if at some lambda D keeps fewer weights than I and at a larger lambda more "
+        "(differences above 0.1%% of the weights); partly if only the first; otherwise does not hold");
+    p3fam fam[4];
+    size_t nf;
+    int st = p3_read(c, fam, &nf);
+    if (st || c->v == V_NOT_RUN) return st;
+    const p3fam *I = p3_family(fam, nf, "I"), *D = p3_family(fam, nf, "D");
+    if (!I || !D || I->n != D->n) {
+        c->v = V_NA;
+        say(c->measured, sizeof c->measured, "families I and D on one grid needed");
+        return PB_OK;
+    }
+    const double margin = 1e-3;
+    long first = -1, later = -1;
+    for (size_t j = 0; j < I->n; j++) {
+        if (I->lambda[j] != D->lambda[j]) {
+            c->v = V_NA;
+            say(c->measured, sizeof c->measured, "I and D swept on different grids");
+            return PB_OK;
+        }
+        if (first < 0 && D->kept[j] < I->kept[j] - margin) first = (long)j;
+        if (first >= 0 && later < 0 && D->kept[j] > I->kept[j] + margin) later = (long)j;
+    }
+    c->v = first >= 0 && later >= 0 ? V_HOLDS : first >= 0 ? V_PARTLY : V_NOT;
+    if (first >= 0)
+        say(c->measured, sizeof c->measured, "at lambda %.3g D keeps %.1f%%, I %.1f%%", D->lambda[first],
+            100 * D->kept[first], 100 * I->kept[first]);
+    else
+        say(c->measured, sizeof c->measured, "D never keeps fewer weights than I");
+    if (later >= 0)
+        say(c->measured, sizeof c->measured, "; at lambda %.3g D keeps %.1f%%, I %.1f%%", D->lambda[later],
+            100 * D->kept[later], 100 * I->kept[later]);
+    else if (first >= 0)
+        say(c->measured, sizeof c->measured, "; at no larger lambda does D keep more");
+    return PB_OK;
+}
+
 static const char *const criteria[] = {"tol_fraction", "beats_random", "best", "stability", "compression",
-                                       "lstm_compression", "groups"};
+                                       "lstm_compression", "groups", "p3_min", "p3_prune", "p3_cross"};
 
 static int eval_claim(claim *c)
 {
@@ -602,6 +784,9 @@ static int eval_claim(claim *c)
     if (!strcmp(c->criterion, "compression")) return eval_compression(c);
     if (!strcmp(c->criterion, "lstm_compression")) return eval_lstm(c, 0);
     if (!strcmp(c->criterion, "groups")) return eval_lstm(c, 1);
+    if (!strcmp(c->criterion, "p3_min")) return eval_p3_min(c);
+    if (!strcmp(c->criterion, "p3_prune")) return eval_p3_prune(c);
+    if (!strcmp(c->criterion, "p3_cross")) return eval_p3_cross(c);
     char known[256] = "";
     for (size_t k = 0; k < sizeof criteria / sizeof *criteria; k++) say(known, sizeof known, "%s%s", k ? ", " : "", criteria[k]);
     return pb_error(PB_ERR_FORMAT, "%s:%zu: unknown criterion '%s' (known: %s)", c->claims_path, c->lineno, c->criterion, known);
@@ -881,7 +1066,9 @@ int pb_findings(const pb_findings_opts *o)
             st = pb_error(PB_ERR_FORMAT, "%s:%zu: cite '%s' is not a list of citation keys", o->claims, c[i].lineno,
                           c[i].cite);
         else if (!(st = eval_claim(&c[i]))) {
-            int exp_in = in_list(o->experiments, c[i].exp), method_in = in_list(o->methods, c[i].method);
+            /* (P3 claims concern the posterior families I and D, not a method: method "-") */
+            int exp_in = in_list(o->experiments, c[i].exp),
+                method_in = !strcmp(c[i].method, "-") || in_list(o->methods, c[i].method);
             if (!exp_in || !method_in) {   /* whatever older results say */
                 c[i].v = V_NOT_RUN;
                 snprintf(c[i].measured, sizeof c[i].measured, "%s is not among this run's %s", exp_in ? c[i].method : c[i].exp,

@@ -36,6 +36,16 @@
  *       recurrent network (P4): a share >= F of the hidden neurons removed and
  *       accuracy at most D points below the unregularized one: holds; some
  *       hidden neurons, inputs or gates removed: partly.
+ *   p3_min  (method "-": the claims on P3 concern the posterior families)
+ *       P3 mean curves (<exp>/p3-mean.tsv): the mean bound L smallest at a
+ *       lambda strictly inside the grid for every family holds, some partly;
+ *   p3_prune  keep=K drop=D
+ *       per family, the smallest kept fraction among the lambdas whose mean
+ *       macro F1 is at most D below the smallest lambda's: <= K for every
+ *       family holds, for some partly;
+ *   p3_cross
+ *       D keeps fewer weights than I at some lambda (by > 0.1 points) and
+ *       more at a larger one: holds; only the first: partly.
  * A claim whose experiment or method is absent from the results, or not
  * among the run's (pb_findings_opts), is "not run".
  *

@@ -101,7 +101,7 @@ static int run_findings(const char *claims, const char *scale, const char *datas
 
 int main(void)
 {
-    plan(42);
+    plan(49);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     mkdir(path_of("out"), 0755);
     /* accuracy: higher is better; rows at the thresholds of the claims below */
@@ -125,6 +125,15 @@ int main(void)
     put("res/img/plain-macros.tex", "\\newcommand{\\pbImgPlainError}{1.60}\n");
     put("res/rnn/groupvd-p4.tsv", "# P4\nkey\tvalue\nquality\t0.82\nhidden\t128\nhidden_kept\t64\ninputs\t28\n"
         "inputs_kept\t28\ngates\t512\ngates_nonconst\t100\ncompression\t9.99\n");
+    /* P3 mean curves of two pair experiments (sweep-summary --mean's layout) */
+    put("res/pairs/p3-mean.tsv", "# P3\n# family D, 3 repeats\nlambda\tkept\tkept_sd\tf1\tbound\n"
+        "0.01\t0.9\t0\t0.40\t100\n0.1\t0.5\t0\t0.39\t80\n1\t0.3\t0\t0.385\t70\n10\t0.2\t0\t0.2\t90\n"
+        "# family I, 3 repeats\nlambda\tkept\tkept_sd\tf1\tbound\n"
+        "0.01\t0.95\t0\t0.41\t100\n0.1\t0.6\t0\t0.40\t70\n1\t0.25\t0\t0.395\t80\n10\t0.1\t0\t0.1\t90\n");
+    put("res/pairs2/p3-mean.tsv", "# family D, 1 repeats\nlambda\tkept\tf1\tbound\n"
+        "0.01\t0.9\t0.4\t100\n0.1\t0.8\t0.3\t90\n1\t0.4\t0.3\t80\n10\t0.3\t0.3\t70\n"
+        "# family I, 1 repeats\nlambda\tkept\tf1\tbound\n"
+        "0.01\t0.95\t0.4\t100\n0.1\t0.85\t0.39\t50\n1\t0.45\t0.39\t60\n10\t0.35\t0.3\t70\n");
     put("res/rnn/plain-eval.tsv", "# quality_metric: accuracy\nrepeat\tquality\ttest_nll\n0\t0.85\t0.5\n");
 
     char claims[8192];
@@ -152,7 +161,14 @@ int main(void)
              "g-rnn\t001\tlobacheva2018\trnn\tgroupvd\tgroups\thidden=0.5 drop=3\tx\n"
              "g-rnn-partly\t001\tlobacheva2018\trnn\tgroupvd\tgroups\thidden=0.51 drop=3\tx\n"
              "l-rnn\t001\tlobacheva2018\trnn\tgroupvd\tlstm_compression\tmin=10 drop=3\tx\n"
-             "l-rnn-norun\t001\tlobacheva2018\trnn\tsvd\tlstm_compression\tmin=10 drop=3\tx\n",
+             "l-rnn-norun\t001\tlobacheva2018\trnn\tsvd\tlstm_compression\tmin=10 drop=3\tx\n"
+             "p-min\t000\tsmerdov2019\tpairs\t-\tp3_min\t\tx\n"
+             "p-min-partly\t000\tsmerdov2019\tpairs2\t-\tp3_min\t\tx\n"
+             "p-prune\t000\tsmerdov2019\tpairs\t-\tp3_prune\tkeep=0.5 drop=0.02\tx\n"
+             "p-prune-partly\t000\tsmerdov2019\tpairs2\t-\tp3_prune\tkeep=0.5 drop=0.02\tx\n"
+             "p-cross\t000\tsmerdov2019\tpairs\t-\tp3_cross\t\tx\n"
+             "p-cross-partly\t000\tsmerdov2019\tpairs2\t-\tp3_cross\t\tx\n"
+             "p-norun\t000\tsmerdov2019\tpairs_none\t-\tp3_min\t\tx\n",
              claims_hdr);
     int st = run_findings(claims, "full", "ds_a,ds_b ds_none");
     is_int(st, PB_OK, "findings on the fixture summaries: %s", st ? pb_last_error() : "ok");
@@ -162,7 +178,9 @@ int main(void)
         {"r-rmse-holds", "holds"}, {"r-rmse-partly", "partly"}, {"r-na", "not available"}, {"s-holds", "holds"},
         {"s-partly", "partly"}, {"s-not", "does not hold"}, {"b-tie-holds", "holds"}, {"b-partly", "partly"},
         {"b-not", "does not hold"}, {"c-img", "holds"}, {"c-img-partly", "partly"}, {"g-rnn", "holds"},
-        {"g-rnn-partly", "partly"}, {"l-rnn", "partly"}, {"l-rnn-norun", "not run"}};
+        {"g-rnn-partly", "partly"}, {"l-rnn", "partly"}, {"l-rnn-norun", "not run"}, {"p-min", "holds"},
+        {"p-min-partly", "partly"}, {"p-prune", "holds"}, {"p-prune-partly", "partly"}, {"p-cross", "holds"},
+        {"p-cross-partly", "partly"}, {"p-norun", "not run"}};
     for (size_t k = 0; k < sizeof want / sizeof *want; k++)
         ok(!strcmp(verdict_of(want[k][0]), want[k][1]), "%s: %s (got '%s')", want[k][0], want[k][1], verdict_of(want[k][0]));
 
