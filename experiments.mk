@@ -156,14 +156,14 @@ $(R)/$(1)/fit/base-r%.fit: $(call code,fit) $(S)/$(1)-train.txt | $(PB) $(B)/dat
 	$(Q)$(CELL) $$@ $(PB) train --data $(1) --model $($(1)_MODEL) --repeat $$* --epochs $($(1)_EPOCHS) $(TRAIN_OPTS) $($(1)_TRAIN_EXTRA) -o $$@
 
 # P1 summaries: plain (variant p1) and with conditional-mean compensation (p1c)
-$(R)/$(1)/p1-summary.tsv: $(call code,p1sum) report/reference.tsv $(S)/report-methods.txt $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/curve/$(m)-r$(k).tsv)) | $(PB)
-	$(Q)$(CELL) $$@ $(PB) summarize --dataset $(1) --title "$($(1)_TITLE)" --reference report/reference.tsv \
+$(R)/$(1)/p1-summary.tsv $(R)/$(1)/p1-mean.tsv $(R)/$(1)/p1-methods.gp $(R)/$(1)/p1-table.tex $(R)/$(1)/p1-macros.tex &: $(call code,p1sum) report/reference.tsv $(S)/report-methods.txt $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/curve/$(m)-r$(k).tsv)) | $(PB)
+	$(Q)$(CELL) $(R)/$(1)/p1-summary.tsv $(PB) summarize --dataset $(1) --title "$($(1)_TITLE)" --reference report/reference.tsv \
 	    --mean $(R)/$(1)/p1-mean.tsv --gp $(R)/$(1)/p1-methods.gp --tex $(R)/$(1)/p1-table.tex \
-	    --macros $(R)/$(1)/p1-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curve/%,$$^)
-$(R)/$(1)/p1c-summary.tsv: $(call code,p1sum) report/reference.tsv $(S)/report-methods.txt $(foreach m,$(filter-out $(TRAINERS),$(METHODS)),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/curvec/$(m)-r$(k).tsv)) | $(PB)
-	$(Q)$(CELL) $$@ $(PB) summarize --dataset $(1) --variant comp --title "$($(1)_TITLE), compensated" --reference report/reference.tsv \
+	    --macros $(R)/$(1)/p1-macros.tex --tsv $(R)/$(1)/p1-summary.tsv $$(filter $(R)/$(1)/curve/%,$$^)
+$(R)/$(1)/p1c-summary.tsv $(R)/$(1)/p1c-mean.tsv $(R)/$(1)/p1c-methods.gp $(R)/$(1)/p1c-table.tex $(R)/$(1)/p1c-macros.tex &: $(call code,p1sum) report/reference.tsv $(S)/report-methods.txt $(foreach m,$(filter-out $(TRAINERS),$(METHODS)),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/curvec/$(m)-r$(k).tsv)) | $(PB)
+	$(Q)$(CELL) $(R)/$(1)/p1c-summary.tsv $(PB) summarize --dataset $(1) --variant comp --title "$($(1)_TITLE), compensated" --reference report/reference.tsv \
 	    --mean $(R)/$(1)/p1c-mean.tsv --gp $(R)/$(1)/p1c-methods.gp --tex $(R)/$(1)/p1c-table.tex \
-	    --macros $(R)/$(1)/p1c-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curvec/%,$$^)
+	    --macros $(R)/$(1)/p1c-macros.tex --tsv $(R)/$(1)/p1c-summary.tsv $$(filter $(R)/$(1)/curvec/%,$$^)
 
 # (p1 and p1c stand side by side in the report: one y-scale for both)
 $(R)/$(1)/p1.pdf $(R)/$(1)/p1c.pdf: $(R)/$(1)/%.pdf: report/p1.gp $(R)/$(1)/p1-summary.tsv $(R)/$(1)/p1c-summary.tsv
@@ -178,17 +178,20 @@ $(R)/$(1)/p1.png $(R)/$(1)/p1c.png: $(R)/$(1)/%.png: report/p1.gp $(R)/$(1)/p1-s
 $(R)/$(1)/sweep/D-r%.tsv: $(R)/$(1)/fit/base-r%.fit $(call code,sweep) $(S)/$(1)-sweep.txt | $(PB)
 	@mkdir -p $$(@D)
 	$(Q)$(CELL) $$@ $(PB) sweep --fit $$< --lambdas '$(P3_LAMBDAS)' --samples $(P3_SAMPLES) -o $$@
-$(R)/$(1)/p3-summary.tsv: $(call code,p3sum) $(foreach k,$(REPEAT_IDS),$(R)/$(1)/sweep/D-r$(k).tsv) | $(PB)
-	$(Q)$(CELL) $$@ $(PB) sweep-summary --name $(1) --title "$($(1)_TITLE)" --mean $(R)/$(1)/p3-mean.tsv \
-	    --gp $(R)/$(1)/p3-families.gp --macros $(R)/$(1)/p3-macros.tex --tsv $$@ $$(filter $(R)/$(1)/sweep/%,$$^)
+$(R)/$(1)/p3-summary.tsv $(R)/$(1)/p3-mean.tsv $(R)/$(1)/p3-families.gp $(R)/$(1)/p3-macros.tex &: $(call code,p3sum) $(foreach k,$(REPEAT_IDS),$(R)/$(1)/sweep/D-r$(k).tsv) | $(PB)
+	$(Q)$(CELL) $(R)/$(1)/p3-summary.tsv $(PB) sweep-summary --name $(1) --title "$($(1)_TITLE)" --mean $(R)/$(1)/p3-mean.tsv \
+	    --gp $(R)/$(1)/p3-families.gp --macros $(R)/$(1)/p3-macros.tex --tsv $(R)/$(1)/p3-summary.tsv $$(filter $(R)/$(1)/sweep/%,$$^)
 $(R)/$(1)/p3.pdf: report/p3.gp $(R)/$(1)/p3-summary.tsv
 	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/p3-mean.tsv'; families_gp='$(R)/$(1)/p3-families.gp'; out='$$@.tmp'" report/p3.gp
 	$(Q)mv $$@.tmp $$@
 
 # P2 summary: mean output-noise surfaces, slices, macros; figures
-$(R)/$(1)/p2-slices.tsv: $(call code,p2sum) $(S)/report-methods.txt $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/noise/$(m)-r$(k).tsv)) | $(PB)
-	$(Q)$(CELL) $$@ $(PB) noise-summary --dataset $(1) --title "$($(1)_TITLE)" --surface-prefix $(R)/$(1)/p2-surface \
-	    --macros $(R)/$(1)/p2-macros.tex --tex $(R)/$(1)/p2-table.tex --slices $$@ $$(filter $(R)/$(1)/noise/%,$$^)
+# (Every summary is one grouped rule over all the files its command writes,
+# so a side file deleted or left stale by a kill is remade.)
+$(R)/$(1)/p2-slices.tsv $(R)/$(1)/p2-macros.tex $(R)/$(1)/p2-table.tex $(R)/$(1)/p2-surface-methods.gp \
+    $(foreach m,$(METHODS),$(R)/$(1)/p2-surface-$(m).tsv) &: $(call code,p2sum) $(S)/report-methods.txt $(foreach m,$(METHODS),$(foreach k,$(REPEAT_IDS),$(R)/$(1)/noise/$(m)-r$(k).tsv)) | $(PB)
+	$(Q)$(CELL) $(R)/$(1)/p2-slices.tsv $(PB) noise-summary --dataset $(1) --title "$($(1)_TITLE)" --surface-prefix $(R)/$(1)/p2-surface \
+	    --macros $(R)/$(1)/p2-macros.tex --tex $(R)/$(1)/p2-table.tex --slices $(R)/$(1)/p2-slices.tsv $$(filter $(R)/$(1)/noise/%,$$^)
 endef
 
 # $(1) dataset, $(2) a method that trains its own network
@@ -244,10 +247,10 @@ endef
 # $(1) experiment, $(2) its methods: curve settings, the P1 summary and figures.
 define ONE_RUN_RULES
 $(call stamp,$(1)-curve.txt,fractions=$($(1)_FRACTIONS))
-$(R)/$(1)/p1-summary.tsv: $(call code,p1sum) report/reference.tsv $(S)/report-methods.txt $(foreach m,$(2),$(R)/$(1)/curve/$(m)-r0.tsv) | $(PB)
-	$(Q)$(CELL) $$@ $(PB) summarize --dataset $(1) --title "$($(1)_LONG_TITLE)" --reference report/reference.tsv \
+$(R)/$(1)/p1-summary.tsv $(R)/$(1)/p1-mean.tsv $(R)/$(1)/p1-methods.gp $(R)/$(1)/p1-table.tex $(R)/$(1)/p1-macros.tex &: $(call code,p1sum) report/reference.tsv $(S)/report-methods.txt $(foreach m,$(2),$(R)/$(1)/curve/$(m)-r0.tsv) | $(PB)
+	$(Q)$(CELL) $(R)/$(1)/p1-summary.tsv $(PB) summarize --dataset $(1) --title "$($(1)_LONG_TITLE)" --reference report/reference.tsv \
 	    --mean $(R)/$(1)/p1-mean.tsv --gp $(R)/$(1)/p1-methods.gp --tex $(R)/$(1)/p1-table.tex \
-	    --macros $(R)/$(1)/p1-macros.tex --tsv $$@ $$(filter $(R)/$(1)/curve/%,$$^)
+	    --macros $(R)/$(1)/p1-macros.tex --tsv $(R)/$(1)/p1-summary.tsv $$(filter $(R)/$(1)/curve/%,$$^)
 $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png: $(R)/$(1)/p1.%: report/p1.gp $(R)/$(1)/p1-summary.tsv
 	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/p1-mean.tsv'; methods_gp='$(R)/$(1)/p1-methods.gp'; out='$$@.tmp'; fmt='$$*'" report/p1.gp
 	$(Q)mv $$@.tmp $$@
@@ -281,6 +284,7 @@ $(R)/$(1)/fit/plain-r0.fit: $(call code,fit) $(S)/$(1)-train.txt | $(PB)
 $(R)/$(1)/plain-eval.tsv: $(R)/$(1)/fit/plain-r0.fit $(call code,eval) | $(PB)
 	$(Q)$(CELL) $$@ $(PB) evaluate --fit $$< --tex $(R)/$(1)/plain-macros.tex --name $(1)-plain -o $$@
 report/gen/$(1)/stamp: $(R)/$(1)/plain-eval.tsv $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png \
+    $(R)/$(1)/p1-table.tex $(R)/$(1)/p1-macros.tex \
     $(foreach m,$(IMAGE_METHODS),$(R)/$(1)/$(m)-export.tex $(R)/$(1)/logalpha-$(m).pdf) results/report-scale.txt \
     $(S)/report-methods.txt scripts/report-gen.sh scripts/tex.sh $(wildcard report/published/$(1).tex)
 	$(Q)rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
@@ -367,6 +371,7 @@ $(1)_LONG_TITLE := $($(1)_TITLE)
 $(call stamp,$(1)-train.txt,data=$($(1)_DATA)$(nl)model=$($(1)_MODEL)$(nl)epochs=$($(1)_EPOCHS)$(nl)train=$($(1)_OPTS) $($(1)_LIMIT) --precision $($(1)_PRECISION)$(nl)plain=$(SEQ_plain_OPTS)$(nl)dropout=$(SEQ_dropout_OPTS))
 $(call stamp,$(1)-p4.txt,repeats=$(SEQ_TIMING))
 report/gen/$(1)/stamp: $(foreach b,$(SEQ_BASELINES),$(R)/$(1)/$(b)-eval.tsv) $(R)/$(1)/p1.pdf $(R)/$(1)/p1.png \
+    $(R)/$(1)/p1-table.tex $(R)/$(1)/p1-macros.tex \
     $(foreach m,$(SEQ_METHODS),$(R)/$(1)/$(m)-p4.tsv $(R)/$(1)/gates-$(m).pdf) results/report-scale.txt \
     $(S)/report-methods.txt scripts/report-gen.sh scripts/tex.sh $(wildcard report/published/$(1).tex)
 	$(Q)rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
@@ -457,16 +462,16 @@ $(R)/$(1)/baselines-macros.tex: $(foreach k,$(PAIR_REPEAT_IDS),$(R)/$(1)/baselin
 $(R)/$(1)/sweep/%.tsv: $(R)/$(1)/fit/%.fit $(call code,sweep) $(S)/$(1)-sweep.txt | $(PB)
 	@mkdir -p $$(@D)
 	$(Q)$(CELL) $$@ $(PB) sweep --fit $$< --lambdas '$(P3_LAMBDAS)' --samples $(P3_SAMPLES) -o $$@
-$(R)/$(1)/p3-summary.tsv: $(call code,p3sum) $(foreach k,$(PAIR_REPEAT_IDS),$(R)/$(1)/sweep/I-r$(k).tsv $(R)/$(1)/sweep/D-r$(k).tsv) | $(PB)
-	$(Q)$(CELL) $$@ $(PB) sweep-summary --name $(1) --title "$($(1)_TITLE)" --mean $(R)/$(1)/p3-mean.tsv \
-	    --gp $(R)/$(1)/p3-families.gp --macros $(R)/$(1)/p3-macros.tex --tsv $$@ $$(filter $(R)/$(1)/sweep/%,$$^)
+$(R)/$(1)/p3-summary.tsv $(R)/$(1)/p3-mean.tsv $(R)/$(1)/p3-families.gp $(R)/$(1)/p3-macros.tex &: $(call code,p3sum) $(foreach k,$(PAIR_REPEAT_IDS),$(R)/$(1)/sweep/I-r$(k).tsv $(R)/$(1)/sweep/D-r$(k).tsv) | $(PB)
+	$(Q)$(CELL) $(R)/$(1)/p3-summary.tsv $(PB) sweep-summary --name $(1) --title "$($(1)_TITLE)" --mean $(R)/$(1)/p3-mean.tsv \
+	    --gp $(R)/$(1)/p3-families.gp --macros $(R)/$(1)/p3-macros.tex --tsv $(R)/$(1)/p3-summary.tsv $$(filter $(R)/$(1)/sweep/%,$$^)
 $(R)/$(1)/p3.pdf: report/p3.gp $(R)/$(1)/p3-summary.tsv
 	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/p3-mean.tsv'; families_gp='$(R)/$(1)/p3-families.gp'; out='$$@.tmp'" report/p3.gp
 	$(Q)mv $$@.tmp $$@
 # the three trainings' test quality, mean over repeats, as macros \pb<Exp><Family>{Accuracy,FOne,Repeats}
 $(R)/$(1)/eval-macros.tex: $(foreach k,$(PAIR_REPEAT_IDS),$(foreach f,$(PAIR_FAMILIES),$(R)/$(1)/eval/$(f)-r$(k).tsv)) scripts/eval-mean.sh scripts/tex.sh
 	$(Q)$(CELL) $$@ scripts/eval-mean.sh $(1) '$(PAIR_FAMILIES)' $(R)/$(1)/eval $$@
-report/gen/$(1)/stamp: $(R)/$(1)/p3.pdf $(R)/$(1)/p3-summary.tsv $(R)/$(1)/eval-macros.tex $(R)/$(1)/baselines-macros.tex \
+report/gen/$(1)/stamp: $(R)/$(1)/p3.pdf $(R)/$(1)/p3-summary.tsv $(R)/$(1)/p3-macros.tex $(R)/$(1)/eval-macros.tex $(R)/$(1)/baselines-macros.tex \
     results/report-scale.txt
 	$(Q)rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
 	$(Q)cp $(R)/$(1)/p3.pdf $(R)/$(1)/p3-macros.tex $(R)/$(1)/eval-macros.tex $(R)/$(1)/baselines-macros.tex report/gen/$(1)/
@@ -546,7 +551,8 @@ findings: report/gen/findings.tex
 define REPORT_RULES
 $(1)_REPORT := $(R)/$(1)/p1-summary.tsv $(R)/$(1)/p1c-summary.tsv $(R)/$(1)/p2-slices.tsv $(R)/$(1)/p3.pdf \
     $(R)/$(1)/p1.pdf $(R)/$(1)/p1c.pdf $(R)/$(1)/p1.png $(R)/$(1)/p1c.png $(R)/$(1)/p2-slices.pdf \
-    $(foreach m,$(METHODS),$(R)/$(1)/p2-surface-$(m).pdf)
+    $(foreach m,$(METHODS),$(R)/$(1)/p2-surface-$(m).pdf) \
+    $(foreach f,p1-table p1-macros p1c-table p1c-macros p2-macros p2-table p3-macros,$(R)/$(1)/$(f).tex)
 report/gen/$(1)/stamp: $$($(1)_REPORT) results/report-scale.txt $(S)/report-methods.txt
 	$(Q)rm -rf report/gen/$(1) && mkdir -p report/gen/$(1)
 	$(Q)cp $(R)/$(1)/*.tex $(R)/$(1)/p1.pdf $(R)/$(1)/p1c.pdf $(R)/$(1)/p3.pdf $(R)/$(1)/p2-slices.pdf $(foreach m,$(METHODS),$(R)/$(1)/p2-surface-$(m).pdf) report/gen/$(1)/

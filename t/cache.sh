@@ -24,7 +24,7 @@ mk() { make -s -C "$tmp" "${vars[@]}" "$@"; }
 dry() { mk -n cells "$@" 2>&1 | cells_remade; }
 commit() { git -C "$tmp" -c user.name=t -c user.email=t@t commit -qam "$1"; }
 
-echo "1..11"
+echo "1..13"
 (cd "$src" && git ls-files -z | xargs -0 cp --parents --preserve=timestamps -t "$tmp")
 [ -d "$src/$B" ] && cp -a "$src/$B" "$tmp/$B"
 git -C "$tmp" init -q && git -C "$tmp" add -A && commit base
@@ -91,5 +91,18 @@ mk cells > /dev/null 2>&1
 after=$(cd "$tmp" && find results -name '*.tsv' -o -name '*.fit' | sort | xargs ls -l --time-style=+%s.%N)
 [ -z "$out" ] && [ "$before" = "$after" ] && mk -q cells
 ok $? "(g) a commit: the binary is relinked, no cell remade${out:+: $out}"
+
+# (i) a summary's side files are targets: one deleted is remade (with its summary)
+mk results/quick/wine/p1-summary.tsv results/quick/wine/p1c-summary.tsv > /dev/null 2>&1
+rm -f "$tmp/results/quick/wine/p1-table.tex" "$tmp/results/quick/wine/p1c-macros.tex"
+mk results/quick/wine/p1-table.tex results/quick/wine/p1c-macros.tex > /dev/null 2>&1
+[ -s "$tmp/results/quick/wine/p1-table.tex" ] && [ -s "$tmp/results/quick/wine/p1c-macros.tex" ]
+ok $? "(i) p1-table.tex and p1c-macros.tex deleted: make remakes them"
+# ... and one older than its summary's inputs (a kill between two writes) is
+# out of date (the report's copy step asks for every side file)
+touch -d '2000-01-01' "$tmp/results/quick/wine/p1-macros.tex"
+mk -q results/quick/wine/p1-macros.tex
+[ $? = 1 ] && mk -n report/gen/wine/stamp 2>&1 | grep -q "summarize .*--tsv results/quick/wine/p1-summary.tsv"
+ok $? "(i) p1-macros.tex stale: the report's step remakes its summary"
 
 exit $failed
