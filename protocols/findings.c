@@ -673,13 +673,16 @@ static const p3fam *p3_family(const p3fam *fam, size_t nf, const char *name)
 }
 
 /* p3_min: "a lambda exists that minimizes L": the mean bound's argmin over
- * the grid lies strictly inside it, for every family (holds), some (partly). */
+ * the grid (the first on a plateau) lies strictly inside it and keeps some
+ * weights (a minimum at the empty network is the trivial model, not a
+ * complexity that balances fit and KL), for every family (holds), some
+ * (partly). */
 static int eval_p3_min(claim *c)
 {
     p3fam fam[4];
     size_t nf;
-    say(c->rule, sizeof c->rule, "holds if the mean bound L is smallest at a lambda strictly inside the grid for every "
-        "posterior family; partly for some; otherwise does not hold");
+    say(c->rule, sizeof c->rule, "holds if the mean bound L is smallest at a lambda strictly inside the grid that keeps "
+        "some weights, for every posterior family; partly for some; otherwise does not hold");
     int st = p3_read(c, fam, &nf);
     if (st || c->v == V_NOT_RUN) return st;
     size_t inside = 0;
@@ -688,11 +691,12 @@ static int eval_p3_min(claim *c)
         size_t a = 0;
         for (size_t j = 1; j < f->n; j++)
             if (f->bound[j] < f->bound[a]) a = j;
-        int in = a > 0 && a + 1 < f->n;
-        inside += in;
-        say(c->measured, sizeof c->measured, "%s%s: L smallest at lambda %.3g (grid %.3g..%.3g, L %.4g against %.4g "
-            "unpruned)%s", k ? "; " : "", f->name, f->lambda[a], f->lambda[0], f->lambda[f->n - 1], f->bound[a],
-            f->bound[0], in ? "" : ", at the grid's end");
+        int in = a > 0 && a + 1 < f->n, some = f->kept[a] > 0;
+        inside += in && some;
+        say(c->measured, sizeof c->measured, "%s%s: L smallest at lambda %.3g (grid %.3g..%.3g), keeping %.1f%% (L %.4g "
+            "against %.4g unpruned)%s", k ? "; " : "", f->name, f->lambda[a], f->lambda[0], f->lambda[f->n - 1],
+            100 * f->kept[a], f->bound[a], f->bound[0],
+            !in ? ", at the grid's end" : !some ? ", the empty network" : "");
     }
     c->v = inside == nf ? V_HOLDS : inside ? V_PARTLY : V_NOT;
     return PB_OK;

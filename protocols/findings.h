@@ -37,8 +37,9 @@
  *       accuracy at most D points below the unregularized one: holds; some
  *       hidden neurons, inputs or gates removed: partly.
  *   p3_min  (method "-": the claims on P3 concern the posterior families)
- *       P3 mean curves (<exp>/p3-mean.tsv): the mean bound L smallest at a
- *       lambda strictly inside the grid for every family holds, some partly;
+ *       P3 mean curves (<exp>/p3-mean.tsv): the mean bound L smallest (first
+ *       on a plateau) at a lambda strictly inside the grid that keeps some
+ *       weights (not the empty network), for every family holds, some partly;
  *   p3_prune  keep=K drop=D
  *       per family, the smallest kept fraction among the lambdas whose mean
  *       macro F1 is at most D below the smallest lambda's: <= K for every

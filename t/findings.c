@@ -101,7 +101,7 @@ static int run_findings(const char *claims, const char *scale, const char *datas
 
 int main(void)
 {
-    plan(49);
+    plan(50);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     mkdir(path_of("out"), 0755);
     /* accuracy: higher is better; rows at the thresholds of the claims below */
@@ -134,6 +134,10 @@ int main(void)
         "0.01\t0.9\t0.4\t100\n0.1\t0.8\t0.3\t90\n1\t0.4\t0.3\t80\n10\t0.3\t0.3\t70\n"
         "# family I, 1 repeats\nlambda\tkept\tf1\tbound\n"
         "0.01\t0.95\t0.4\t100\n0.1\t0.85\t0.39\t50\n1\t0.45\t0.39\t60\n10\t0.35\t0.3\t70\n");
+    put("res/pairs3/p3-mean.tsv", "# family D, 1 repeats\nlambda\tkept\tf1\tbound\n"
+        "0.01\t0.9\t0.4\t100\n0.1\t0\t0.1\t50\n1\t0\t0.1\t50\n"
+        "# family I, 1 repeats\nlambda\tkept\tf1\tbound\n"
+        "0.01\t0.95\t0.4\t100\n0.1\t0.5\t0.39\t50\n1\t0\t0.1\t60\n");
     put("res/rnn/plain-eval.tsv", "# quality_metric: accuracy\nrepeat\tquality\ttest_nll\n0\t0.85\t0.5\n");
 
     char claims[8192];
@@ -168,6 +172,7 @@ int main(void)
              "p-prune-partly\t000\tsmerdov2019\tpairs2\t-\tp3_prune\tkeep=0.5 drop=0.02\tx\n"
              "p-cross\t000\tsmerdov2019\tpairs\t-\tp3_cross\t\tx\n"
              "p-cross-partly\t000\tsmerdov2019\tpairs2\t-\tp3_cross\t\tx\n"
+             "p-min-empty\t000\tsmerdov2019\tpairs3\t-\tp3_min\t\tx\n"
              "p-norun\t000\tsmerdov2019\tpairs_none\t-\tp3_min\t\tx\n",
              claims_hdr);
     int st = run_findings(claims, "full", "ds_a,ds_b ds_none");
@@ -180,7 +185,7 @@ int main(void)
         {"b-not", "does not hold"}, {"c-img", "holds"}, {"c-img-partly", "partly"}, {"g-rnn", "holds"},
         {"g-rnn-partly", "partly"}, {"l-rnn", "partly"}, {"l-rnn-norun", "not run"}, {"p-min", "holds"},
         {"p-min-partly", "partly"}, {"p-prune", "holds"}, {"p-prune-partly", "partly"}, {"p-cross", "holds"},
-        {"p-cross-partly", "partly"}, {"p-norun", "not run"}};
+        {"p-cross-partly", "partly"}, {"p-norun", "not run"}, {"p-min-empty", "partly"}};
     for (size_t k = 0; k < sizeof want / sizeof *want; k++)
         ok(!strcmp(verdict_of(want[k][0]), want[k][1]), "%s: %s (got '%s')", want[k][0], want[k][1], verdict_of(want[k][0]));
 
