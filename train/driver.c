@@ -356,7 +356,7 @@ static const pb_family_ops *const FAMILIES[] = {
     [PB_FAMILY_GAUSS_DIAG] = &pb_family_gauss_ops,
     [PB_FAMILY_METHOD] = &pb_family_method_ops,
     [PB_FAMILY_GAUSS_SCALAR] = &pb_family_gauss_scalar_ops,
-    /* HYPER_ROW */
+    [PB_FAMILY_HYPER] = &pb_family_hyper_ops,
 };
 
 int pb_train_model(const pb_model *m, const pb_data *train, const pb_train_opts *o, pb_fit *fit)

@@ -112,6 +112,7 @@ typedef struct pb_train_opts {
     size_t evidence_samples;
     struct pb_hyper *hyper;     /* PB_FAMILY_HYPER: the hypernetwork trained (hyper.h; its values are written back) */
     size_t lambda_draws;        /* PB_FAMILY_HYPER: steps per minibatch, each with its own lambda (0: 1) */
+    double grad_clip;           /* PB_FAMILY_HYPER: the step's gradient scaled to L2 norm at most this (0: never) */
     uint64_t seed;              /* initialization, shuffling and weight noise */
     const double *init;         /* initial means (n_params), or NULL for pb_mlp_init */
     const pb_training *training;/* PB_FAMILY_METHOD: the method's family and its state */
