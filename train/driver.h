@@ -1,5 +1,6 @@
 /* driver.h -- the training driver (driver.c) and the contract of a training
- * family (family_point.c, family_gauss.c, family_method.c).
+ * family (family_point.c, family_gauss.c, family_gauss_scalar.c, family_method.c,
+ * family_hyper.c).
  *
  * The driver owns what every family does the same way: the run's one random
  * stream (seeded from opts.seed; the model's initial parameters are its
@@ -7,7 +8,9 @@
  * learning-rate schedule, Adam's step count and bias corrections, the noise
  * precision beta of an mse head, the divergence check of every minibatch
  * loss (naming the cell and the epoch), the objective per epoch, progress
- * lines, checkpoints (pause, save, resume) and snapshots. A family supplies
+ * lines, checkpoints (pause, save, resume), snapshots, and the count of
+ * parameter updates (every optimized scalar once per optimizer step, in
+ * pb_drv_adam*; carried in checkpoints). A family supplies
  * what differs: how many values the optimizer carries and how those beyond
  * the model's parameters start, one minibatch's loss and gradients, its KL
  * term and Adam update, the scalars it carries from one minibatch to the

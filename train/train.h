@@ -1,5 +1,5 @@
 /* train.h -- point-estimate and variational training of a model (model.h:
- * MLP or recurrent network) with Adam (Kingma & Ba 2015).
+ * MLP or recurrent network) with Adam (Kingma & Ba 2015) or plain SGD.
  *
  * Code: one driver (driver.c) runs epochs, minibatches, the step-size
  * schedule, Adam, divergence checks, checkpoints, snapshots and progress
@@ -46,6 +46,13 @@
  * run in float on float copies of the step's parameters and samples; the
  * optimizer's values and moments, the KL terms and the prior stay double
  * (model.h pb_model_ws_alloc_precision), so the fit is stored in double.
+ *
+ * Seed 003 (protocol P5): gauss-diag takes a KL weight lambda, a prior held
+ * at N(0, 1), SGD, the local reparameterization trick and a start from a
+ * fit's means and sds (family_gauss.c); a hypernetwork family
+ * (family_hyper.c, hyper.h) trains a generator of the whole posterior from
+ * lambda; the driver counts parameter updates and, on request, records them
+ * and the generalized evidence (evidence.c) in the fit's settings.
  *
  * Checkpoints (formats/checkpoint.h): with opts.checkpoint set, the run's state is
  * saved there at the end of an epoch once checkpoint_seconds have passed
