@@ -8,8 +8,8 @@
  * for bit; one SGD step is x - lr g of the same gradient Adam sees; the
  * lrt gradient against central differences), the generalized evidence
  * (closed forms at a point mass and at q = p), the hypernetwork file (round
- * trip, a flipped byte refused), and through the CLI on wine: hyper-train,
- * hyper-gen, and rank, curve, evaluate, export and train --init-fit on the
+ * trip, a flipped byte refused), and through the CLI on wine: hyper-train
+ * (paused and resumed: the same bits), hyper-gen, and rank, curve, evaluate, export and train --init-fit on the
  * generated fit. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -411,6 +411,17 @@ static void test_cli(void)
         snprintf(a, sizeof a, "hyper-gen %s/%s.hyp --lambda 10 --evidence 2 -o %s/%s.fit", dir, kinds[k], dir, kinds[k]);
         ok(run(a) == 0, "hyper-gen --lambda 10 (%s)", kinds[k]);
     }
+    /* a paused and resumed run (linear: five steps per minibatch) gives the same file */
+    snprintf(a, sizeof a, "hyper-train --data wine --model %s --hyper linear --epochs 3 --batch 16 --lr 0.0001 "
+             "--pause-after-steps 7 -o %s/p.hyp", spec, dir);
+    int r1 = run(a);
+    snprintf(a, sizeof a, "hyper-train --data wine --model %s --hyper linear --epochs 3 --batch 16 --lr 0.0001 "
+             "-o %s/p.hyp", spec, dir);
+    int r2 = run(a);
+    snprintf(a, sizeof a, "cmp -s %s/p.hyp %s/linear.hyp", dir, dir);
+    int same = system(a) == 0;
+    ok(r1 == 75 && r2 == 0 && same, "hyper-train paused after 7 steps (exit %d) and resumed (exit %d): the same file as "
+       "without the pause", r1, r2);
     pb_fit f;
     char p[512];
     snprintf(p, sizeof p, "%s/lowrank.fit", dir);
@@ -441,7 +452,7 @@ static void test_cli(void)
 
 int main(void)
 {
-    plan(51);
+    plan(52);
     pb_model *m;
     TAP_REQUIRE(pb_model_parse("mlp:3-4-2:relu", &m) == 0);
     TAP_REQUIRE(mkdtemp(dir));
