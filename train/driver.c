@@ -141,6 +141,10 @@ static int resume_begin(resume *r, pb_driver *d, const pb_family_ops *F, void *f
     size_t at = len > 0 && (size_t)len < sizeof c->key ? (size_t)len : sizeof c->key - 1;
     F->key(f, d, c->key + at, sizeof c->key - at);
     at = strlen(c->key);
+    if (o->optimizer == PB_OPT_SGD && at < sizeof c->key) {  /* absent for Adam: existing keys unchanged */
+        snprintf(c->key + at, sizeof c->key - at, " optimizer=sgd");
+        at = strlen(c->key);
+    }
     snprintf(c->key + at, sizeof c->key - at, " run=%s", o->checkpoint_key ? o->checkpoint_key : "");
     const pb_ckpt_scalar mine[] = {{"noise_precision", &d->c.noise_precision},
                                    {"epoch_loss", &d->c.epoch_loss},
