@@ -19,6 +19,16 @@
  * difference divided by the other half's steps (the setup they share drops
  * out).
  *
+ * Seed 003 (protocol P5) rows, mlp:784-100-10:relu, batch 128: p5-direct is
+ * the direct variational step (gauss-diag, local reparameterization, SGD,
+ * prior N(0, 1), lambda 1); hyper-lowrank and hyper-linear the
+ * hypernetwork steps (train/family_hyper.c: generation, the same model
+ * step, the chain rule into the hypernetwork; linear: 5 draws of lambda
+ * per minibatch, so 5 model steps). Their "step" is a minibatch and
+ * samples/s counts its samples once (epoch throughput); GFLOP/s counts
+ * every model step (the generators' own work, O(n H) per step, is not
+ * counted).
+ *
  * Options: --plugin-dir DIR; --only SUBSTR runs only the rows whose
  * "data spec method precision" contains SUBSTR (e.g. "wine", "svd", "f32", "784", "belsley"),
  * for profiling one case; --repeat K trains K times as many epochs.
@@ -29,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_rng.h>
 
 #include "base/blas.h"
 #include "host/cell.h"
@@ -39,6 +50,7 @@
 #include "models/rnn.h"
 #include "datasets/registry.h"
 #include "train/train.h"
+#include "train/hyper.h"
 #include "base/util.h"
 #include "formats/provenance.h"
 #include "base/vmath.h"
@@ -120,15 +132,19 @@ static void random_pairs(size_t n, pb_data *tr)
     }
 }
 
+/* The seed-003 rows (see the top). */
+typedef enum p5_row { P5_NONE, P5_DIRECT, P5_LOWRANK, P5_LINEAR } p5_row;
+static const char *const p5_name[] = {NULL, "p5-direct", "hyper-lowrank", "hyper-linear"};
+
 /* Time `epochs` epochs of training on the first `limit` rows (0: all) of the
  * training split of `data` (PAIRS_RANDOM: `limit` random pairs);
- * method: a plugin that trains its own network, or NULL. */
+ * method: a plugin that trains its own network, or NULL; p5: a seed-003 row. */
 static void bench_train(const char *data, const char *spec, pb_family fam, const char *method, size_t batch,
-                        size_t epochs, size_t limit, pb_precision prec, const char *plugin_dir)
+                        size_t epochs, size_t limit, pb_precision prec, const char *plugin_dir, p5_row p5)
 {
     char key[64];
-    snprintf(key, sizeof key, "%s %s", method ? method : fam == PB_FAMILY_POINT ? "plain" : "gauss-diag",
-             pb_precision_name(prec));
+    const char *name = p5 ? p5_name[p5] : method ? method : fam == PB_FAMILY_POINT ? "plain" : "gauss-diag";
+    snprintf(key, sizeof key, "%s %s", name, pb_precision_name(prec));
     if (!wanted(data, spec, key)) return;
     double peak = peak_of[prec];
     pb_data tr, te;
@@ -159,6 +175,24 @@ static void bench_train(const char *data, const char *spec, pb_family fam, const
         o.family = PB_FAMILY_METHOD;
         o.training = p.method.training;
     }
+    pb_hyper h = {0};
+    double draws = 1;
+    if (p5) {
+        o.optimizer = PB_OPT_SGD, o.lr = PB_HYPER_SGD_LR, o.init_sd = 0.05;
+        if (p5 == P5_DIRECT) o.lrt = 1, o.prior_fixed = 1;
+    }
+    if (p5 == P5_LOWRANK || p5 == P5_LINEAR) {
+        pb_hyper_kind k = p5 == P5_LINEAR ? PB_HYPER_LINEAR : PB_HYPER_LOWRANK;
+        gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+        double *z = pb_calloc(m->n_params, sizeof *z);
+        if (!r || !z || (st = pb_hyper_alloc(&h, m, k, PB_HYPER_HIDDEN))) die(st ? st : PB_ERR_NOMEM);
+        gsl_rng_set(r, 1);
+        pb_hyper_init(&h, z, o.init_sd, r);
+        gsl_rng_free(r), free(z);
+        o.family = PB_FAMILY_HYPER, o.hyper = &h;
+        o.lambda_draws = k == PB_HYPER_LINEAR ? 5 : 1, draws = (double)o.lambda_draws;
+        o.grad_clip = k == PB_HYPER_LINEAR ? PB_HYPER_CLIP_LINEAR : PB_HYPER_CLIP_LOWRANK;
+    }
     o.epochs *= repeat;
     epochs = o.epochs;
     /* Steady-state time per step: after a warm-up of a few steps (first
@@ -177,11 +211,12 @@ static void bench_train(const char *data, const char *spec, pb_family fam, const
     if ((st = pb_train_model(m, &tr, &o, &fit))) die(st);
     double dt = (pb_seconds() - t1) - (t1 - t0);
     double samples = (double)steps * (double)B;
-    double per_sample = step_flops(m, method ? o.training : NULL);
+    double per_sample = step_flops(m, method ? o.training : NULL) * (p5 ? 2 * draws : 1);  /* p5: lrt on means and variances */
     double gflops = per_sample * samples / dt / 1e9;
-    printf("%-17s %-23s %-10s %s B=%-4zu %9.0f steps/s %8.1f us/step %11.0f samples/s %6.2f GFLOP/s %5.1f%% of peak\n",
-           data, spec, method ? method : fam == PB_FAMILY_POINT ? "plain" : "gauss-diag", pb_precision_name(prec), B, (double)steps / dt, 1e6 * dt / (double)steps,
+    printf("%-17s %-23s %-13s %s B=%-4zu %9.0f steps/s %8.1f us/step %11.0f samples/s %6.2f GFLOP/s %5.1f%% of peak\n",
+           data, spec, name, pb_precision_name(prec), B, (double)steps / dt, 1e6 * dt / (double)steps,
            samples / dt, gflops, 100 * gflops / peak);
+    pb_hyper_free(&h);
     if (method) pb_plugin_close(&p);
     tr.n = n_all;
     pb_fit_free(&fit);
@@ -303,29 +338,35 @@ typedef struct bench_row {
     const char *method;     /* a plugin that trains its own network, or NULL */
     size_t batch, epochs, limit;
     int f32;                /* also in float */
+    p5_row p5;              /* a seed-003 row */
 } bench_row;
 
 static const bench_row bench_rows[] = {
-    {"wine", "mlp:13-13-3:tanh", PB_FAMILY_POINT, NULL, 0, 2000, 0, 0},
-    {"wine", "mlp:13-13-3:tanh", PB_FAMILY_GAUSS_DIAG, NULL, 0, 2000, 0, 0},
-    {"wine", "mlp:13-13-3:tanh", PB_FAMILY_GAUSS_DIAG, NULL, 32, 500, 0, 0},
-    {"wine", "mlp:13-13-3:tanh", PB_FAMILY_METHOD, "svd", 0, 2000, 0, 0},
-    {"boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_POINT, NULL, 0, 1000, 0, 1},
-    {"boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_GAUSS_DIAG, NULL, 0, 1000, 0, 0},
-    {"boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_GAUSS_DIAG, NULL, 32, 200, 0, 0},
-    {"boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_METHOD, "svd", 0, 1000, 0, 0},
+    {"wine", "mlp:13-13-3:tanh", PB_FAMILY_POINT, NULL, 0, 2000, 0, 0, P5_NONE},
+    {"wine", "mlp:13-13-3:tanh", PB_FAMILY_GAUSS_DIAG, NULL, 0, 2000, 0, 0, P5_NONE},
+    {"wine", "mlp:13-13-3:tanh", PB_FAMILY_GAUSS_DIAG, NULL, 32, 500, 0, 0, P5_NONE},
+    {"wine", "mlp:13-13-3:tanh", PB_FAMILY_METHOD, "svd", 0, 2000, 0, 0, P5_NONE},
+    {"boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_POINT, NULL, 0, 1000, 0, 1, P5_NONE},
+    {"boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_GAUSS_DIAG, NULL, 0, 1000, 0, 0, P5_NONE},
+    {"boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_GAUSS_DIAG, NULL, 32, 200, 0, 0, P5_NONE},
+    {"boston", "mlp:13-39-1:tanh:mse", PB_FAMILY_METHOD, "svd", 0, 1000, 0, 0, P5_NONE},
     /* LeNet-300-100, batch 100, on the first 10000 training images (100 steps) */
-    {"fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_POINT, NULL, 100, 1, 10000, 1},
-    {"fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_GAUSS_DIAG, NULL, 100, 1, 10000, 1},
-    {"fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_METHOD, "svd", 100, 1, 10000, 1},
-    {"fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_METHOD, "groupvd", 100, 1, 10000, 1},
+    {"fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_POINT, NULL, 100, 1, 10000, 1, P5_NONE},
+    {"fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_GAUSS_DIAG, NULL, 100, 1, 10000, 1, P5_NONE},
+    {"fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_METHOD, "svd", 100, 1, 10000, 1, P5_NONE},
+    {"fashion-mnist", "mlp:784-300-100-10:relu", PB_FAMILY_METHOD, "groupvd", 100, 1, 10000, 1, P5_NONE},
     /* LSTM-128 on sequential Fashion-MNIST, batch 128, on the first 2560 training sequences (20 steps) */
-    {"seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_POINT, NULL, 128, 1, 2560, 1},
-    {"seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_METHOD, "svd", 128, 1, 2560, 1},
-    {"seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_METHOD, "groupvd", 128, 1, 2560, 1},
+    {"seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_POINT, NULL, 128, 1, 2560, 1, P5_NONE},
+    {"seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_METHOD, "svd", 128, 1, 2560, 1, P5_NONE},
+    {"seq-fashion-mnist", "lstm:28x28-128-10", PB_FAMILY_METHOD, "groupvd", 128, 1, 2560, 1, P5_NONE},
     /* siamese Elman RNN (seed 000), 32 pairs of 20 tokens, vocabulary 5002, embedding 50, 50 hidden units;
      * 2560 random pairs (80 steps) */
-    {PAIRS_RANDOM, "siamese:2x20v5002e50-50-6", PB_FAMILY_POINT, NULL, 32, 1, 2560, 0},
+    {PAIRS_RANDOM, "siamese:2x20v5002e50-50-6", PB_FAMILY_POINT, NULL, 32, 1, 2560, 0, P5_NONE},
+    /* seed 003 (P5): the direct variational step and the hypernetwork steps of mlp:784-100-10, batch 128, on
+     * the first 12800 training images (100 minibatches) */
+    {"fashion-mnist", "mlp:784-100-10:relu", PB_FAMILY_GAUSS_DIAG, NULL, 128, 1, 12800, 0, P5_DIRECT},
+    {"fashion-mnist", "mlp:784-100-10:relu", PB_FAMILY_HYPER, NULL, 128, 1, 12800, 0, P5_LOWRANK},
+    {"fashion-mnist", "mlp:784-100-10:relu", PB_FAMILY_HYPER, NULL, 128, 1, 12800, 0, P5_LINEAR},
 };
 
 int cmd_bench(int argc, char **argv)
@@ -347,7 +388,8 @@ int cmd_bench(int argc, char **argv)
         for (int p = 0; p < 2; p++) {
             const bench_row *b = &bench_rows[r];
             if (p == PB_PRECISION_F32 && !b->f32) continue;
-            bench_train(b->data, b->spec, b->family, b->method, b->batch, b->epochs, b->limit, (pb_precision)p, dir);
+            bench_train(b->data, b->spec, b->family, b->method, b->batch, b->epochs, b->limit, (pb_precision)p, dir,
+                        b->p5);
         }
     if (wanted("seq-fashion-mnist", "lstm:28x28-128-10", "compact")) printf("\ncompressed LSTM inference:\n");
     bench_compact();

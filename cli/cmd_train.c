@@ -70,7 +70,8 @@ int cmd_train(int argc, char **argv)
     opt o[] = {O("data"), O("model"), O("repeat"), O("family"), O("epochs"), O("batch"), O("lr"), O("init-sd"),
                O("prior-mean"), O("test-fraction"), O("init"), O("noise"), O("experiment"), O("data-dir"), O("weight-decay"), O("dropout"), O("train-limit"),
                F("progress"), O("method"), O("options"), O("plugin-dir"), O("lr-decay"), O("checkpoint-minutes"),
-               F("no-checkpoint"), O("pause-after-steps"), O("snapshot-every"), O("precision"), O("estimate"), O("trace"), O("weight-sample"), O("o"), END};
+               F("no-checkpoint"), O("pause-after-steps"), O("snapshot-every"), O("precision"), O("estimate"), O("trace"), O("weight-sample"), O("o"),
+               O("kl-weight"), O("prior"), O("optimizer"), F("lrt"), O("init-fit"), O("evidence"), END};
     parse_or_die(argc, argv, o, "train");
     int st;
     const char *data = need(o, "data"), *spec = need(o, "model"), *path = need(o, "o");
@@ -110,6 +111,23 @@ int cmd_train(int argc, char **argv)
     if (!strcmp(decay, "linear")) to.lr_decay = 1;
     else if (strcmp(decay, "none")) die(pb_error(PB_ERR_ARG, "--lr-decay %s: expected none or linear", decay));
     const char *method = get(o, "method", NULL);
+    /* seed 003 (protocol P5): lambda, the fixed N(0, 1) prior, SGD, local
+     * reparameterization; any of them (or --init-fit, --evidence) asks for
+     * the P5 record (train.h) */
+    to.kl_weight = get_num(o, "kl-weight", 1, 0, 1e12);
+    const char *prior = get(o, "prior", "eb");
+    if (!strcmp(prior, "fixed")) to.prior_fixed = 1;
+    else if (strcmp(prior, "eb")) die(pb_error(PB_ERR_ARG, "--prior %s: expected eb or fixed", prior));
+    const char *optimizer = get(o, "optimizer", "adam");
+    if (!strcmp(optimizer, "sgd")) to.optimizer = PB_OPT_SGD;
+    else if (strcmp(optimizer, "adam")) die(pb_error(PB_ERR_ARG, "--optimizer %s: expected adam or sgd", optimizer));
+    to.lrt = get(o, "lrt", NULL) != NULL;
+    to.evidence_samples = get_count(o, "evidence", PB_EVIDENCE_SAMPLES, 0, 1000000);
+    const char *init_fit = get(o, "init-fit", NULL);
+    to.p5_record = get(o, "kl-weight", NULL) || get(o, "prior", NULL) || get(o, "optimizer", NULL) || to.lrt ||
+                   init_fit || get(o, "evidence", NULL);
+    if ((to.kl_weight != 1 || to.prior_fixed || to.lrt || init_fit) && to.family != PB_FAMILY_GAUSS_DIAG)
+        die(pb_error(PB_ERR_ARG, "--kl-weight, --prior, --lrt and --init-fit need --family gauss-diag"));
 
     pb_model *m;
     if ((st = pb_model_parse(spec, &m))) die(st);
@@ -159,6 +177,26 @@ int cmd_train(int argc, char **argv)
     } else if (strcmp(init_name, "default")) {
         die(pb_error(PB_ERR_ARG, "--init %s: expected default or seed004-synthetic", init_name));
     }
+    /* --init-fit F: start from F's means and sds (fine-tuning); F's own
+     * updates are carried into updates_total= */
+    pb_fit from;
+    memset(&from, 0, sizeof from);
+    double from_updates = 0;
+    if (init_fit) {
+        if (init) die(pb_error(PB_ERR_ARG, "--init-fit and --init %s exclude each other", init_name));
+        if (method) die(pb_error(PB_ERR_ARG, "--init-fit needs the gauss-diag family, not --method"));
+        if ((st = pb_fit_load(init_fit, &from))) die(st);
+        if (strcmp(from.model, spec) || from.n != m->n_params)
+            die(pb_error(PB_ERR_ARG, "--init-fit %s: a fit of %s, not of %s", init_fit, from.model, spec));
+        for (size_t j = 0; j < from.n; j++)
+            if (!(from.sd[j] > 0) || !isfinite(from.mean[j]))
+                die(pb_error(PB_ERR_ARG, "--init-fit %s: parameter %zu has sd %g (a Gaussian fit is needed)", init_fit, j,
+                             from.sd[j]));
+        const char *u = strstr(from.settings, " updates=");
+        if (u) from_updates = strtod(u + 9, NULL);
+        to.init = from.mean;
+        to.init_sd_vec = from.sd;
+    }
     /* A method that trains its own network: its family, prior and warm-up. */
     pb_plugin plug;
     pb_host host;
@@ -197,7 +235,11 @@ int cmd_train(int argc, char **argv)
                                msettings[0] ? " " : "", msettings);
     if (method && sl < sizeof snap.suffix) sl += (size_t)pb_plugin_settings(&plug, snap.suffix + sl, sizeof snap.suffix - sl);
     if (init && sl < sizeof snap.suffix) sl += (size_t)snprintf(snap.suffix + sl, sizeof snap.suffix - sl, " init=%s", init_name);
-    if (limit && sl < sizeof snap.suffix) snprintf(snap.suffix + sl, sizeof snap.suffix - sl, " train_limit=%zu", limit);
+    if (limit && sl < sizeof snap.suffix) sl += (size_t)snprintf(snap.suffix + sl, sizeof snap.suffix - sl, " train_limit=%zu", limit);
+    if (init_fit && sl < sizeof snap.suffix) {
+        const char *base = strrchr(init_fit, '/') ? strrchr(init_fit, '/') + 1 : init_fit;
+        snprintf(snap.suffix + sl, sizeof snap.suffix - sl, " init_fit=%s", base);
+    }
     /* --snapshot-every E: the fit after every E-th epoch, as FIT with .e<epoch> before its extension */
     to.snapshot_every = get_count(o, "snapshot-every", 0, 1, 10000000);
     to.snapshot = save_snapshot;
@@ -292,11 +334,21 @@ int cmd_train(int argc, char **argv)
     }
     size_t len = strlen(fit.settings);
     snprintf(fit.settings + len, sizeof fit.settings - len, "%s", snap.suffix);
+    if (to.p5_record) {  /* this run's updates and those of the fit it started from */
+        const char *u = strstr(fit.settings, " updates=");
+        double own = u ? strtod(u + 9, NULL) : 0;
+        len = strlen(fit.settings);
+        snprintf(fit.settings + len, sizeof fit.settings - len, " updates_total=%.0f", own + from_updates);
+    }
+    if (to.p5_record && strlen(fit.settings) + 1 >= sizeof fit.settings)
+        die(pb_error(PB_ERR_ARG, "-o %s: the fit's settings are too long (%zu characters at most)", path,
+                     sizeof fit.settings - 1));
     if ((st = pb_fit_save(&fit, path))) die(st);
     if (to.checkpoint && remove(to.checkpoint) != 0 && errno != ENOENT)
         fprintf(stderr, "prunebench: note: could not remove %s: %s\n", to.checkpoint, strerror(errno));
     free(init);
     int standardize_y = fit.standardize_y;
+    pb_fit_free(&from);
     pb_fit_free(&fit);
     pb_model_free(m);
     /* the last line: the final objective, and the test quality of the fit

@@ -10,12 +10,22 @@ const command commands[] = {
      "        [--batch B] [--lr LR] [--init-sd S] [--prior-mean eb|zero] [--noise eb|fixed] [--test-fraction F]\n"
      "        [--init default|seed004-synthetic] [--lr-decay none|linear] [--method NAME [--options STR] [--plugin-dir DIR]]\n"
      "        [--weight-decay WD] [--dropout P] [--train-limit N] [--experiment NAME] [--data-dir DIR] [--progress]\n"
-     "        [--checkpoint-minutes M | --no-checkpoint] [--pause-after-steps S] [--snapshot-every E] [--estimate S]\n        [--trace F] [--weight-sample minibatch|object] -o FIT\n"
+     "        [--checkpoint-minutes M | --no-checkpoint] [--pause-after-steps S] [--snapshot-every E] [--estimate S]\n        [--trace F] [--weight-sample minibatch|object] [--kl-weight L] [--prior eb|fixed] [--optimizer adam|sgd]\n"
+     "        [--lrt] [--init-fit F] [--evidence S] -o FIT\n"
      "        (state in FIT.ckpt every M minutes (10) and on SIGINT/SIGTERM; the same command resumes; exit 75 = paused;\n"
      "        --snapshot-every E: the fit after every E-th epoch too, as FIT with .e<epoch> before .fit;\n"
      "        --precision f32: the model's products in float, the optimizer in double (default f64);\n"
      "        --estimate S: time S steps, print the whole run's estimated time instead of training)\n",
      cmd_train},
+    {"hyper-train", "seed 003 (P5): train a hypernetwork generating a variational model from lambda: a .hyp file",
+     "hyper-train --data NAME --model SPEC --hyper lowrank|linear [--repeat R] [--epochs E] [--batch B] [--lr LR]\n"
+     "        [--optimizer sgd|adam] [--hidden H] [--lambda-draws K] [--clip C] [--init-sd S] [--test-fraction F] [--train-limit N]\n"
+     "        [--experiment NAME] [--data-dir DIR] [--progress] [--checkpoint-minutes M | --no-checkpoint]\n"
+     "        [--pause-after-steps S] -o HYPER.hyp\n",
+     cmd_hyper_train},
+    {"hyper-gen", "seed 003 (P5): the model a hypernetwork generates at one lambda, as an ordinary gauss-diag fit",
+     "hyper-gen HYPER.hyp --lambda L [--evidence S] [--data-dir DIR] -o FIT\n",
+     cmd_hyper_gen},
     {"rank", "score a fit with a pruning-method plugin: a removal order",
      "rank --fit FIT --method NAME|PATH.so [--options STR] [--prunable weights|all]\n"
      "        [--plugin-dir DIR] [--data-dir DIR] -o ORDER.tsv\n",

@@ -35,6 +35,8 @@ int unknown_command(const char *name);
 void print_man(FILE *f);
 
 int cmd_train(int argc, char **argv);
+int cmd_hyper_train(int argc, char **argv);
+int cmd_hyper_gen(int argc, char **argv);
 int cmd_rank(int argc, char **argv);
 int cmd_curve(int argc, char **argv);
 int cmd_summarize(int argc, char **argv);

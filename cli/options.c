@@ -10,6 +10,8 @@
 #include "protocols/p1.h"
 #include "protocols/p2.h"
 #include "protocols/p3.h"
+#include "train/train.h"
+#include "train/hyper.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -75,7 +77,57 @@ static const command_help helps[] = {
      "--trace F\tthe objective per epoch (the negative ELBO per sample for gauss-diag and gauss-scalar) and its KL "
      "term to F as TSV; a resumed run appends (default: none)\n"
      "--weight-sample minibatch|object\tgauss-scalar: one weight sample per minibatch, or one per object (a "
-     "sequence's time steps share it; one model pass per object, slower) (default: minibatch)\n"},
+     "sequence's time steps share it; one model pass per object, slower) (default: minibatch)\n"
+     "--kl-weight L\tgauss-diag: lambda, the weight of KL(q||p) in the objective (seed 003 eq. 3); recorded as "
+     "kl_weight= when not 1 (default: 1)\n"
+     "--prior eb|fixed\tgauss-diag: the prior's empirical-Bayes update, or held at N(0, 1) (recorded as prior=fixed-N(0,1)) "
+     "(default: eb)\n"
+     "--optimizer adam|sgd\tAdam, or plain SGD x <- x - LR g (recorded as optimizer=) (default: adam)\n"
+     "--lrt\tgauss-diag: local reparameterization on dense layers, the biases one sample per minibatch (recorded as "
+     "lrt=dense) (default: off)\n"
+     "--init-fit F\tgauss-diag: start from fit F's means and sds (fine-tuning; same model), recorded as init_fit= "
+     "(default: none)\n"
+     "--evidence S\tMonte-Carlo draws of the generalized evidence Lgen = E_q log p(D|w) - lambda KL at the end "
+     "(0: none) (default: " STR(PB_EVIDENCE_SAMPLES) ")\n"
+     "\tany of --kl-weight, --prior, --optimizer, --lrt, --init-fit, --evidence appends the P5 record to the fit's "
+     "settings: updates= (optimized scalars times steps, as counted), lgen= elogl= kl= lgen_samples= (on the "
+     "training data), updates_total= (with --init-fit: plus that fit's updates)\n"},
+    {"hyper-train",
+     "--data NAME\tthe dataset (required)\n"
+     "--model SPEC\tthe generated model, e.g. mlp:784-100-10:relu (required)\n"
+     "--hyper lowrank|linear\tlowrank: G = (f U1)^T (f U2) + B1 per tensor, f a 1->H ReLU layer of log10 lambda "
+     "(seed 003 eq. 5); linear: G = lambda b2 + b3 per value (eq. 6) (required)\n"
+     "-o HYPER.hyp\tthe hypernetwork file to write (required)\n"
+     "--repeat R\twhich repeat: picks the split and initialization seeds (default: 0)\n"
+     "--epochs E\tpasses over the training set (default: 25)\n"
+     "--batch B\tminibatch size (default: 128)\n"
+     "--optimizer sgd|adam\t(default: sgd)\n"
+     "--lr LR\tstep size (default: " STR(PB_HYPER_SGD_LR) " for sgd, 0.001 for adam)\n"
+     "--hidden H\twidth of f (default: " STR(PB_HYPER_HIDDEN) ")\n"
+     "--lambda-draws K\tsteps per minibatch, each with its own log10 lambda ~ U(-1, 2) (default: 5 for linear, 1 "
+     "for lowrank)\n"
+     "--clip C\tscale the lambda-dependent part of each step's gradient (f, U1, U2; or b2) to L2 norm at most C; "
+     "0: never; ours, not the seed's, without it SGD diverges (default: " STR(PB_HYPER_CLIP_LOWRANK) " for lowrank, "
+     STR(PB_HYPER_CLIP_LINEAR) " for linear)\n"
+     "--init-sd S\tinitial posterior sd of the generated model (default: 0.05)\n"
+     "--test-fraction F\tthe share held out for test where the dataset has no test file (default: 0.2)\n"
+     "--train-limit N\ttrain on the first N training samples only (default: all)\n"
+     "--experiment NAME\tthe experiment the seeds are named after (default: p5)\n"
+     DATA_DIR_OPT
+     "--progress\tprint progress lines to stderr (default: silent)\n"
+     "--checkpoint-minutes M\tsave resumable state in HYPER.hyp.ckpt every M minutes and on SIGINT/SIGTERM "
+     "(default: 10)\n"
+     "--no-checkpoint\tno HYPER.hyp.ckpt\n"
+     "--pause-after-steps S\tsave the state and exit 75 after S steps in all (default: never)\n"
+     "\tthe file records the updates counted in training (every hypernetwork value once per step)\n"},
+    {"hyper-gen",
+     "HYPER.hyp\tthe hypernetwork (from hyper-train) (required)\n"
+     "--lambda L\tthe complexity weight to generate the model at (default: 1)\n"
+     "-o FIT\tthe fit to write: family gauss-diag, prior N(0, 1), settings generator=hyper-KIND hyper_file= lambda= "
+     "updates= (the hypernetwork's) lgen= elogl= kl= lgen_samples= (required)\n"
+     "--evidence S\tMonte-Carlo draws of the generalized evidence on the training data (0: none) (default: "
+     STR(PB_EVIDENCE_SAMPLES) ")\n"
+     DATA_DIR_OPT},
     {"rank",
      FIT_OPT
      "--method NAME|PATH.so\tthe pruning method (see `plugins`) (required)\n"

@@ -162,7 +162,7 @@ static size_t read_order(const char *name, int *weights_only)
 
 int main(void)
 {
-    plan(61 + 14 + 2 * 21);
+    plan(61 + 14 + 2 * 23);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     bdir = getenv("PB_BUILD") ? getenv("PB_BUILD") : "build";
     snprintf(pb, sizeof pb, "%s/prunebench", bdir);
@@ -518,7 +518,7 @@ int main(void)
     static const char *const commands[] = {"train", "rank", "curve", "summarize", "noise", "noise-summary", "export",
                                            "structure", "sparse-eval", "plugins", "check-plugin", "evaluate",
                                            "provenance", "version", "bench", "help", "tidy", "findings", "sweep", "sweep-summary",
-                                           "baselines"};
+                                           "baselines", "hyper-train", "hyper-gen"};
     enum { N_COMMANDS = sizeof commands / sizeof *commands };
     rc = run("help", out);
     size_t listed = 0, known = 0;

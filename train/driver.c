@@ -19,6 +19,7 @@ void pb_train_opts_default(pb_train_opts *o)
     o->batch = 32;
     o->lr = 1e-2;
     o->init_sd = 0.5;
+    o->kl_weight = 1;
     o->label = "train";
 }
 
@@ -47,8 +48,8 @@ void pb_drv_settings(const pb_driver *d, pb_fit *fit, const char *family, const 
     const pb_train_opts *o = d->o;
     snprintf(fit->family, sizeof fit->family, "%s", family);
     snprintf(fit->settings, sizeof fit->settings,
-             "family=%s precision=%s epochs=%zu batch=%zu optimizer=adam lr=%g lr_decay=%s %s noise=%s", fit->family,
-             pb_precision_name(o->precision), o->epochs, d->B, o->lr, o->lr_decay ? "linear-second-half" : "none", middle,
+             "family=%s precision=%s epochs=%zu batch=%zu optimizer=%s lr=%g lr_decay=%s %s noise=%s", fit->family,
+             pb_precision_name(o->precision), o->epochs, d->B, o->optimizer == PB_OPT_SGD ? "sgd" : "adam", o->lr, o->lr_decay ? "linear-second-half" : "none", middle,
              d->m->head != PB_HEAD_MSE ? "none" : d->learn_beta ? "empirical-bayes" : "fixed1");
 }
 
@@ -140,10 +141,15 @@ static int resume_begin(resume *r, pb_driver *d, const pb_family_ops *F, void *f
     size_t at = len > 0 && (size_t)len < sizeof c->key ? (size_t)len : sizeof c->key - 1;
     F->key(f, d, c->key + at, sizeof c->key - at);
     at = strlen(c->key);
+    if (o->optimizer == PB_OPT_SGD && at < sizeof c->key) {  /* absent for Adam: existing keys unchanged */
+        snprintf(c->key + at, sizeof c->key - at, " optimizer=sgd");
+        at = strlen(c->key);
+    }
     snprintf(c->key + at, sizeof c->key - at, " run=%s", o->checkpoint_key ? o->checkpoint_key : "");
     const pb_ckpt_scalar mine[] = {{"noise_precision", &d->c.noise_precision},
                                    {"epoch_loss", &d->c.epoch_loss},
-                                   {"objective", &d->c.objective}};
+                                   {"objective", &d->c.objective},
+                                   {"updates", &d->c.updates}};
     size_t nm = sizeof mine / sizeof *mine;
     if (nm + F->n_carried > PB_CKPT_MAX_SCALARS)
         return pb_error(PB_ERR_ARG, "%s: family %s carries too many values for a checkpoint", o->label, F->name);
@@ -250,7 +256,8 @@ static int run_epochs(pb_driver *d, const pb_family_ops *F, void *f, resume *rs,
             d->c.epoch_loss += loss;
             d->scale = d->c.noise_precision / (double)b;
             d->t++;
-            d->lr_c = step_size(o, d->t, d->T) / (1 - pow(0.9, (double)d->t));
+            d->lr_t = step_size(o, d->t, d->T);
+            d->lr_c = d->lr_t / (1 - pow(0.9, (double)d->t));
             d->c2 = 1 - pow(0.999, (double)d->t);
             if ((st = F->update(f, d))) return st;
             if ((st = maybe_pause(rs, o, epoch, start + b, d->t))) return st;
@@ -270,6 +277,25 @@ static int check_dims(const pb_model *m, const pb_data *train, const pb_train_op
     if (train->d != m->in_dim)
         return pb_error(PB_ERR_ARG, "%s: model %s takes %zu inputs per sample, data %s has %zu", o->label, m->spec,
                         m->in_dim, train->name, train->d);
+    return PB_OK;
+}
+
+/* The P5 record at the end of the fit's settings (train.h p5_record). */
+static int p5_record(const pb_driver *d, pb_fit *fit)
+{
+    const pb_train_opts *o = d->o;
+    size_t len = strlen(fit->settings);
+    snprintf(fit->settings + len, sizeof fit->settings - len, " updates=%.0f", d->c.updates);
+    if (!o->evidence_samples || o->family != PB_FAMILY_GAUSS_DIAG) return PB_OK;
+    double lgen, elogl, kl;
+    int st = pb_train_evidence(d->m, d->data, fit->mean, fit->sd, fit->prior_mean, fit->prior_sd, o->kl_weight,
+                               o->evidence_samples, o->seed ^ UINT64_C(0x65766964656e6365), &lgen, &elogl, &kl);
+    if (st) return st;
+    len = strlen(fit->settings);
+    int w = snprintf(fit->settings + len, sizeof fit->settings - len, " lgen=%.10g elogl=%.10g kl=%.10g lgen_samples=%zu",
+                     lgen, elogl, kl, o->evidence_samples);
+    if (w < 0 || (size_t)w >= sizeof fit->settings - len)
+        return pb_error(PB_ERR_ARG, "%s: the fit's settings are too long for the P5 record", o->label);
     return PB_OK;
 }
 
@@ -316,6 +342,7 @@ int pb_train_family(const pb_family_ops *F, const pb_model *m, const pb_data *tr
     if (found) epoch0 = rs.ck.epoch, first = rs.ck.next, d.t = rs.ck.step;
     if ((st = run_epochs(&d, F, f, &rs, perm, Xb, yb, epoch0, first))) goto done;
     st = F->to_fit(f, &d, fit);
+    if (!st && o->p5_record) st = p5_record(&d, fit);
 done:
     F->close(f);
     free(f);
@@ -333,6 +360,7 @@ static const pb_family_ops *const FAMILIES[] = {
     [PB_FAMILY_GAUSS_DIAG] = &pb_family_gauss_ops,
     [PB_FAMILY_METHOD] = &pb_family_method_ops,
     [PB_FAMILY_GAUSS_SCALAR] = &pb_family_gauss_scalar_ops,
+    [PB_FAMILY_HYPER] = &pb_family_hyper_ops,
 };
 
 int pb_train_model(const pb_model *m, const pb_data *train, const pb_train_opts *o, pb_fit *fit)

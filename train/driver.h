@@ -1,5 +1,6 @@
 /* driver.h -- the training driver (driver.c) and the contract of a training
- * family (family_point.c, family_gauss.c, family_method.c).
+ * family (family_point.c, family_gauss.c, family_gauss_scalar.c, family_method.c,
+ * family_hyper.c).
  *
  * The driver owns what every family does the same way: the run's one random
  * stream (seeded from opts.seed; the model's initial parameters are its
@@ -7,7 +8,9 @@
  * learning-rate schedule, Adam's step count and bias corrections, the noise
  * precision beta of an mse head, the divergence check of every minibatch
  * loss (naming the cell and the epoch), the objective per epoch, progress
- * lines, checkpoints (pause, save, resume) and snapshots. A family supplies
+ * lines, checkpoints (pause, save, resume), snapshots, and the count of
+ * parameter updates (every optimized scalar once per optimizer step, in
+ * pb_drv_adam*; carried in checkpoints). A family supplies
  * what differs: how many values the optimizer carries and how those beyond
  * the model's parameters start, one minibatch's loss and gradients, its KL
  * term and Adam update, the scalars it carries from one minibatch to the
@@ -19,9 +22,10 @@
  *      the gradients; *loss = the batch's summed loss at noise precision 1;
  *   3. the driver: loss *= beta, a non-finite loss is an error ("training
  *      diverged at epoch E"), the epoch's loss += loss; t += 1, and sets
- *      d->scale = beta / b, d->lr_c and d->c2 for Adam step t;
+ *      d->scale = beta / b, d->lr_c and d->c2 for Adam step t, d->lr_t;
  *   4. family->update: the gradient of F / N (data term times d->scale,
- *      its KL term over N) and one Adam step through pb_drv_adam*;
+ *      its KL term over N) and one optimizer step through pb_drv_adam*
+ *      (which count the updates: every optimized scalar once per step);
  *   5. the driver pauses if asked to (saving a checkpoint).
  * After every epoch the driver takes family->epoch_kl for the objective
  *   F / N = (epoch loss + KL - [learned beta] (N/2) log beta) / N,
@@ -58,6 +62,7 @@ typedef struct pb_drv_carried {
     double noise_precision;  /* beta of an mse head (1 otherwise) */
     double epoch_loss;       /* the epoch's summed minibatch losses so far, times beta */
     double objective;        /* F / N at the end of the last epoch */
+    double updates;          /* optimized scalars times steps so far (pb_drv_adam*; exact below 2^53) */
 } pb_drv_carried;
 
 /* The run as a family sees it. */
@@ -79,6 +84,7 @@ typedef struct pb_driver {
     size_t b, epoch, bi;    /* size, epoch (from 1), index in the epoch (from 0) */
     double scale;           /* beta / b: the data term's weight in d(F / N) */
     double lr_c, c2;        /* Adam step t: lr(t) / (1 - 0.9^t) and 1 - 0.999^t */
+    double lr_t;            /* lr(t): the SGD step size */
 } pb_driver;
 
 /* A scalar a family carries between minibatches: its name in checkpoints
@@ -118,24 +124,39 @@ typedef struct pb_family_ops {
     size_t n_carried;
 } pb_family_ops;
 
-extern const pb_family_ops pb_family_point_ops, pb_family_gauss_ops, pb_family_method_ops, pb_family_gauss_scalar_ops;
+extern const pb_family_ops pb_family_point_ops, pb_family_gauss_ops, pb_family_method_ops, pb_family_gauss_scalar_ops,
+    pb_family_hyper_ops;
 
 /* Train with family F (what pb_train_model does for opts.family); exposed
  * so that a test can drive a family of its own. */
 int pb_train_family(const pb_family_ops *F, const pb_model *m, const pb_data *train, const pb_train_opts *o,
                     pb_fit *fit);
 
-/* Adam step d->t on x[off .. off + len) with gradient g (len values). */
-static inline void pb_drv_adam(const pb_driver *d, size_t off, size_t len, const double *g)
+/* One optimizer step (Adam step d->t, or SGD x <- x - lr(t) g when
+ * opts.optimizer is PB_OPT_SGD) on x[off .. off + len) with gradient g (len
+ * values); counts len updates in d->c.updates. */
+static inline void pb_drv_adam(pb_driver *d, size_t off, size_t len, const double *g)
 {
+    d->c.updates += (double)len;
+    if (d->o->optimizer == PB_OPT_SGD) {
+        double *x = d->opt.x + off, lr = d->lr_t;
+        for (size_t i = 0; i < len; i++) x[i] -= lr * g[i];
+        return;
+    }
     pb_adam_update(len, d->opt.x + off, g, d->opt.m1 + off, d->opt.m2 + off, d->lr_c, d->c2);
 }
 
 /* The same with the gradient g = a ga .* gm + b gb assembled in the pass
  * (vmath.h pb_adam_update_lin: gm NULL for ones, gb NULL for zeros). */
-static inline void pb_drv_adam_lin(const pb_driver *d, size_t off, size_t len, double a, const double *ga,
+static inline void pb_drv_adam_lin(pb_driver *d, size_t off, size_t len, double a, const double *ga,
                                    const double *gm, double b, const double *gb)
 {
+    d->c.updates += (double)len;
+    if (d->o->optimizer == PB_OPT_SGD) {
+        double *x = d->opt.x + off, lr = d->lr_t;
+        for (size_t i = 0; i < len; i++) x[i] -= lr * (a * ga[i] * (gm ? gm[i] : 1.0) + (gb ? b * gb[i] : 0.0));
+        return;
+    }
     pb_adam_update_lin(len, d->opt.x + off, d->opt.m1 + off, d->opt.m2 + off, d->lr_c, d->c2, a, ga, gm, b, gb);
 }
 
@@ -145,7 +166,7 @@ static inline void pb_drv_adam_lin(const pb_driver *d, size_t off, size_t len, d
  * views of length 0 are NULL). */
 double *pb_drv_block(size_t k, const size_t *lens, double **const *views);
 
-/* fit->family and fit->settings: "family=F epochs= batch= optimizer=adam
+/* fit->family and fit->settings: "family=F epochs= batch= optimizer=adam|sgd
  * lr= lr_decay= <middle> noise=...", the settings every family records
  * around its own. */
 void pb_drv_settings(const pb_driver *d, pb_fit *fit, const char *family, const char *middle);

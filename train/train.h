@@ -1,5 +1,5 @@
 /* train.h -- point-estimate and variational training of a model (model.h:
- * MLP or recurrent network) with Adam (Kingma & Ba 2015).
+ * MLP or recurrent network) with Adam (Kingma & Ba 2015) or plain SGD.
  *
  * Code: one driver (driver.c) runs epochs, minibatches, the step-size
  * schedule, Adam, divergence checks, checkpoints, snapshots and progress
@@ -47,6 +47,13 @@
  * optimizer's values and moments, the KL terms and the prior stay double
  * (model.h pb_model_ws_alloc_precision), so the fit is stored in double.
  *
+ * Seed 003 (protocol P5): gauss-diag takes a KL weight lambda, a prior held
+ * at N(0, 1), SGD, the local reparameterization trick and a start from a
+ * fit's means and sds (family_gauss.c); a hypernetwork family
+ * (family_hyper.c, hyper.h) trains a generator of the whole posterior from
+ * lambda; the driver counts parameter updates and, on request, records them
+ * and the generalized evidence (evidence.c) in the fit's settings.
+ *
  * Checkpoints (formats/checkpoint.h): with opts.checkpoint set, the run's state is
  * saved there at the end of an epoch once checkpoint_seconds have passed
  * since the last save (0: after every epoch), and when it is paused
@@ -72,8 +79,18 @@ typedef enum pb_family {
     PB_FAMILY_POINT,        /* point estimate (family_point.c) */
     PB_FAMILY_GAUSS_DIAG,   /* the shared Gaussian base fit, empirical-Bayes prior (family_gauss.c) */
     PB_FAMILY_METHOD,       /* a method's own family, pb_training of a plugin (family_method.c) */
-    PB_FAMILY_GAUSS_SCALAR  /* the scalar ("I") posterior N(m, alpha I), same prior (family_gauss_scalar.c) */
+    PB_FAMILY_GAUSS_SCALAR, /* the scalar ("I") posterior N(m, alpha I), same prior (family_gauss_scalar.c) */
+    PB_FAMILY_HYPER         /* a hypernetwork generating N(m, diag s^2) from lambda (family_hyper.c, hyper.h) */
 } pb_family;
+
+/* The optimizer of every family's steps (driver.h pb_drv_adam): Adam, or
+ * plain SGD x <- x - lr(t) g (seed 003 §4). */
+typedef enum pb_optimizer { PB_OPT_ADAM, PB_OPT_SGD } pb_optimizer;
+
+struct pb_hyper;
+
+/* Monte-Carlo draws of pb_train_evidence by default (`train --evidence`). */
+#define PB_EVIDENCE_SAMPLES 8
 
 typedef struct pb_train_opts {
     pb_family family;
@@ -86,6 +103,23 @@ typedef struct pb_train_opts {
     int fix_prior_mean;         /* hold mu = 0 (sigma_p still updated) */
     int sample_per_object;      /* gauss-scalar: one weight sample per object (shared by its time steps), not per minibatch */
     int fixed_noise;            /* mse head: keep beta = 1 instead of its empirical-Bayes update */
+    /* Seed 003 (protocol P5); each recorded in the fit's settings only when
+     * not at its default, so fits without them are unchanged. */
+    double kl_weight;           /* lambda: F = data term + lambda KL (gauss-diag; default 1) */
+    int prior_fixed;            /* gauss-diag: the prior held at N(0, 1), no empirical-Bayes update */
+    pb_optimizer optimizer;     /* default Adam */
+    int lrt;                    /* gauss-diag: local reparameterization on dense layers (biases sampled per minibatch) */
+    const double *init_sd_vec;  /* gauss-diag: initial sd per parameter (n_params, all > 0; with init: fine-tuning), or NULL */
+    /* The P5 record: when set, the fit's settings end with
+     * " updates=U" (optimized scalars times steps, counted where the steps
+     * are taken) and, with evidence_samples > 0 (gauss-diag),
+     * " lgen=L elogl=E kl=K lgen_samples=S" (pb_train_evidence on the
+     * training data, seeded from seed). */
+    int p5_record;
+    size_t evidence_samples;
+    struct pb_hyper *hyper;     /* PB_FAMILY_HYPER: the hypernetwork trained (hyper.h; its values are written back) */
+    size_t lambda_draws;        /* PB_FAMILY_HYPER: steps per minibatch, each with its own lambda (0: 1) */
+    double grad_clip;           /* PB_FAMILY_HYPER: the step's gradient scaled to L2 norm at most this (0: never) */
     uint64_t seed;              /* initialization, shuffling and weight noise */
     const double *init;         /* initial means (n_params), or NULL for pb_mlp_init */
     const pb_training *training;/* PB_FAMILY_METHOD: the method's family and its state */
@@ -121,6 +155,15 @@ void pb_train_opts_default(pb_train_opts *o);
 int pb_train_model(const pb_model *m, const pb_data *train, const pb_train_opts *o, pb_fit *fit);
 /* The same for an MLP description. */
 int pb_train(const pb_mlp *m, const pb_data *train, const pb_train_opts *o, pb_fit *fit);
+
+/* The generalized evidence of seed 003 eq. 3 for q = N(mean, diag sd^2)
+ * and the prior N(prior_mean, prior_sd^2 I):
+ *   Lgen = E_q log p(D|w) - lambda KL(q || p),
+ * E_q by S Monte-Carlo draws of all n weights w = mean + sd .* eps (eps from
+ * a stream seeded with seed), each on every sample of `data` (at noise
+ * precision 1); *elogl and *kl get the two terms (either may be NULL). */
+int pb_train_evidence(const pb_model *m, const pb_data *data, const double *mean, const double *sd, double prior_mean,
+                      double prior_sd, double lambda, size_t S, uint64_t seed, double *lgen, double *elogl, double *kl);
 
 /* Closed-form KL(N(m, diag s^2) || N(mu, sp^2 I)) and its gradients with
  * respect to m and r = log s (either may be NULL). */
