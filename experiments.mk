@@ -492,6 +492,86 @@ endef
 $(foreach e,$(PAIR_EXPS),$(eval $(call PAIR_RULES,$(e))))
 $(foreach e,$(PAIR_EXPS),$(foreach f,$(PAIR_FAMILIES),$(eval $(call PAIR_FAMILY_RULES,$(e),$(f)))))
 
+# ---- complexity control with hypernetworks: seed 003, protocol P5 ----
+# One variational MLP 784-100-10 (all its parameters Gaussian, prior N(0, I)
+# held, lambda-weighted KL, local reparameterization, SGD), per run and
+# lambda: (a) direct training, (b) direct for one epoch, (c) the low-rank
+# hypernetwork's model at lambda, (d) = (c) + one epoch, (e) the linear
+# hypernetwork's, (f) = (e) + one epoch. Every model is an ordinary fit:
+# ranked by |m/s| (the variational plugin), its P1 curve measured; the
+# summary reads accuracy, stability S = accuracy / accuracy at 90% removed,
+# the counted updates and the generalized evidence from the curves' fit
+# settings (docs/protocols.md, P5).
+P5_EXPS       := $(if $(filter variational,$(METHODS)),p5_fmnist)
+P5_DATA       ?= $(IMAGE_DATA)
+P5_MODEL      := mlp:784-100-10:relu
+P5_LAMBDAS    ?= $(call by_scale,0.1 1 10 100,0.1 100)
+P5_RUNS       ?= $(call by_scale,5,1)
+P5_EPOCHS     ?= $(call by_scale,25,1)
+P5_LIMIT      ?= $(call by_scale,,--train-limit 2000)
+P5_QUICK_FRACTIONS := 0,0.5,0.9
+P5_FRACTIONS  ?= $(if $(filter quick,$(SCALE)),$(P5_QUICK_FRACTIONS),$(FRACTIONS))
+P5_SGD        := --optimizer sgd --lr 0.1 --batch 128 --init-sd 0.05 $(P5_LIMIT)
+P5_TRAIN      := --family gauss-diag --prior fixed --lrt $(P5_SGD)
+P5_METHODS    := direct direct1 lowrank lowrankft linear linearft
+P5_RUN_IDS    := $(shell seq 0 $$(( $(P5_RUNS) - 1 )))
+P5            := $(R)/p5_fmnist
+# the fits of method $(1) (all lambdas and runs)
+p5_fits = $(foreach l,$(P5_LAMBDAS),$(foreach k,$(P5_RUN_IDS),$(P5)/fit/$(1)-l$(l)-r$(k).fit))
+
+ifneq ($(P5_EXPS),)
+$(call stamp,p5-train.txt,data=$(P5_DATA)$(nl)model=$(P5_MODEL)$(nl)epochs=$(P5_EPOCHS)$(nl)train=$(P5_TRAIN))
+$(call stamp,p5-curve.txt,fractions=$(P5_FRACTIONS))
+CELLS += $(foreach m,$(P5_METHODS),$(call p5_fits,$(m))) \
+    $(foreach k,$(P5_RUN_IDS),$(P5)/hyp/lowrank-r$(k).hyp $(P5)/hyp/linear-r$(k).hyp) \
+    $(foreach m,$(P5_METHODS),$(subst /fit/,/curve/,$(patsubst %.fit,%.tsv,$(call p5_fits,$(m))))) \
+    $(foreach m,$(P5_METHODS),$(subst /fit/,/order/,$(patsubst %.fit,%.tsv,$(call p5_fits,$(m)))))
+# the two hypernetworks of a run (one training each, every lambda)
+$(P5)/hyp/%.hyp: $(call code,fit) $(S)/p5-train.txt | $(PB)
+	@mkdir -p $(@D)
+	$(Q)$(CELL) $@ $(PB) hyper-train --data $(P5_DATA) --model $(P5_MODEL) --hyper $(firstword $(subst -r, ,$*)) \
+	    --repeat $(lastword $(subst -r, ,$*)) --epochs $(P5_EPOCHS) $(P5_SGD) --experiment p5 --progress -o $@
+# every fit ranked by |m/s| and measured at P5_FRACTIONS
+$(P5)/order/%.tsv: $(P5)/fit/%.fit $(call code,rank) $(call plugin,variational) | $(PB) $(B)/plugins/variational.so
+	@mkdir -p $(@D)
+	$(Q)$(CELL) $@ $(PB) rank --fit $< --method $(B)/plugins/variational.so --prunable $(PRUNABLE) -o $@
+$(P5)/curve/%.tsv: $(P5)/fit/%.fit $(P5)/order/%.tsv $(call code,curve) $(S)/p5-curve.txt | $(PB)
+	@mkdir -p $(@D)
+	$(Q)$(CELL) $@ $(PB) curve --fit $< --order $(P5)/order/$*.tsv --fractions '$(P5_FRACTIONS)' -o $@
+$(P5)/p5-summary.tsv $(P5)/p5-curves.tsv $(P5)/p5-tables.tex &: scripts/p5-summary.sh scripts/tex.sh \
+    report/published/p5.tsv $(foreach m,$(P5_METHODS),$(subst /fit/,/curve/,$(patsubst %.fit,%.tsv,$(call p5_fits,$(m)))))
+	$(Q)$(CELL) $(P5)/p5-summary.tsv scripts/p5-summary.sh $(P5) '$(P5_LAMBDAS)' '$(P5_RUN_IDS)' report/published/p5.tsv
+$(P5)/p5.pdf: report/p5.gp $(P5)/p5-curves.tsv
+	$(Q)$(CELL) $@ gnuplot -e "data='$(P5)/p5-curves.tsv'; nlambda=$(words $(P5_LAMBDAS)); out='$@.tmp'" report/p5.gp
+	$(Q)mv $@.tmp $@
+report/gen/p5_fmnist/stamp: $(P5)/p5.pdf $(P5)/p5-summary.tsv $(P5)/p5-tables.tex results/report-scale.txt
+	$(Q)rm -rf report/gen/p5_fmnist && mkdir -p report/gen/p5_fmnist
+	$(Q)cp $(P5)/p5.pdf $(P5)/p5-tables.tex report/gen/p5_fmnist/
+	$(Q)touch $@
+endif
+
+# $(1) lambda: the fits of the six methods at it
+define P5_LAMBDA_RULES
+$(P5)/fit/direct-l$(1)-r%.fit: $(call code,fit) $(S)/p5-train.txt | $(PB)
+	@mkdir -p $$(@D)
+	$(Q)$(CELL) $$@ $(PB) train --data $(P5_DATA) --model $(P5_MODEL) $(P5_TRAIN) --kl-weight $(1) --epochs $(P5_EPOCHS) \
+	    --repeat $$* --experiment p5 --progress -o $$@
+$(P5)/fit/direct1-l$(1)-r%.fit: $(call code,fit) $(S)/p5-train.txt | $(PB)
+	@mkdir -p $$(@D)
+	$(Q)$(CELL) $$@ $(PB) train --data $(P5_DATA) --model $(P5_MODEL) $(P5_TRAIN) --kl-weight $(1) --epochs 1 \
+	    --repeat $$* --experiment p5 -o $$@
+$(foreach h,lowrank linear,
+$(P5)/fit/$(h)-l$(1)-r%.fit: $(P5)/hyp/$(h)-r%.hyp $(call code,fit) | $(PB)
+	@mkdir -p $$(@D)
+	$(Q)$(CELL) $$@ $(PB) hyper-gen $$< --lambda $(1) -o $$@
+$(P5)/fit/$(h)ft-l$(1)-r%.fit: $(P5)/fit/$(h)-l$(1)-r%.fit $(call code,fit) $(S)/p5-train.txt | $(PB)
+	@mkdir -p $$(@D)
+	$(Q)$(CELL) $$@ $(PB) train --data $(P5_DATA) --model $(P5_MODEL) $(P5_TRAIN) --kl-weight $(1) --epochs 1 \
+	    --init-fit $$< --repeat $$* --experiment p5 -o $$@
+)
+endef
+$(if $(P5_EXPS),$(foreach l,$(P5_LAMBDAS),$(eval $(call P5_LAMBDA_RULES,$(l)))))
+
 # ---- every cell, named explicitly ----
 # A file that only chained pattern rules make is "intermediate" to Make: it is
 # deleted after the run and, once missing, not remade while the files built
@@ -618,7 +698,7 @@ report/gen/settings.tex: results/report-scale.txt experiments.mk $(S)/report-met
 	  $(foreach d,$(DATASETS),echo '\newcommand{\pb$($(d)_TITLE)Model}{\texttt{\detokenize{$($(d)_MODEL)}}}'; \
 	    echo '\newcommand{\pb$($(d)_TITLE)Epochs}{$(call count_of,$($(d)_EPOCHS),epoch)}';) \
 	  echo '% what this run has: \pbIf{method:NAME}, \pbIf{dataset:NAME}, \pbIf{exp:NAME}, \pbIf{quick}'; \
-	  $(foreach x,$(addprefix method:,$(METHODS)) $(addprefix dataset:,$(DATASETS)) $(addprefix exp:,$(IMAGE_EXPS) $(SEQ_EXPS) $(PAIR_EXPS)) \
+	  $(foreach x,$(addprefix method:,$(METHODS)) $(addprefix dataset:,$(DATASETS)) $(addprefix exp:,$(IMAGE_EXPS) $(SEQ_EXPS) $(PAIR_EXPS) $(P5_EXPS)) \
 	    $(if $(filter quick,$(SCALE)),quick),echo '\expandafter\def\csname pbHave@$(x)\endcsname{}';) \
 	  echo '% the generated values of this run'; \
 	  $(foreach d,$(DATASETS),echo '\input{gen/$(d)/p1-macros.tex}\input{gen/$(d)/p1c-macros.tex}\input{gen/$(d)/p2-macros.tex}\input{gen/$(d)/p3-macros.tex}';) \
@@ -629,6 +709,9 @@ report/gen/settings.tex: results/report-scale.txt experiments.mk $(S)/report-met
 	  echo '\newcommand{\pbPairRepeats}{$(PAIR_REPEATS)}'; \
 	  echo '\newcommand{\pbPairTrainOpts}{\texttt{\detokenize{$(PAIR_TRAIN_OPTS)}}}'; \
 	  echo '\newcommand{\pbPairModel}{\texttt{\detokenize{$(wnpairs_rnn_MODEL)}}}'; \
+	  echo '\newcommand{\pbPFiveRuns}{$(P5_RUNS)}'; \
+	  echo '\newcommand{\pbPFiveEpochs}{$(call count_of,$(P5_EPOCHS),epoch)}'; \
+	  echo '\newcommand{\pbPFiveTrain}{\texttt{\detokenize{$(P5_TRAIN)}}}'; \
 	  $(foreach e,$(SEQ_EXPS),$(foreach b,$(SEQ_BASELINES),echo '\input{gen/$(e)/$(b)-macros.tex}';) \
 	    $(foreach m,$(SEQ_METHODS),echo '\input{gen/$(e)/$(m)-p4.tex}';)) \
 	} > $@.tmp && mv $@.tmp $@
@@ -644,7 +727,7 @@ report/gen/provenance.tex: $(PB) results/report-scale.txt
 	$(Q)$(CELL) $@ $(PB) provenance > $@.tmp && mv $@.tmp $@
 
 REPORT_GEN := report/gen/settings.tex report/gen/methods.tex report/gen/provenance.tex \
-    $(foreach d,$(DATASETS) $(IMAGE_EXPS) $(SEQ_EXPS) $(PAIR_EXPS),report/gen/$(d)/stamp)
+    $(foreach d,$(DATASETS) $(IMAGE_EXPS) $(SEQ_EXPS) $(PAIR_EXPS) $(P5_EXPS),report/gen/$(d)/stamp)
 
 report/report.pdf: report/report.tex $(REPORT_GEN) $(FIGURES)
 	$(Q)cd report && pdflatex -interaction=nonstopmode -halt-on-error report.tex > report-build.log 2>&1 \
