@@ -316,7 +316,7 @@ static int conformance(const char *path, pb_conformance *r)
         if (ts) {
             /* the child recorded a training that failed; a child that died recorded nothing */
             if (!r->n || strncmp(r->check[r->n - 1].what, "trains its own network", 22))
-                check(r, 0, "trains its own network (mlp:4-5-3:tanh, 40 epochs): %s", pb_last_error());
+                check(r, 0, "training facet checks and training (mlp:4-5-3:tanh, 40 epochs): %s", pb_last_error());
             goto done;
         }
         if ((st = fit_from_io(io, &fit))) goto done;

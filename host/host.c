@@ -203,7 +203,8 @@ static int hash_file(const char *path, uint64_t *h)
     return bad ? pb_error(PB_ERR_PLUGIN, "plugin %s: read error", path) : PB_OK;
 }
 
-static int open_direct(const char *path, pb_plugin *p)
+/* Load and validate; hash the file's bytes unless hash is 0 (a probe). */
+static int open_direct(const char *path, pb_plugin *p, int hash)
 {
     memset(p, 0, sizeof *p);
     snprintf(p->path, sizeof p->path, "%s", path);
@@ -306,8 +307,8 @@ static int open_direct(const char *path, pb_plugin *p)
     if ((st = pb_options_check(p->method.options, who, &p->n_options))) goto fail;
     p->host_parses = p->method.abi_minor >= 5;
     p->requires = p->method.requires | (p->method.training ? PB_REQUIRES_OWN_TRAINING : 0u);
-    if ((st = hash_file(path, &p->hash))) goto fail;
-    if ((st = pb_sha256_file(path, p->sha256))) goto fail;
+    if (hash && (st = hash_file(path, &p->hash))) goto fail;
+    if (hash && (st = pb_sha256_file(path, p->sha256))) goto fail;
     return PB_OK;
 fail:
     pb_plugin_close(p);
@@ -320,7 +321,7 @@ static int probe_load(void *arg, void *io)
 {
     (void)io;
     pb_plugin p;
-    int st = open_direct(arg, &p);
+    int st = open_direct(arg, &p, 0);
     pb_isolate_hook("unload");
     if (!st) pb_plugin_close(&p);
     return st;
@@ -339,7 +340,7 @@ int pb_plugin_open(const char *path, pb_plugin *p)
         memset(p, 0, sizeof *p);
         return st;
     }
-    return open_direct(path, p);
+    return open_direct(path, p, 1);
 }
 
 void pb_plugin_close(pb_plugin *p)
@@ -631,4 +632,65 @@ int pb_plugin_rank(const pb_plugin *p, const pb_host *host, const pb_fit_view *v
     }
     free(io);
     return st;
+}
+
+/* ---- the training hooks, tried once in a child ---- */
+
+typedef struct preflight_call {
+    const pb_plugin *p;
+    const pb_host *host;
+    const char *options;
+    size_t n;
+    double epochs;
+} preflight_call;
+
+/* In the child: create, settings, kl at n weights (theta_j a spread of
+ * small values, log sigma^2 at the facet's initial value), the KL weight
+ * over training, destroy. */
+static int preflight_child(void *arg, void *io)
+{
+    (void)io;
+    const preflight_call *c = arg;
+    const pb_plugin *p = c->p;
+    const pb_training *tr = p->method.training;
+    void *state = NULL;
+    int st = pb_plugin_create(p, c->host, c->options, &state);
+    if (st) return st;
+    if (p->method.settings) {
+        pb_isolate_hook("settings");
+        (void)p->method.settings(state);
+    }
+    size_t n = c->n ? c->n : 1;
+    double *buf = pb_calloc(4 * n, sizeof *buf);
+    if (!buf) return PB_ERR_NOMEM;
+    double *theta = buf, *ls = buf + n, *dth = buf + 2 * n, *dls = buf + 3 * n;
+    for (size_t j = 0; j < n; j++) theta[j] = 0.1 * sin((double)j + 1), ls[j] = tr->init_log_sigma2;
+    pb_isolate_hook("kl");
+    double kl = tr->kl(state, n, theta, ls, dth, dls);
+    int finite = isfinite(kl);
+    for (size_t j = 0; j < n && finite; j++) finite = isfinite(dth[j]) && isfinite(dls[j]);
+    if (!finite) st = pb_error(PB_ERR_PLUGIN, "plugin %s: kl: the KL or its gradient is not finite at the initial point "
+                                              "(KL = %g)", p->name, kl);
+    pb_isolate_hook("kl_weight");
+    for (int i = 0; i <= 20 && !st; i++) {
+        double t = i / 20.0 * 0.999;
+        double w = tr->kl_weight_epochs ? tr->kl_weight_epochs(state, t * c->epochs, c->epochs)
+                   : tr->kl_weight      ? tr->kl_weight(state, t)
+                                        : 1.0;
+        if (!(w >= 0 && w <= 1))
+            st = pb_error(PB_ERR_PLUGIN, "plugin %s: kl_weight: %g at %.3g of training (must be in [0, 1])", p->name, w, t);
+    }
+    free(buf);
+    pb_isolate_hook("destroy");
+    if (p->method.destroy) p->method.destroy(state);
+    return st;
+}
+
+int pb_plugin_preflight_training(const pb_plugin *p, const pb_host *host, const char *options, size_t n_trained,
+                                 double epochs)
+{
+    if (!p->method.training) return PB_OK;
+    if (!pb_isolate_active()) return PB_OK;  /* in process the training itself is the test */
+    preflight_call c = {p, host, options, n_trained, epochs > 0 ? epochs : 1};
+    return pb_isolate(p->name, "create", preflight_child, &c, NULL, 0);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -145,28 +146,38 @@ int pb_isolate(const char *plugin, const char *hook, int (*fn)(void *arg, void *
         child_main(sh, host, fds[1], fn, arg, shared_io);
     }
     close(fds[1]);
-    /* Wait for the child's end of the pipe to close (it exited), or the
-     * current hook's time limit; wake at least once a second, as the hook
-     * (and so its deadline) changes. */
-    int wstatus = 0, timed_out = 0, reaped = 0;
+    /* Wait for the child to end, or the current hook's time limit. The
+     * child's end of the pipe closes when it exits: poll() on it, waking at
+     * least once a second (the hook, and so its deadline, changes; a
+     * grandchild may hold the pipe open); once it is closed (or a plugin
+     * closed it), look every millisecond. */
+    int wstatus = 0, timed_out = 0, pipe_open = 1;
     char hook_now[sizeof sh->hook];
     for (;;) {
+        pid_t w = waitpid(pid, &wstatus, WNOHANG);
+        if (w == pid || (w < 0 && errno != EINTR)) break;
         double deadline = sh->hook_start + limit, now = pb_seconds();
         if (now >= deadline) {
-            if (waitpid(pid, &wstatus, WNOHANG) == pid) { reaped = 1; break; }  /* it did exit */
             memcpy(hook_now, sh->hook, sizeof hook_now);
             kill(pid, SIGKILL);
+            while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {}
             timed_out = 1;
             break;
         }
         double wait = deadline - now < 1 ? deadline - now : 1;
-        struct pollfd pfd = {fds[0], POLLIN, 0};
-        int r = poll(&pfd, 1, (int)ceil(wait * 1000));
-        if (r > 0) break;
-        if (r < 0 && errno != EINTR) break;
+        if (pipe_open) {
+            struct pollfd pfd = {fds[0], POLLIN, 0};
+            int r = poll(&pfd, 1, (int)ceil(wait * 1000));
+            if (r > 0) {
+                char c;
+                if (read(fds[0], &c, 1) <= 0) pipe_open = 0;
+            }
+        } else {
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
     }
     close(fds[0]);
-    while (!reaped && waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {}
     if (!timed_out) memcpy(hook_now, sh->hook, sizeof hook_now);
     hook_now[sizeof hook_now - 1] = '\0';
     int st;

@@ -116,11 +116,12 @@ int main(void)
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     TAP_REQUIRE(realpath(b, pb) != NULL);
     strcat(pb, "/prunebench");
-    plan((int)(3 * N_FAULTS) + 12);
+    plan((int)(3 * N_FAULTS) + 15);
 
     int built = 1;
     for (size_t k = 0; k < N_FAULTS; k++) built &= build_plugin(faults[k].name, faults[k].macro);
-    built &= build_plugin("nan", "FAULT_NAN") && build_plugin("abi", "FAULT_ABI") && build_plugin("none", "FAULT_NONE");
+    built &= build_plugin("nan", "FAULT_NAN") && build_plugin("abi", "FAULT_ABI") && build_plugin("none", "FAULT_NONE") &&
+             build_plugin("kl", "FAULT_KL");
     TAP_REQUIRE(built);
     /* a small base fit */
     TAP_REQUIRE(run("'%s' train --data wine --model mlp:13-13-3:tanh --epochs 5 --data-dir datasets -o '%s/a.fit'", pb,
@@ -192,6 +193,18 @@ int main(void)
         same &= rc == 0 && same_files("i.tsv", "d.tsv");
     }
     ok(same, "random, obd, belsley: bit-identical orders isolated and in process");
+
+    /* a method that trains its own network: its hooks are tried in a child before training */
+    rc = run("'%s' train --data wine --model mlp:13-13-3:tanh --epochs 2 --method '%s/fault_kl.so' --data-dir datasets "
+             "--no-checkpoint -o '%s/kl.fit'", pb, dir, dir);
+    ok(rc != 0 && (sanitized ? strstr(err, "plugin 'fault_kl': kl: ") != NULL
+                             : !strcmp(err, "prunebench: plugin 'fault_kl': kl: killed by SIGSEGV\n")),
+       "train --method, a crashing KL hook: one line, status %d", rc);
+    ok(!exists("kl.fit"), "train --method, a crashing KL hook: no fit written");
+    rc = run("'%s' check-plugin '%s/fault_kl.so'", pb, dir);
+    ok(rc == 1 && strstr(out, "not ok") && strstr(out, "plugin 'fault_kl': kl: ") && strstr(out, "FAILED"),
+       "check-plugin, a crashing KL hook: not ok with the reason, status 1");
+    if (rc != 1 || !strstr(out, "fault_kl': kl: ")) diag("status %d:\n%s%s", rc, out, err);
 
     /* check-plugin: the good plugin passes, NaN fails */
     rc = run("'%s' check-plugin '%s/fault_none.so'", pb, dir);
