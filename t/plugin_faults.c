@@ -103,7 +103,7 @@ static int build_plugin(const char *name, const char *macro)
     const char *san = getenv("PB_SAN") ? getenv("PB_SAN") : "";
     char cmd[4096];
     snprintf(cmd, sizeof cmd,
-             "%s -std=c11 %s %s -Iplugins -fPIC -shared -fvisibility=hidden -x c -DNAME=fault_%s -D%s "
+             "%s -std=c11 -Wall -Wextra -Wpedantic -Wshadow %s %s -Iplugins -fPIC -shared -fvisibility=hidden -x c -DNAME=fault_%s -D%s "
              "-o '%s/fault_%s.so' t/fault_plugin.c.in -lm",
              cc, opt, san, name, macro, dir, name);
     return system(cmd) == 0;
