@@ -116,7 +116,7 @@ int main(void)
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     TAP_REQUIRE(realpath(b, pb) != NULL);
     strcat(pb, "/prunebench");
-    plan((int)(3 * N_FAULTS) + 15);
+    plan((int)(3 * N_FAULTS) + 16);
 
     int built = 1;
     for (size_t k = 0; k < N_FAULTS; k++) built &= build_plugin(faults[k].name, faults[k].macro);
@@ -205,6 +205,17 @@ int main(void)
     ok(rc == 1 && strstr(out, "not ok") && strstr(out, "plugin 'fault_kl': kl: ") && strstr(out, "FAILED"),
        "check-plugin, a crashing KL hook: not ok with the reason, status 1");
     if (rc != 1 || !strstr(out, "fault_kl': kl: ")) diag("status %d:\n%s%s", rc, out, err);
+
+    /* check-plugin: the training stage comes back from its child whole (svd;
+     * groupvd has group variables): the same TAP isolated and in process */
+    same = 1;
+    const char *trainers[] = {"svd", "groupvd"};
+    for (size_t k = 0; k < 2; k++) {
+        rc = run("{ '%s' check-plugin '%s/plugins/%s.so' > '%s/c1' && '%s' check-plugin --plugin-timeout 0 "
+                 "'%s/plugins/%s.so' > '%s/c0'; }", pb, b, trainers[k], dir, pb, b, trainers[k], dir);
+        same &= rc == 0 && same_files("c1", "c0");
+    }
+    ok(same, "check-plugin svd, groupvd: conform, the same output isolated and in process");
 
     /* check-plugin: the good plugin passes, NaN fails */
     rc = run("'%s' check-plugin '%s/fault_none.so'", pb, dir);
