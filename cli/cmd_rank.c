@@ -1,5 +1,8 @@
 /* cmd_rank.c -- `prunebench rank`: score a fit with a pruning-method
- * plugin; its removal order. -> order .tsv */
+ * plugin; its removal order. -> order .tsv. The plugin runs in a child
+ * process with a time limit per hook (--plugin-timeout, host/isolate.h):
+ * whatever it does, the order file is written only from a ranking the
+ * host checked. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,13 +12,17 @@
 #include "formats/order.h"
 #include "host/cell.h"
 #include "host/host.h"
+#include "host/isolate.h"
 #include "base/util.h"
 
 int cmd_rank(int argc, char **argv)
 {
-    opt o[] = {O("fit"), O("method"), O("options"), O("prunable"), O("plugin-dir"), O("data-dir"), O("experiment"), O("o"), END};
+    opt o[] = {O("fit"), O("method"), O("options"), O("prunable"), O("plugin-dir"), O("data-dir"), O("experiment"), O("o"),
+               O("plugin-timeout"), END};
     parse_or_die(argc, argv, o, "rank");
     int st;
+    if (get(o, "plugin-timeout", NULL) && (st = pb_plugin_set_timeout(get_num(o, "plugin-timeout", 0, 0, 1e9))))
+        die(st);
     const char *fit_path = need(o, "fit"), *method = need(o, "method"), *path = need(o, "o");
     const char *prunable = get(o, "prunable", "weights");
     if (strcmp(prunable, "weights") && strcmp(prunable, "all"))

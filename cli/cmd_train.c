@@ -212,6 +212,9 @@ int cmd_train(int argc, char **argv)
                                      "--method", plug.name));
         if ((st = pb_host_init_model(&host, &hctx, m, &train, pb_seed(experiment, data, spec, plug.name, repeat, "train"))))
             die(st);
+        /* its hooks once in a child first; training then calls them in process */
+        if ((st = pb_plugin_preflight_training(&plug, &host, get(o, "options", ""), m->n_params, (double)to.epochs)))
+            die(st);
         if ((st = pb_plugin_create(&plug, &host, get(o, "options", ""), &state))) die(st);
         if (plug.method.settings) snprintf(msettings, sizeof msettings, "%s", plug.method.settings(state));
         to.family = PB_FAMILY_METHOD;

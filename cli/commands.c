@@ -28,7 +28,7 @@ const command commands[] = {
      cmd_hyper_gen},
     {"rank", "score a fit with a pruning-method plugin: a removal order",
      "rank --fit FIT --method NAME|PATH.so [--options STR] [--prunable weights|all]\n"
-     "        [--plugin-dir DIR] [--data-dir DIR] -o ORDER.tsv\n",
+     "        [--plugin-dir DIR] [--data-dir DIR] [--plugin-timeout S] -o ORDER.tsv\n",
      cmd_rank},
     {"curve", "protocol P1 for one order: test quality against the fraction removed",
      "curve --fit FIT --order ORDER.tsv [--fractions LIST] [--compensate none|conditional]\n"
@@ -58,11 +58,11 @@ const command commands[] = {
      "sparse-eval --net NET.csr --fit FIT [--data-dir DIR]\n",
      cmd_sparse_eval},
     {"plugins", "list the plugins found, their options and requirements",
-     "plugins [--plugin-dir DIR] [--trainers | --defaults NAME]\n"
+     "plugins [--plugin-dir DIR] [--trainers | --defaults NAME] [--plugin-timeout S]\n"
      "        --trainers: the methods that train their own network; --defaults NAME: NAME's options as name=default\n",
      cmd_plugins},
     {"check-plugin", "conformance test of a plugin, for its author (TAP on stdout)",
-     "check-plugin PATH.so\n",
+     "check-plugin [--plugin-timeout S] PATH.so\n",
      cmd_check_plugin},
     {"evaluate", "test quality of a fit as trained, nothing removed",
      "evaluate --fit FIT [--data-dir DIR] [--tex F --name NAME] -o OUT.tsv   test quality, nothing removed\n",

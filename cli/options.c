@@ -25,6 +25,9 @@
 #define PLUGIN_DIR_OPT \
     "--plugin-dir DIR\twhere method NAME is NAME.so (default: $" PB_PLUGIN_DIR_ENV ", else the installed or build " \
     "tree's plugins/)\n"
+#define PLUGIN_TIMEOUT_OPT \
+    "--plugin-timeout S\tthe plugin runs in a child process: its time limit per hook, in seconds; 0: in this " \
+    "process, no limit (for a debugger) (default: $PB_PLUGIN_TIMEOUT, else 600)\n"
 #define COMPENSATE_OPT \
     "--compensate none|conditional\tnone: the kept weights stay at the posterior mean; conditional: moved to the " \
     "Gaussian conditional mean given the removed are 0 (default: none)\n"
@@ -136,7 +139,7 @@ static const command_help helps[] = {
      "NAME`)\n"
      "--prunable weights|all\twhat may be removed: weight-matrix entries, or biases too (default: weights)\n"
      "--experiment NAME\tthe experiment the ranking seed is named after (default: p1)\n"
-     PLUGIN_DIR_OPT DATA_DIR_OPT},
+     PLUGIN_DIR_OPT DATA_DIR_OPT PLUGIN_TIMEOUT_OPT},
     {"curve",
      FIT_OPT ORDER_OPT
      "-o CURVE.tsv\tthe curve to write (required)\n"
@@ -196,9 +199,11 @@ static const command_help helps[] = {
     {"plugins",
      PLUGIN_DIR_OPT
      "--trainers\tonly the names of the methods that train their own network\n"
-     "--defaults NAME\tNAME's options as name=default\n"},
+     "--defaults NAME\tNAME's options as name=default\n"
+     PLUGIN_TIMEOUT_OPT},
     {"check-plugin",
-     "PATH.so\tthe plugin to test: conformance to plugins/prunebench.h, TAP on stdout, exit 0 if it conforms\n"},
+     "PATH.so\tthe plugin to test: conformance to plugins/prunebench.h, TAP on stdout, exit 0 if it conforms\n"
+     PLUGIN_TIMEOUT_OPT},
     {"evaluate",
      FIT_OPT
      "-o OUT.tsv\tthe one-row table to write (required)\n"

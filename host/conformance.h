@@ -8,6 +8,12 @@
  *   - ranks the weights (and, for a shared base fit, the weights and
  *     biases): finite scores, the order a permutation of the prunable set;
  *   - gives identical orders and scores in two runs with the same seed.
+ * Every step that calls the plugin runs in a child process with the time
+ * limit of host/isolate.h (the load; the option settings; the training
+ * facet's checks with the training; each ranking): a plugin that crashes,
+ * exits or hangs fails that step with the one line saying so, and a plugin
+ * that did not return never passes. The checks are kept in a shared
+ * mapping, so those a dying child made are kept.
  */
 #ifndef PB_CONFORMANCE_H
 #define PB_CONFORMANCE_H

@@ -1,6 +1,7 @@
 /* host.c -- see host.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "host/host.h"
+#include "host/isolate.h"
 #include "base/linalg.h"
 #include "posterior/posterior.h"
 #include "base/sha256.h"
@@ -202,7 +203,8 @@ static int hash_file(const char *path, uint64_t *h)
     return bad ? pb_error(PB_ERR_PLUGIN, "plugin %s: read error", path) : PB_OK;
 }
 
-int pb_plugin_open(const char *path, pb_plugin *p)
+/* Load and validate; hash the file's bytes unless hash is 0 (a probe). */
+static int open_direct(const char *path, pb_plugin *p, int hash)
 {
     memset(p, 0, sizeof *p);
     snprintf(p->path, sizeof p->path, "%s", path);
@@ -305,12 +307,40 @@ int pb_plugin_open(const char *path, pb_plugin *p)
     if ((st = pb_options_check(p->method.options, who, &p->n_options))) goto fail;
     p->host_parses = p->method.abi_minor >= 5;
     p->requires = p->method.requires | (p->method.training ? PB_REQUIRES_OWN_TRAINING : 0u);
-    if ((st = hash_file(path, &p->hash))) goto fail;
-    if ((st = pb_sha256_file(path, p->sha256))) goto fail;
+    if (hash && (st = hash_file(path, &p->hash))) goto fail;
+    if (hash && (st = pb_sha256_file(path, p->sha256))) goto fail;
     return PB_OK;
 fail:
     pb_plugin_close(p);
     return st;
+}
+
+/* In the child: open the plugin (its constructors run), validate it,
+ * unload it (its destructors run). */
+static int probe_load(void *arg, void *io)
+{
+    (void)io;
+    pb_plugin p;
+    int st = open_direct(arg, &p, 0);
+    pb_isolate_hook("unload");
+    if (!st) pb_plugin_close(&p);
+    return st;
+}
+
+int pb_plugin_open(const char *path, pb_plugin *p)
+{
+    /* A crashing constructor or a descriptor that cannot be read kills a
+     * child first: the host loads only a plugin that loaded there. */
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    char name[256];
+    snprintf(name, sizeof name, "%.*s", (int)(strlen(base) > 3 && !strcmp(base + strlen(base) - 3, ".so")
+                                                  ? strlen(base) - 3 : strlen(base)), base);
+    int st = pb_isolate_active() ? pb_isolate(name, "load", probe_load, (void *)path, NULL, 0) : PB_OK;
+    if (st) {
+        memset(p, 0, sizeof *p);
+        return st;
+    }
+    return open_direct(path, p, 1);
 }
 
 void pb_plugin_close(pb_plugin *p)
@@ -344,10 +374,12 @@ int pb_plugin_create(const pb_plugin *p, const pb_host *host, const char *option
             if (*options) return pb_error(PB_ERR_PLUGIN, "plugin %s takes no options, got '%s'", p->name, options);
             return PB_OK;
         }
+        pb_isolate_hook("create");
         st = m->create(host, options, state);
     } else {
         pb_option_values v;
         if ((st = pb_plugin_options(p, options, &v))) return st;
+        pb_isolate_hook("create");
         if (m->create_with) {
             st = m->create_with(host, v.n ? v.value : NULL, state);
         } else if (m->create) {
@@ -454,8 +486,39 @@ static int cmp_ranked(const void *a, const void *b)
     return (x->index > y->index) - (x->index < y->index);
 }
 
-int pb_plugin_rank(const pb_plugin *p, const pb_host *host, const pb_fit_view *view, const char *options,
-                   size_t *order, double *score, char *settings, size_t settings_len)
+/* The order hook's result: n_prunable distinct prunable indices. */
+static int check_order(const pb_plugin *p, const pb_fit_view *view, const size_t *order)
+{
+    size_t n = view->n_params, np = view->n_prunable;
+    unsigned char *seen = pb_calloc(n, 1);
+    if (!seen) return PB_ERR_NOMEM;
+    int st = PB_OK;
+    for (size_t k = 0; k < np && !st; k++) {
+        size_t j = order[k];
+        if (j == (size_t)-1)
+            st = pb_error(PB_ERR_PLUGIN, "plugin %s: order entry %zu was not filled in (need %zu entries)", p->name, k, np);
+        else if (j >= n || !view->prunable[j])
+            st = pb_error(PB_ERR_PLUGIN, "plugin %s: order entry %zu is %zu, not a prunable parameter", p->name, k, j);
+        else if (seen[j]++)
+            st = pb_error(PB_ERR_PLUGIN, "plugin %s: order lists parameter %zu twice (not a permutation)", p->name, j);
+    }
+    free(seen);
+    return st;
+}
+
+/* The relevance hook's result: finite at every prunable parameter. */
+static int check_scores(const pb_plugin *p, const pb_fit_view *view, const double *score)
+{
+    for (size_t j = 0; j < view->n_params; j++)
+        if (view->prunable[j] && !isfinite(score[j]))
+            return pb_error(PB_ERR_PLUGIN, "plugin %s: relevance of parameter %zu is %g (must be finite)", p->name, j,
+                            score[j]);
+    return PB_OK;
+}
+
+/* create, relevance or order, settings, destroy: in the calling process. */
+static int rank_direct(const pb_plugin *p, const pb_host *host, const pb_fit_view *view, const char *options,
+                       size_t *order, double *score, char *settings, size_t settings_len)
 {
     pb_host_ctx *ctx = host->ctx;
     const pb_method *m = &p->method;
@@ -468,52 +531,166 @@ int pb_plugin_rank(const pb_plugin *p, const pb_host *host, const pb_fit_view *v
     if (m->order) {
         /* entries the hook leaves unwritten must not pass as stale indices */
         for (size_t k = 0; k < np; k++) order[k] = (size_t)-1;
+        pb_isolate_hook("order");
         if (m->order(host, view, order, state) != 0) {
             st = pb_error(PB_ERR_PLUGIN, "plugin %s: order hook failed: %s", p->name,
                           ctx->fail_msg[0] ? ctx->fail_msg : "no reason given");
             goto done;
         }
-        unsigned char *seen = pb_calloc(n, 1);
-        if (!seen) { st = PB_ERR_NOMEM; goto done; }
-        for (size_t k = 0; k < np && !st; k++) {
-            size_t j = order[k];
-            if (j == (size_t)-1)
-                st = pb_error(PB_ERR_PLUGIN, "plugin %s: order entry %zu was not filled in (need %zu entries)", p->name, k, np);
-            else if (j >= n || !view->prunable[j])
-                st = pb_error(PB_ERR_PLUGIN, "plugin %s: order entry %zu is %zu, not a prunable parameter", p->name, k, j);
-            else if (seen[j]++)
-                st = pb_error(PB_ERR_PLUGIN, "plugin %s: order lists parameter %zu twice (not a permutation)", p->name, j);
-        }
-        free(seen);
+        st = check_order(p, view, order);
         goto done;
     }
+    pb_isolate_hook("relevance");
     if (m->relevance(host, view, score, state) != 0) {
         st = pb_error(PB_ERR_PLUGIN, "plugin %s: relevance hook failed: %s", p->name,
                       ctx->fail_msg[0] ? ctx->fail_msg : "no reason given");
         goto done;
     }
+    if ((st = check_scores(p, view, score))) goto done;
     ranked *r = pb_calloc(np, sizeof *r);
     if (!r) { st = PB_ERR_NOMEM; goto done; }
     size_t k = 0;
     for (size_t j = 0; j < n; j++) {
         if (!view->prunable[j]) continue;
-        if (!isfinite(score[j])) {
-            st = pb_error(PB_ERR_PLUGIN, "plugin %s: relevance of parameter %zu is %g (must be finite)", p->name, j, score[j]);
-            break;
-        }
         r[k].score = score[j];
         r[k++].index = j;
     }
-    if (!st) {
-        qsort(r, np, sizeof *r, cmp_ranked);
-        for (k = 0; k < np; k++) order[k] = r[k].index;
-    }
+    qsort(r, np, sizeof *r, cmp_ranked);
+    for (k = 0; k < np; k++) order[k] = r[k].index;
     free(r);
 done:
     if (!st && m->settings && settings_len) {
+        pb_isolate_hook("settings");
         const char *s = m->settings(state);
         snprintf(settings, settings_len, "%s", s ? s : "");
     }
+    pb_isolate_hook("destroy");
     if (m->destroy) m->destroy(state);
     return st;
+}
+
+/* A rank call carried into the child: its arguments, and where in the
+ * shared results its outputs go. */
+typedef struct rank_call {
+    const pb_plugin *p;
+    const pb_host *host;
+    const pb_fit_view *view;
+    const char *options;
+    size_t settings_len;
+} rank_call;
+
+/* The shared results: order (n_prunable), score (n_params), settings. */
+static size_t rank_io_size(const pb_fit_view *view, size_t settings_len)
+{
+    return view->n_prunable * sizeof(size_t) + view->n_params * sizeof(double) + settings_len;
+}
+
+/* In the child: rank into buffers of the child's own heap (a hook that
+ * writes past them damages the child only), then copy the results out. */
+static int rank_child(void *arg, void *io)
+{
+    const rank_call *c = arg;
+    size_t n = c->view->n_params, np = c->view->n_prunable;
+    size_t *order = pb_calloc(np ? np : 1, sizeof *order);
+    double *score = pb_calloc(n ? n : 1, sizeof *score);
+    char *settings = pb_calloc(c->settings_len ? c->settings_len : 1, 1);
+    if (!order || !score || !settings) return PB_ERR_NOMEM;
+    int st = rank_direct(c->p, c->host, c->view, c->options, order, score, settings, c->settings_len);
+    if (!st) {
+        unsigned char *out = io;
+        memcpy(out, order, np * sizeof *order);
+        memcpy(out + np * sizeof *order, score, n * sizeof *score);
+        memcpy(out + np * sizeof *order + n * sizeof *score, settings, c->settings_len);
+    }
+    return st;  /* the child's heap goes with the child */
+}
+
+int pb_plugin_rank(const pb_plugin *p, const pb_host *host, const pb_fit_view *view, const char *options,
+                   size_t *order, double *score, char *settings, size_t settings_len)
+{
+    if (!pb_isolate_active()) return rank_direct(p, host, view, options, order, score, settings, settings_len);
+    size_t n = view->n_params, np = view->n_prunable, size = rank_io_size(view, settings_len);
+    unsigned char *io = pb_calloc(size ? size : 1, 1);
+    if (!io) return PB_ERR_NOMEM;
+    rank_call c = {p, host, view, options, settings_len};
+    int st = pb_isolate(p->name, "create", rank_child, &c, io, size);
+    if (!st) {
+        memcpy(order, io, np * sizeof *order);
+        memcpy(score, io + np * sizeof *order, n * sizeof *score);
+        if (settings_len) {
+            memcpy(settings, io + np * sizeof *order + n * sizeof *score, settings_len);
+            settings[settings_len - 1] = '\0';
+        }
+        /* the host's own check of what came back */
+        st = check_order(p, view, order);
+        if (!st && !p->method.order) {
+            st = check_scores(p, view, score);
+            for (size_t k = 1; k < np && !st; k++)
+                if (cmp_ranked(&(ranked){score[order[k - 1]], order[k - 1]}, &(ranked){score[order[k]], order[k]}) > 0)
+                    st = pb_error(PB_ERR_PLUGIN, "plugin %s: the order is not the ascending order of its scores", p->name);
+        }
+    }
+    free(io);
+    return st;
+}
+
+/* ---- the training hooks, tried once in a child ---- */
+
+typedef struct preflight_call {
+    const pb_plugin *p;
+    const pb_host *host;
+    const char *options;
+    size_t n;
+    double epochs;
+} preflight_call;
+
+/* In the child: create, settings, kl at n weights (theta_j a spread of
+ * small values, log sigma^2 at the facet's initial value), the KL weight
+ * over training, destroy. */
+static int preflight_child(void *arg, void *io)
+{
+    (void)io;
+    const preflight_call *c = arg;
+    const pb_plugin *p = c->p;
+    const pb_training *tr = p->method.training;
+    void *state = NULL;
+    int st = pb_plugin_create(p, c->host, c->options, &state);
+    if (st) return st;
+    if (p->method.settings) {
+        pb_isolate_hook("settings");
+        (void)p->method.settings(state);
+    }
+    size_t n = c->n ? c->n : 1;
+    double *buf = pb_calloc(4 * n, sizeof *buf);
+    if (!buf) return PB_ERR_NOMEM;
+    double *theta = buf, *ls = buf + n, *dth = buf + 2 * n, *dls = buf + 3 * n;
+    for (size_t j = 0; j < n; j++) theta[j] = 0.1 * sin((double)j + 1), ls[j] = tr->init_log_sigma2;
+    pb_isolate_hook("kl");
+    double kl = tr->kl(state, n, theta, ls, dth, dls);
+    int finite = isfinite(kl);
+    for (size_t j = 0; j < n && finite; j++) finite = isfinite(dth[j]) && isfinite(dls[j]);
+    if (!finite) st = pb_error(PB_ERR_PLUGIN, "plugin %s: kl: the KL or its gradient is not finite at the initial point "
+                                              "(KL = %g)", p->name, kl);
+    pb_isolate_hook("kl_weight");
+    for (int i = 0; i <= 20 && !st; i++) {
+        double t = i / 20.0 * 0.999;
+        double w = tr->kl_weight_epochs ? tr->kl_weight_epochs(state, t * c->epochs, c->epochs)
+                   : tr->kl_weight      ? tr->kl_weight(state, t)
+                                        : 1.0;
+        if (!(w >= 0 && w <= 1))
+            st = pb_error(PB_ERR_PLUGIN, "plugin %s: kl_weight: %g at %.3g of training (must be in [0, 1])", p->name, w, t);
+    }
+    free(buf);
+    pb_isolate_hook("destroy");
+    if (p->method.destroy) p->method.destroy(state);
+    return st;
+}
+
+int pb_plugin_preflight_training(const pb_plugin *p, const pb_host *host, const char *options, size_t n_trained,
+                                 double epochs)
+{
+    if (!p->method.training) return PB_OK;
+    if (!pb_isolate_active()) return PB_OK;  /* in process the training itself is the test */
+    preflight_call c = {p, host, options, n_trained, epochs > 0 ? epochs : 1};
+    return pb_isolate(p->name, "create", preflight_child, &c, NULL, 0);
 }
