@@ -606,17 +606,17 @@ tidy: $(R)/results.csv
 # verdict, and every method across the tabular datasets (prunebench
 # findings, protocols/findings.h), from the summaries this configuration
 # makes: P1 summaries of DATASETS, exports and evaluations of IMAGE_EXPS,
-# P4 and evaluations of SEQ_EXPS, P3 mean curves of PAIR_EXPS. A claim on a method or experiment not in
+# P4 and evaluations of SEQ_EXPS, P3 mean curves of PAIR_EXPS, the P5 summary. A claim on a method or experiment not in
 # this run says "not run", whatever older results lie in $(R).
 FINDINGS_INPUTS := report/claims.tsv results/report-scale.txt \
     $(foreach d,$(DATASETS),$(R)/$(d)/p1-summary.tsv $(R)/$(d)/p1c-summary.tsv) \
     $(foreach e,$(IMAGE_EXPS),$(R)/$(e)/plain-eval.tsv $(foreach m,$(IMAGE_METHODS),$(R)/$(e)/$(m)-export.tex)) \
     $(foreach e,$(SEQ_EXPS),$(foreach b,$(SEQ_BASELINES),$(R)/$(e)/$(b)-eval.tsv) $(foreach m,$(SEQ_METHODS),$(R)/$(e)/$(m)-p4.tsv)) \
-    $(foreach e,$(PAIR_EXPS),$(R)/$(e)/p3-summary.tsv)
+    $(foreach e,$(PAIR_EXPS),$(R)/$(e)/p3-summary.tsv) $(foreach e,$(P5_EXPS),$(R)/$(e)/p5-summary.tsv)
 report/gen/findings.tex $(R)/findings.tsv &: $(FINDINGS_INPUTS) $(S)/report-methods.txt $(PB)
 	@mkdir -p report/gen
 	$(Q)$(CELL) $(R)/findings.tsv $(PB) findings --claims report/claims.tsv --results $(R) --scale $(SCALE) --datasets '$(DATASETS)' \
-	    --methods '$(METHODS)' --experiments '$(DATASETS) $(IMAGE_EXPS) $(SEQ_EXPS) $(PAIR_EXPS)' \
+	    --methods '$(METHODS)' --experiments '$(DATASETS) $(IMAGE_EXPS) $(SEQ_EXPS) $(PAIR_EXPS) $(P5_EXPS)' \
 	    --tex report/gen/findings.tex --tsv $(R)/findings.tsv
 report/report.pdf: report/gen/findings.tex
 findings: report/gen/findings.tex

@@ -774,8 +774,138 @@ static int eval_p3_cross(claim *c)
     return PB_OK;
 }
 
+/* ---- P5 (seed 003): the summary per method and lambda ---- */
+
+#define P5_MAX 64
+
+typedef struct p5row {
+    char method[32];
+    double lambda, acc, stab, own, shared;
+} p5row;
+
+/* <dir>/<exp>/p5-summary.tsv (scripts/p5-summary.sh). Absent: V_NOT_RUN. */
+static int p5_read(claim *c, p5row *rows, size_t *n)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s/p5-summary.tsv", c->dir, c->exp);
+    *n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (errno != ENOENT) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        c->v = V_NOT_RUN;
+        say(c->measured, sizeof c->measured, "P5 was not run (no %s)", path);
+        return PB_OK;
+    }
+    char line[MAXLINE];
+    size_t lineno = 0;
+    long ci[6] = {-1, -1, -1, -1, -1, -1};
+    static const char *const names[6] = {"method", "lambda", "accuracy", "stability", "updates_own", "updates_shared"};
+    int st = PB_OK, header = 1;
+    while (!st && fgets(line, sizeof line, f)) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '#' || !line[0]) continue;
+        char *fld[64];
+        size_t nf = count_fields(line);
+        if (nf > 64) { st = pb_error(PB_ERR_FORMAT, "%s:%zu: %zu columns", path, lineno, nf); break; }
+        split_tabs(line, fld);
+        if (header) {
+            for (int k = 0; k < 6; k++) {
+                for (size_t j = 0; j < nf; j++)
+                    if (!strcmp(fld[j], names[k])) ci[k] = (long)j;
+                if (ci[k] < 0) st = pb_error(PB_ERR_FORMAT, "%s:%zu: no '%s' column", path, lineno, names[k]);
+            }
+            header = 0;
+            continue;
+        }
+        if (*n == P5_MAX) { st = pb_error(PB_ERR_FORMAT, "%s:%zu: more than %d rows", path, lineno, P5_MAX); break; }
+        p5row *r = &rows[*n];
+        double v[5];
+        for (int k = 1; k < 6 && !st; k++)
+            if ((size_t)ci[k] >= nf || !is_number(fld[ci[k]], &v[k - 1]))
+                st = pb_error(PB_ERR_FORMAT, "%s:%zu: column '%s' is not a number", path, lineno, names[k]);
+        if (st) break;
+        snprintf(r->method, sizeof r->method, "%s", fld[ci[0]]);
+        r->lambda = v[0], r->acc = v[1], r->stab = v[2], r->own = v[3], r->shared = v[4];
+        (*n)++;
+    }
+    fclose(f);
+    return st;
+}
+
+/* A method's mean accuracy over its lambdas and its cost (the sum of the
+ * own updates plus the shared ones); 0 if absent. */
+static int p5_method(const p5row *rows, size_t n, const char *method, double *acc, double *cost, size_t *nl)
+{
+    double a = 0, own = 0, shared = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(rows[i].method, method)) a += rows[i].acc, own += rows[i].own, shared = fmax(shared, rows[i].shared), k++;
+    if (!k) return 0;
+    *acc = a / (double)k, *cost = own + shared, *nl = k;
+    return 1;
+}
+
+/* p5_close drop=D ratio=R: "the hypernetwork's models reach accuracy close
+ * to direct training at a fraction of the parameter updates": the claim's
+ * method's mean accuracy over the lambdas at most D below direct's, and its
+ * updates (for every lambda) at most R times direct's: holds; one: partly. */
+static int eval_p5_close(claim *c)
+{
+    double drop, ratio;
+    int st;
+    if ((st = param_num(c, "drop", NAN, &drop)) || (st = param_num(c, "ratio", NAN, &ratio))) return st;
+    say(c->rule, sizeof c->rule, "holds if the mean test accuracy over the lambdas is at most %g below direct "
+        "training's and the parameter updates to obtain every lambda's model at most %g times direct's; partly if one "
+        "of the two; otherwise does not hold", drop, ratio);
+    p5row rows[P5_MAX];
+    size_t n, nl, nd;
+    if ((st = p5_read(c, rows, &n)) || c->v == V_NOT_RUN) return st;
+    double a, u, ad, ud;
+    if (!p5_method(rows, n, c->method, &a, &u, &nl) || !p5_method(rows, n, "direct", &ad, &ud, &nd) || ud <= 0) {
+        c->v = V_NA;
+        say(c->measured, sizeof c->measured, "%s or direct missing from the P5 summary", c->method);
+        return PB_OK;
+    }
+    c->v = two_parts(at_least(a, ad - drop), at_most(u / ud, ratio));
+    say(c->measured, sizeof c->measured, "%s: mean accuracy %.3f against direct %.3f (%+.3f); updates %.3g against "
+        "%.3g (%.2f times)", c->method, a, ad, a - ad, u, ud, u / ud);
+    return PB_OK;
+}
+
+/* p5_stable: "more stable under pruning (S closer to 1)": |S - 1| of the
+ * claim's method below direct training's at every lambda: holds; at half of
+ * them or more: partly. */
+static int eval_p5_stable(claim *c)
+{
+    say(c->rule, sizeof c->rule, "holds if the stability S is closer to 1 than direct training's at every lambda; "
+        "partly at half of them or more; otherwise does not hold");
+    p5row rows[P5_MAX];
+    size_t n;
+    int st = p5_read(c, rows, &n);
+    if (st || c->v == V_NOT_RUN) return st;
+    size_t total = 0, closer = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(rows[i].method, c->method)) continue;
+        for (size_t j = 0; j < n; j++)
+            if (!strcmp(rows[j].method, "direct") && rows[j].lambda == rows[i].lambda) {
+                total++;
+                closer += fabs(rows[i].stab - 1) < fabs(rows[j].stab - 1);
+                say(c->measured, sizeof c->measured, "%slambda %g: S %.3f against direct %.3f", total > 1 ? "; " : "",
+                    rows[i].lambda, rows[i].stab, rows[j].stab);
+            }
+    }
+    if (!total) {
+        c->v = V_NA;
+        say(c->measured, sizeof c->measured, "%s or direct missing from the P5 summary", c->method);
+        return PB_OK;
+    }
+    c->v = closer == total ? V_HOLDS : 2 * closer >= total ? V_PARTLY : V_NOT;
+    return PB_OK;
+}
+
 static const char *const criteria[] = {"tol_fraction", "beats_random", "best", "stability", "compression",
-                                       "lstm_compression", "groups", "p3_min", "p3_prune", "p3_cross"};
+                                       "lstm_compression", "groups", "p3_min", "p3_prune", "p3_cross", "p5_close", "p5_stable"};
 
 static int eval_claim(claim *c)
 {
@@ -791,6 +921,8 @@ static int eval_claim(claim *c)
     if (!strcmp(c->criterion, "p3_min")) return eval_p3_min(c);
     if (!strcmp(c->criterion, "p3_prune")) return eval_p3_prune(c);
     if (!strcmp(c->criterion, "p3_cross")) return eval_p3_cross(c);
+    if (!strcmp(c->criterion, "p5_close")) return eval_p5_close(c);
+    if (!strcmp(c->criterion, "p5_stable")) return eval_p5_stable(c);
     char known[256] = "";
     for (size_t k = 0; k < sizeof criteria / sizeof *criteria; k++) say(known, sizeof known, "%s%s", k ? ", " : "", criteria[k]);
     return pb_error(PB_ERR_FORMAT, "%s:%zu: unknown criterion '%s' (known: %s)", c->claims_path, c->lineno, c->criterion, known);
@@ -1070,9 +1202,11 @@ int pb_findings(const pb_findings_opts *o)
             st = pb_error(PB_ERR_FORMAT, "%s:%zu: cite '%s' is not a list of citation keys", o->claims, c[i].lineno,
                           c[i].cite);
         else if (!(st = eval_claim(&c[i]))) {
-            /* (P3 claims concern the posterior families I and D, not a method: method "-") */
+            /* (P3 claims concern the posterior families I and D, not a method: method "-";
+             * P5 claims the protocol's own methods, not plugins) */
             int exp_in = in_list(o->experiments, c[i].exp),
-                method_in = !strcmp(c[i].method, "-") || in_list(o->methods, c[i].method);
+                method_in = !strcmp(c[i].method, "-") || !strncmp(c[i].criterion, "p5_", 3) ||
+                            in_list(o->methods, c[i].method);
             if (!exp_in || !method_in) {   /* whatever older results say */
                 c[i].v = V_NOT_RUN;
                 snprintf(c[i].measured, sizeof c[i].measured, "%s is not among this run's %s", exp_in ? c[i].method : c[i].exp,

@@ -47,6 +47,13 @@
  *   p3_cross
  *       D keeps fewer weights than I at some lambda (by > 0.1 points) and
  *       more at a larger one: holds; only the first: partly.
+ *   p5_close  drop=D ratio=R  (method: a P5 method, e.g. lowrank, linearft)
+ *       P5 summary (<exp>/p5-summary.tsv): mean accuracy over the lambdas at
+ *       most D below direct's and updates (every lambda's model: own updates
+ *       summed plus the shared hypernetwork's) at most R times direct's:
+ *       holds; one of the two: partly;
+ *   p5_stable
+ *       |S - 1| below direct's at every lambda holds, at half or more partly.
  * A claim whose experiment or method is absent from the results, or not
  * among the run's (pb_findings_opts), is "not run".
  *

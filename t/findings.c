@@ -101,7 +101,7 @@ static int run_findings(const char *claims, const char *scale, const char *datas
 
 int main(void)
 {
-    plan(50);
+    plan(54);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     mkdir(path_of("out"), 0755);
     /* accuracy: higher is better; rows at the thresholds of the claims below */
@@ -138,6 +138,11 @@ int main(void)
         "0.01\t0.9\t0.4\t100\n0.1\t0\t0.1\t50\n1\t0\t0.1\t50\n"
         "# family I, 1 repeats\nlambda\tkept\tf1\tbound\n"
         "0.01\t0.95\t0.4\t100\n0.1\t0.5\t0.39\t50\n1\t0\t0.1\t60\n");
+    /* a P5 summary: direct, a cheaper hypernetwork close in accuracy and more stable, a costly one */
+    put("res/p5/p5-summary.tsv", "# P5\nmethod\tlambda\truns\taccuracy\tstability\tupdates_own\tupdates_shared\n"
+        "direct\t0.1\t5\t0.88\t1.5\t100\t0\ndirect\t100\t5\t0.80\t1.2\t100\t0\n"
+        "hyp\t0.1\t5\t0.87\t1.1\t0\t100\nhyp\t100\t5\t0.80\t1.3\t0\t100\n"
+        "big\t0.1\t5\t0.90\t1.05\t10\t400\nbig\t100\t5\t0.85\t1.1\t10\t400\n");
     put("res/rnn/plain-eval.tsv", "# quality_metric: accuracy\nrepeat\tquality\ttest_nll\n0\t0.85\t0.5\n");
 
     char claims[8192];
@@ -172,6 +177,10 @@ int main(void)
              "p-prune-partly\t000\tsmerdov2019\tpairs2\t-\tp3_prune\tkeep=0.5 drop=0.02\tx\n"
              "p-cross\t000\tsmerdov2019\tpairs\t-\tp3_cross\t\tx\n"
              "p-cross-partly\t000\tsmerdov2019\tpairs2\t-\tp3_cross\t\tx\n"
+             "h-close\t003\tgrebenkova2021\tp5\thyp\tp5_close\tdrop=0.02 ratio=0.75\tx\n"
+             "h-close-partly\t003\tgrebenkova2021\tp5\tbig\tp5_close\tdrop=0.02 ratio=0.75\tx\n"
+             "h-stable-partly\t003\tgrebenkova2021\tp5\thyp\tp5_stable\t\tx\n"
+             "h-stable\t003\tgrebenkova2021\tp5\tbig\tp5_stable\t\tx\n"
              "p-min-empty\t000\tsmerdov2019\tpairs3\t-\tp3_min\t\tx\n"
              "p-norun\t000\tsmerdov2019\tpairs_none\t-\tp3_min\t\tx\n",
              claims_hdr);
@@ -185,7 +194,8 @@ int main(void)
         {"b-not", "does not hold"}, {"c-img", "holds"}, {"c-img-partly", "partly"}, {"g-rnn", "holds"},
         {"g-rnn-partly", "partly"}, {"l-rnn", "partly"}, {"l-rnn-norun", "not run"}, {"p-min", "holds"},
         {"p-min-partly", "partly"}, {"p-prune", "holds"}, {"p-prune-partly", "partly"}, {"p-cross", "holds"},
-        {"p-cross-partly", "partly"}, {"p-norun", "not run"}, {"p-min-empty", "partly"}};
+        {"p-cross-partly", "partly"}, {"p-norun", "not run"}, {"p-min-empty", "partly"}, {"h-close", "holds"},
+        {"h-close-partly", "partly"}, {"h-stable-partly", "partly"}, {"h-stable", "holds"}};
     for (size_t k = 0; k < sizeof want / sizeof *want; k++)
         ok(!strcmp(verdict_of(want[k][0]), want[k][1]), "%s: %s (got '%s')", want[k][0], want[k][1], verdict_of(want[k][0]));
 
