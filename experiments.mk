@@ -418,7 +418,8 @@ $(foreach e,$(SEQ_EXPS),$(foreach m,$(SEQ_METHODS),$(eval $(call ONE_RUN_METHOD_
 # their synsets (datasets/wordnet.h; SemEval-2015 Task 2 is not reachable
 # here). Per repeat three trainings of one siamese Elman RNN: plain (point
 # estimate), I (gauss-scalar: N(m, alpha I)) and D (gauss-diag), the prior
-# updated to its empirical-Bayes optimum after every minibatch; evaluation of
+# updated to its empirical-Bayes optimum after every minibatch, one weight
+# sample per pair shared by its time steps (seed 000); evaluation of
 # each (accuracy, macro F1); the P3 threshold sweep of I and D; the summary
 # and figure; Table 1's baselines on the token set (same split). 85/15 split
 # as in the seed.
@@ -440,8 +441,8 @@ PAIR_REPEATS           ?= $(call by_scale,3,1)
 PAIR_TRAIN_OPTS        ?= --batch 32 --lr 0.001 --test-fraction 0.15
 PAIR_FAMILIES          := plain I D
 PAIR_plain_OPTS        := --family point
-PAIR_I_OPTS            := --family gauss-scalar --prior-mean eb
-PAIR_D_OPTS            := --family gauss-diag --prior-mean eb
+PAIR_I_OPTS            := --family gauss-scalar --prior-mean eb --weight-sample object
+PAIR_D_OPTS            := --family gauss-diag --prior-mean eb --weight-sample object
 PAIR_REPEAT_IDS        := $(shell seq 0 $$(( $(PAIR_REPEATS) - 1 )))
 
 # the token set of a pair set: wordnet-pairs-lsa -> wordnet-pairs (the baselines' input)

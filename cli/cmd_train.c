@@ -88,8 +88,9 @@ int cmd_train(int argc, char **argv)
     const char *wsample = get(o, "weight-sample", "minibatch");
     if (!strcmp(wsample, "object")) to.sample_per_object = 1;
     else if (strcmp(wsample, "minibatch")) die(pb_error(PB_ERR_ARG, "--weight-sample %s: expected minibatch or object", wsample));
-    if (to.sample_per_object && to.family != PB_FAMILY_GAUSS_SCALAR)
-        die(pb_error(PB_ERR_ARG, "--weight-sample object: only --family gauss-scalar draws a weight sample per object"));
+    if (to.sample_per_object && to.family != PB_FAMILY_GAUSS_SCALAR && to.family != PB_FAMILY_GAUSS_DIAG)
+        die(pb_error(PB_ERR_ARG, "--weight-sample object: only --family gauss-scalar and gauss-diag draw a weight "
+                                 "sample per object"));
     const char *precision = get(o, "precision", "f64");
     if (pb_precision_parse(precision, &to.precision))
         die(pb_error(PB_ERR_ARG, "--precision %s: expected f64 or f32", precision));

@@ -79,7 +79,7 @@ static const command_help helps[] = {
      "--estimate S\ttime S steps, print the whole run's estimated time and write no fit (default: train)\n"
      "--trace F\tthe objective per epoch (the negative ELBO per sample for gauss-diag and gauss-scalar) and its KL "
      "term to F as TSV; a resumed run appends (default: none)\n"
-     "--weight-sample minibatch|object\tgauss-scalar: one weight sample per minibatch, or one per object (a "
+     "--weight-sample minibatch|object\tgauss-scalar, gauss-diag: one weight sample per minibatch, or one per object (a "
      "sequence's time steps share it; one model pass per object, slower) (default: minibatch)\n"
      "--kl-weight L\tgauss-diag: lambda, the weight of KL(q||p) in the objective (seed 003 eq. 3); recorded as "
      "kl_weight= when not 1 (default: 1)\n"

@@ -7,6 +7,12 @@
  * after every Adam step (or its mean held at 0). The optimizer carries
  * (m | r), 2n values. Also the closed-form KL and the prior update.
  *
+ * With opts.sample_per_object (seed 000: one weight sample per object,
+ * shared by its time steps) every object i of the minibatch gets its own
+ * w_i = m + s .* eps_i in a model pass of its own, and
+ *   dF/dm = scale sum_i g_i,   dF/dr = scale (sum_i g_i .* eps_i) .* s,
+ * g_i = dl_i/dw at w_i; recorded as weight_sample=per-object.
+ *
  * Seed 003 (protocol P5) options, train.h: the KL term weighted by lambda
  * (kl_weight), F / N = (1/b) sum beta l_i(w) + lambda KL / N; the prior held
  * at N(0, 1) (prior_fixed); initial sd per parameter (init_sd_vec); and the
@@ -26,6 +32,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <gsl/gsl_randist.h>
 
 double pb_kl_gauss_diag(size_t n, const double *m, const double *s, double mu, double sp,
@@ -69,6 +76,8 @@ typedef struct gauss {
     /* local reparameterization only */
     unsigned char *sampled; /* n: 1 for the entries sampled by their pre-activations (weights), 0 for biases */
     double *s2, *theta, *gs;/* n: s^2, the means with the biases sampled, dL/ds^2 */
+    /* one sample per object only */
+    double *gi, *ge;        /* n: one object's gradient; sum over objects of g_i .* eps_i */
 } gauss;
 
 static int gauss_open(void *fp, const pb_driver *d, size_t *n_opt)
@@ -79,10 +88,12 @@ static int gauss_open(void *fp, const pb_driver *d, size_t *n_opt)
     if (o->dropout > 0)
         return pb_error(PB_ERR_ARG, "%s: dropout (%g) needs point training, p < 1 and a model with group multipliers in its point loss", o->label,
                         o->dropout);
-    size_t nl = o->lrt ? n : 0;
-    f->block = pb_drv_block(10, (size_t[]){n, n, n, n, n, n, 2 * n, nl, nl, nl},
+    if (o->sample_per_object && o->lrt)
+        return pb_error(PB_ERR_ARG, "%s: one weight sample per object and --lrt exclude each other", o->label);
+    size_t nl = o->lrt ? n : 0, no = o->sample_per_object ? n : 0;
+    f->block = pb_drv_block(12, (size_t[]){n, n, n, n, n, n, 2 * n, nl, nl, nl, no, no},
                             (double **const[]){&f->s, &f->eps, &f->w, &f->gw, &f->dkm, &f->dkr, &f->g, &f->s2, &f->theta,
-                                               &f->gs});
+                                               &f->gs, &f->gi, &f->ge});
     if (!f->block) return pb_error(PB_ERR_NOMEM, "%s: out of memory", o->label);
     if (o->lrt) {
         if (!d->m->ops->lrt_loss_grad)
@@ -108,6 +119,8 @@ static void gauss_key(const void *fp, const pb_driver *d, char *out, size_t cap)
         snprintf(out + len, cap - (size_t)len, " kl_weight=%.17g prior_fixed=%d optimizer=%d lrt=%d init_sd_vec=%016llx",
                  o->kl_weight, o->prior_fixed, (int)o->optimizer, o->lrt,
                  (unsigned long long)(o->init_sd_vec ? pb_ckpt_hash(o->init_sd_vec, d->n) : 0));
+    len = (int)strlen(out);
+    if (o->sample_per_object && (size_t)len < cap) snprintf(out + len, cap - (size_t)len, " sample_per_object=1");
 }
 
 /* r = log init_sd everywhere (or log init_sd_vec); the prior at its
@@ -146,6 +159,25 @@ static int gauss_loss(void *fp, pb_driver *d, double *loss)
         return pb_model_lrt_loss_grad(d->m, d->ws, f->theta, f->s2, d->X, d->y, d->b, NULL, NULL, d->rng, loss, f->gw,
                                       f->gs);
     }
+    if (d->o->sample_per_object) {
+        /* object i (a sequence or a pair: shared by its time steps) gets its
+         * own w_i = m + s .* eps_i: gw = sum_i g_i, ge = sum_i g_i .* eps_i */
+        size_t dx = d->data->d, dy = d->data->ydim;
+        *loss = 0;
+        for (size_t j = 0; j < n; j++) f->gw[j] = f->ge[j] = 0;
+        for (size_t i = 0; i < d->b; i++) {
+            for (size_t j = 0; j < n; j++) {
+                f->eps[j] = gsl_ran_gaussian_ziggurat(d->rng, 1.0);
+                f->w[j] = theta[j] + f->s[j] * f->eps[j];
+            }
+            double li = 0;
+            int st = pb_model_loss_grad(d->m, d->ws, f->w, d->X + i * dx, d->y + i * dy, 1, NULL, NULL, &li, f->gi);
+            if (st) return st;
+            *loss += li;
+            for (size_t j = 0; j < n; j++) f->gw[j] += f->gi[j], f->ge[j] += f->gi[j] * f->eps[j];
+        }
+        return PB_OK;
+    }
     for (size_t j = 0; j < n; j++) {
         f->eps[j] = gsl_ran_gaussian_ziggurat(d->rng, 1.0);
         f->w[j] = theta[j] + f->s[j] * f->eps[j];
@@ -167,6 +199,7 @@ static int gauss_update(void *fp, pb_driver *d)
     for (size_t j = 0; j < n; j++) {
         f->g[j] = scale * f->gw[j] + lam * f->dkm[j] / N;
         if (d->o->lrt && f->sampled[j]) f->g[n + j] = scale * f->gs[j] * 2 * f->s2[j] + lam * f->dkr[j] / N;
+        else if (d->o->sample_per_object) f->g[n + j] = scale * f->ge[j] * f->s[j] + lam * f->dkr[j] / N;
         else f->g[n + j] = scale * f->gw[j] * f->eps[j] * f->s[j] + lam * f->dkr[j] / N;
     }
     pb_drv_adam(d, 0, 2 * n, f->g);
@@ -200,7 +233,8 @@ static int gauss_to_fit(const void *fp, const pb_driver *d, pb_fit *fit)
     if (o->kl_weight != 1) len += snprintf(middle + len, sizeof middle - (size_t)len, " kl_weight=%g", o->kl_weight);
     if (o->prior_fixed) len += snprintf(middle + len, sizeof middle - (size_t)len, " prior=fixed-N(0,1)");
     if (o->lrt) len += snprintf(middle + len, sizeof middle - (size_t)len, " lrt=dense");
-    if (o->init_sd_vec) snprintf(middle + len, sizeof middle - (size_t)len, " init_sd_from=fit");
+    if (o->init_sd_vec) len += snprintf(middle + len, sizeof middle - (size_t)len, " init_sd_from=fit");
+    if (o->sample_per_object) snprintf(middle + len, sizeof middle - (size_t)len, " weight_sample=per-object");
     pb_drv_settings(d, fit, "gauss-diag", middle);
     return PB_OK;
 }
