@@ -132,6 +132,32 @@ static void random_pairs(size_t n, pb_data *tr)
     }
 }
 
+/* "pairs-vectors-random": n pairs in the layout of the word-vector sets
+ * (datasets/vector_pairs.h: 2 x 30 steps of 50 reals; sentences pre-padded
+ * with zero vectors to a length of 5..30 words, entries uniform in [-1, 1]),
+ * for the row of the seed's network, siamese:2x30x50-50-6. */
+#define PAIRS_VECTORS "pairs-vectors-random"
+static void random_pair_vectors(size_t n, pb_data *tr)
+{
+    const size_t L = 30, E = 50, C = 6;
+    int st = pb_data_alloc(tr, PAIRS_VECTORS, n, 2 * L * E, 1, (int)C);
+    if (st) die(st);
+    tr->seq_len = 2 * L;
+    uint64_t x = 88172645463325252ULL;   /* xorshift64 */
+    for (size_t i = 0; i < n; i++) {
+        for (size_t s = 0; s < 2; s++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            size_t len = 5 + (size_t)(x % (L - 4));
+            for (size_t t = L - len; t < L; t++)
+                for (size_t j = 0; j < E; j++) {
+                    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                    tr->X[((i * 2 + s) * L + t) * E + j] = (double)(x % 2001) / 1000.0 - 1.0;
+                }
+        }
+        tr->y[i] = (double)(i % C);
+    }
+}
+
 /* The seed-003 rows (see the top). */
 typedef enum p5_row { P5_NONE, P5_DIRECT, P5_LOWRANK, P5_LINEAR } p5_row;
 static const char *const p5_name[] = {NULL, "p5-direct", "hyper-lowrank", "hyper-linear"};
@@ -151,9 +177,10 @@ static void bench_train(const char *data, const char *spec, pb_family fam, const
     pb_scaling sc;
     pb_model *m;
     int st;
-    if (!strcmp(data, PAIRS_RANDOM)) {
+    if (!strcmp(data, PAIRS_RANDOM) || !strcmp(data, PAIRS_VECTORS)) {
         memset(&te, 0, sizeof te), memset(&sc, 0, sizeof sc);
-        random_pairs(limit, &tr);
+        if (!strcmp(data, PAIRS_RANDOM)) random_pairs(limit, &tr);
+        else random_pair_vectors(limit, &tr);
     } else if ((st = pb_dataset_open(data, data_dir(NULL), 1, 0.2, 1, &tr, &te, &sc))) die(st);
     size_t n_all = tr.n;
     if (limit && limit < tr.n) tr.n = limit;
@@ -362,6 +389,9 @@ static const bench_row bench_rows[] = {
     /* siamese Elman RNN (seed 000), 32 pairs of 20 tokens, vocabulary 5002, embedding 50, 50 hidden units;
      * 2560 random pairs (80 steps) */
     {PAIRS_RANDOM, "siamese:2x20v5002e50-50-6", PB_FAMILY_POINT, NULL, 32, 1, 2560, 0, P5_NONE},
+    /* ... and the seed's network on fixed word vectors, 2 x 30 steps of 50 values (5,656 weights) */
+    {PAIRS_VECTORS, "siamese:2x30x50-50-6", PB_FAMILY_POINT, NULL, 32, 1, 2560, 0, P5_NONE},
+    {PAIRS_VECTORS, "siamese:2x30x50-50-6", PB_FAMILY_GAUSS_DIAG, NULL, 32, 1, 2560, 0, P5_NONE},
     /* seed 003 (P5): the direct variational step and the hypernetwork steps of mlp:784-100-10, batch 128, on
      * the first 12800 training images (100 minibatches) */
     {"fashion-mnist", "mlp:784-100-10:relu", PB_FAMILY_GAUSS_DIAG, NULL, 128, 1, 12800, 0, P5_DIRECT},
