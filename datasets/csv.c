@@ -48,8 +48,8 @@ static int parse_number(const char *s, double *out)
 int pb_csv_load(const char *path, int classification, const char *name, pb_data *out)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "r");
-    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = pb_fopen_read(path, "r");
+    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, pb_open_strerror(errno));
     char *line = NULL;
     size_t cap = 0, lineno = 0;
     int st = PB_OK;

@@ -378,7 +378,8 @@ static int list_reviews(const char *dir, char ***names, size_t *count)
 static int read_file(const char *path, char **text, size_t *len)
 {
     *text = NULL, *len = 0;
-    FILE *f = fopen(path, "rb");
+    FILE *f = pb_fopen_read(path, "rb");
+    if (!f && errno == EINVAL) return pb_error(PB_ERR_IO, "%s: not a regular file (expected a review)", path);
     if (!f) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat s;
     int st = PB_OK;
@@ -503,8 +504,8 @@ static int parse_score(const char *s, double *out)
 
 static int read_tsv(const char *path, texts *t)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = pb_fopen_read(path, "r");
+    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, pb_open_strerror(errno));
     char *line = NULL;
     size_t cap = 0, lineno = 0;
     ssize_t got;

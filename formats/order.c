@@ -51,8 +51,8 @@ static int order_read(const char *path, size_t n_params, size_t **order, double 
     *n_order = 0;
     if (score) *score = NULL;
     if (method && method_len) method[0] = '\0';
-    FILE *f = fopen(path, "r");
-    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open order file: %s", path, strerror(errno));
+    FILE *f = pb_fopen_read(path, "r");
+    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open order file: %s", path, pb_open_strerror(errno));
     char *line = NULL;
     size_t cap = 0, lineno = 0, n = 0;
     int st = PB_OK, header_seen = 0;
