@@ -3,6 +3,7 @@
 #include "datasets/registry.h"
 #include "base/util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,14 @@ int pb_cell_open(pb_cell *c, const char *fit_path, const char *data_dir)
     if ((st = pb_dataset_open(c->fit.dataset, data_dir, c->fit.data_seed, c->fit.test_fraction, c->fit.standardize_y,
                               &c->train, &c->test, &c->scaling)))
         goto fail;
+    /* a fit whose dataset field names another set than its model was trained on */
+    if ((st = pb_model_check_data(c->net, c->train.d, c->train.n_classes > 0 ? (size_t)c->train.n_classes : 0,
+                                  c->train.vocab))) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", pb_last_error());
+        st = pb_error(st, "%s: the fit's model does not read its dataset %s: %s", fit_path, c->fit.dataset, why);
+        goto fail;
+    }
     return PB_OK;
 fail:
     pb_cell_close(c);
