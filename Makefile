@@ -23,7 +23,7 @@ endif
 PKGS    := gsl openblas
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LDIRS  := $(shell pkg-config --libs-only-L $(PKGS) 2>/dev/null)
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+VERSION := $(shell scripts/version.sh 2>/dev/null || echo unknown)
 WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow $(WERROR)
 CFLAGS_ALL := $(WARN) $(OPT) $(SAN) -I. $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS_ALL := $(SAN) $(PKG_LDIRS) -llinear -lopenblas -lgsl -lz -ldl -lm $(LDLIBS)
@@ -124,7 +124,7 @@ check: deps
 	$(MAKE) test
 
 test: all $(TESTS) $(TEST_PLUGINS)
-	PB_BUILD=$(B) PB_OPT='$(OPT)' PB_SAN='$(SAN)' prove --exec '' $(TESTS) t/layers.sh t/new_model.sh t/cache.sh t/install.sh
+	PB_BUILD=$(B) PB_OPT='$(OPT)' PB_SAN='$(SAN)' prove --exec '' $(TESTS) t/layers.sh t/new_model.sh t/cache.sh t/install.sh t/version.sh
 
 # The whole suite again under AddressSanitizer and UBSan, in its own build tree.
 sanitize:

@@ -96,6 +96,13 @@ int pb_mlp_parse(const char *spec, pb_mlp **out)
         return pb_error(PB_ERR_ARG, "model spec '%s': %llu parameters is more than the limit of %llu", spec, np,
                         MAX_PARAMS);
     }
+    /* the group tables below (two entries per parameter) and a fit's mean and sd: 32 bytes per parameter */
+    uint64_t avail = pb_mem_available();
+    if (avail && (double)np * 32 > (double)avail) {
+        pb_mlp_free(m);
+        return pb_error(PB_ERR_NOMEM, "model spec '%s': %llu parameters need at least %.3g GB (32 bytes each), more "
+                        "than the %.3g GB of memory available", spec, np, (double)np * 32 / 1e9, (double)avail / 1e9);
+    }
     m->n_layers = n - 1;
     m->w_off = pb_calloc(m->n_layers, sizeof *m->w_off);
     m->b_off = pb_calloc(m->n_layers, sizeof *m->b_off);
