@@ -157,9 +157,10 @@ int pb_order_check_fit(const char *path, const char *fit_path, const pb_model *m
     FILE *f = pb_fopen_read(path, "r");
     if (!f) return pb_error(PB_ERR_IO, "%s: cannot open order file: %s", path, pb_open_strerror(errno));
     char *line = NULL, model[1024] = "", np[64] = "", prunable[64] = "", sha[128] = "";
-    size_t cap = 0, rows = 0;
+    size_t cap = 0, rows = 0, lineno = 0, bad_header = 0;
     int header_seen = 0;
-    while (getline(&line, &cap, f) >= 0) {
+    while (!bad_header && getline(&line, &cap, f) >= 0) {
+        lineno++;
         line[strcspn(line, "\r\n")] = '\0';
         if (line[0] == '#') {
             if (!header_value(line, "model", model, sizeof model) && !header_value(line, "n_params", np, sizeof np) &&
@@ -167,6 +168,7 @@ int pb_order_check_fit(const char *path, const char *fit_path, const pb_model *m
                 header_value(line, "fit_sha256", sha, sizeof sha);
         } else if (!header_seen) {
             header_seen = 1;
+            if (strncmp(line, "rank\tindex", 10) != 0) bad_header = lineno;
         } else if (line[0]) {
             rows++;
         }
@@ -175,6 +177,9 @@ int pb_order_check_fit(const char *path, const char *fit_path, const pb_model *m
     free(line);
     fclose(f);
     if (rerr) return pb_error(PB_ERR_IO, "%s: read error", path);
+    if (bad_header || !header_seen)
+        return pb_error(PB_ERR_FORMAT, "%s:%zu: expected the column header 'rank<TAB>index...'", path,
+                        bad_header ? bad_header : lineno);
     if (model[0] && strcmp(model, m->spec))
         return pb_error(PB_ERR_FORMAT, "%s: an order of model %s; the fit %s is model %s: rank this fit", path, model,
                         fit_path, m->spec);
