@@ -118,9 +118,9 @@ int pb_csv_load(const char *path, int classification, const char *name, pb_data 
                               j + 1, fields[j]);
                 goto done;
             }
-            if (fabs(v) > PB_CSV_MAX_ABS) {
+            if (fabs(v) > PB_DATA_MAX_ABS) {
                 st = pb_error(PB_ERR_FORMAT, "%s:%zu:%zu: %.40s is out of range: values must be at most %g in "
-                              "magnitude (standardization squares them)", path, lineno, j + 1, fields[j], PB_CSV_MAX_ABS);
+                              "magnitude (standardization squares them)", path, lineno, j + 1, fields[j], PB_DATA_MAX_ABS);
                 goto done;
             }
             if (j < d) {

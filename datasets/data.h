@@ -21,6 +21,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The largest magnitude a loader accepts for a value it reads from a file
+ * (features and regression targets): pb_standardize sums squared
+ * deviations of up to 1e8 rows, which stay finite below this bound (a
+ * 1e308 would overflow to inf and zero its feature). */
+#define PB_DATA_MAX_ABS 1e100
+
 typedef struct pb_data {
     char name[32];
     size_t n, d, ydim;

@@ -532,6 +532,11 @@ static int read_tsv(const char *path, texts *t)
                           col, last + 1);
             break;
         }
+        if (fabs(y) > PB_DATA_MAX_ABS) {
+            st = pb_error(PB_ERR_FORMAT, "%s:%zu:%zu: score %.40s is out of range: at most %g in magnitude", path,
+                          lineno, col, last + 1, PB_DATA_MAX_ABS);
+            break;
+        }
         size_t tlen = (size_t)(last - line);
         char *text = malloc(tlen + 1);
         if (!text) { st = pb_error(PB_ERR_NOMEM, "%s: out of memory", path); break; }

@@ -186,6 +186,12 @@ static void test_values(void)
     path_of("big.csv", p, sizeof p);
     int st = pb_csv_load(p, 0, "big", &d);
     ok(st == PB_ERR_FORMAT && has_error("big.csv:3:1: 1e308 is out of range") && !d.X, "1e308 in a CSV: line and column");
+    write_file("bigscore.tsv", "a fine film\t0.5\nbad\t1e308\nok\t0.2\n");
+    path_of("bigscore.tsv", p, sizeof p);
+    pb_data tr0, te0;
+    st = pb_movie_reviews_load(p, NULL, 0.5, 1, &tr0, &te0, NULL);
+    ok(st == PB_ERR_FORMAT && has_error("bigscore.tsv:2:5: score 1e308 is out of range") && !tr0.X,
+       "1e308 as a Movie Reviews score: line and column");
     path_of("huge.csv", p, sizeof p);
     FILE *f = fopen(p, "w");
     fprintf(f, "100000000,4000\n");
