@@ -15,7 +15,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+#include "base/util.h"
 
 static char fuzz_path_buf[256];
 
@@ -35,6 +38,23 @@ static inline const char *fuzz_file(const uint8_t *data, size_t size, const char
     FILE *f = fopen(fuzz_path_buf, "wb");
     if (!f || (size && fwrite(data, 1, size, f) != size) || fclose(f) != 0) abort();
     return fuzz_path_buf;
+}
+
+/* For the binary envelope (base/binfile.h: magic 8, version 4, order mark
+ * 4, payload length 8, payload, FNV-1a-64 8): the bytes with the length
+ * and checksum made right, so that mutations reach the payload parser
+ * instead of stopping at the checksum. NULL if too short (malloc'd). */
+static inline uint8_t *fuzz_envelope(const uint8_t *data, size_t size)
+{
+    if (size < 32) return NULL;
+    uint8_t *b = malloc(size);
+    if (!b) abort();
+    memcpy(b, data, size);
+    uint64_t len = size - 32, sum;
+    memcpy(b + 16, &len, 8);
+    sum = pb_fnv1a(PB_FNV_OFFSET, b, size - 8);
+    memcpy(b + size - 8, &sum, 8);
+    return b;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
