@@ -2,7 +2,6 @@
 #include "formats/fit.h"
 #include "base/binfile.h"
 #include "base/util.h"
-#include "datasets/registry.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -106,11 +105,10 @@ static size_t first_bad(const double *v, size_t n, int nonneg)
     return n;
 }
 
-/* What a well-formed file can still get wrong: values (fit.h). */
+/* What a well-formed file can still get wrong: values (fit.h). The dataset
+ * is checked where it is opened (host/cell.h: known, and read by the model). */
 static int fit_check(const char *path, const pb_fit *fit)
 {
-    if (!pb_dataset_find(fit->dataset))
-        return pb_error(PB_ERR_FORMAT, "%s: fit of an unknown dataset '%.31s'", path, fit->dataset);
     if (!(fit->test_fraction > 0 && fit->test_fraction < 1))
         return pb_error(PB_ERR_FORMAT, "%s: test fraction %g is not in (0,1)", path, fit->test_fraction);
     if (!isfinite(fit->prior_mean) || !(fit->prior_sd >= 0 && isfinite(fit->prior_sd)) ||

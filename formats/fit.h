@@ -10,9 +10,10 @@
  * still read. A file with another magic, version, order mark,
  * length or checksum is rejected with a message that says which; so is,
  * by pb_fit_load, a well-formed file whose values cannot be a fit: a
- * dataset the registry does not know, a test fraction outside (0,1), a
- * mean that is not finite, an sd that is negative or not finite (means,
- * sds, group means and sds, prior and noise), naming the first such value.
+ * test fraction outside (0,1), a mean that is not finite, an sd that is
+ * negative or not finite (means, sds, group means and sds, prior and
+ * noise), naming the first such value. (The dataset name is checked where
+ * the set is opened, pb_cell_open: a known set, one the model reads.)
  */
 #ifndef PB_FIT_H
 #define PB_FIT_H
