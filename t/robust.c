@@ -134,10 +134,13 @@ static void test_cli(void)
 /* ---- item 3: orders applied to the fit they belong to ---- */
 static void test_orders(void)
 {
-    int rc = run(120, "train --data wine --model mlp:13-4-3:tanh --epochs 2 -o w.fit") |
-             run(120, "train --data wine --model mlp:13-4-3:tanh --epochs 2 --repeat 1 -o w1.fit") |
-             run(120, "train --data boston --model mlp:13-4-1:tanh:mse --epochs 2 -o b.fit") |
-             run(60, "rank --fit w.fit --method random -o w.tsv");
+    const char *setup[] = {"train --data wine --model mlp:13-4-3:tanh --epochs 2 -o w.fit",
+                           "train --data wine --model mlp:13-4-3:tanh --epochs 2 --repeat 1 -o w1.fit",
+                           "train --data boston --model mlp:13-4-1:tanh:mse --epochs 2 -o b.fit",
+                           "rank --fit w.fit --method random -o w.tsv"};
+    int rc;
+    for (size_t k = 0; k < sizeof setup / sizeof *setup; k++)
+        if ((rc = run(120, "%s", setup[k])) != 0) diag("%s: rc %d: %s", setup[k], rc, errbuf);
     TAP_REQUIRE(rc == 0);
     char p[700], line[512];
     path_of("w.tsv", p, sizeof p);
@@ -336,9 +339,13 @@ int main(void)
     TAP_REQUIRE(getcwd(cwd, sizeof cwd) != NULL);
     snprintf(pb, sizeof pb, "%s%s%s/prunebench", bdir[0] == '/' ? "" : cwd, bdir[0] == '/' ? "" : "/", bdir);
     snprintf(errfile, sizeof errfile, "%s/stderr", dir);
-    char data[600];
+    /* absolute: the commands run in the temp directory (make exports a relative PB_PLUGIN_DIR) */
+    char data[600], plugins[1100];
     snprintf(data, sizeof data, "%s/datasets", cwd);
     setenv("PB_DATA_DIR", data, 1);
+    snprintf(plugins, sizeof plugins, "%.1000s", pb);
+    strcpy(strrchr(plugins, '/'), "/plugins");
+    setenv("PB_PLUGIN_DIR", plugins, 1);
     test_splits();
     test_cli();
     test_orders();
