@@ -6,6 +6,7 @@
 #   make reproduce     deps -> build -> every experiment cell -> figures -> report/report.pdf
 #   make reproduce SCALE=quick   the same pipeline, shrunk for CI (minutes)
 #   make sanitize      the test suite under AddressSanitizer + UBSan
+#   make fuzz FUZZ_SECONDS=N   the file readers under libFuzzer (clang), N s each; fuzz-smoke: 10 s each
 #   make deps          install missing Debian packages (as root) or print the apt-get line
 #
 # Every experiment cell (fit, order, curve) is one file target, so `make -j2`
@@ -23,7 +24,7 @@ endif
 PKGS    := gsl openblas
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LDIRS  := $(shell pkg-config --libs-only-L $(PKGS) 2>/dev/null)
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+VERSION := $(shell scripts/version.sh 2>/dev/null || echo unknown)
 WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow $(WERROR)
 CFLAGS_ALL := $(WARN) $(OPT) $(SAN) -I. $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS_ALL := $(SAN) $(PKG_LDIRS) -llinear -lopenblas -lgsl -lz -ldl -lm $(LDLIBS)
@@ -124,12 +125,48 @@ check: deps
 	$(MAKE) test
 
 test: all $(TESTS) $(TEST_PLUGINS)
-	PB_BUILD=$(B) PB_OPT='$(OPT)' PB_SAN='$(SAN)' prove --exec '' $(TESTS) t/layers.sh t/new_model.sh t/cache.sh t/install.sh
+	PB_BUILD=$(B) PB_OPT='$(OPT)' PB_SAN='$(SAN)' prove --exec '' $(TESTS) t/layers.sh t/new_model.sh t/cache.sh t/install.sh t/version.sh t/tex.sh
 
 # The whole suite again under AddressSanitizer and UBSan, in its own build tree.
 sanitize:
 	$(MAKE) B=build-sanitize OPT='-O1 -g -fno-omit-frame-pointer' \
 	    SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' check
+
+# ---- fuzzing: fuzz/<reader>.c, clang's libFuzzer with ASan and UBSan ----
+#   make fuzz [FUZZ_SECONDS=N]  build every target in build-fuzz/ and run each
+#                               N seconds (default 60) on build-fuzz/corpus/<t>,
+#                               seeded from fuzz/corpus/<t>; prints executions;
+#                               a finding stops it (its input: build-fuzz/<t>-crash-*)
+#   make fuzz-smoke             the same, 10 seconds per target (CI)
+#   make fuzz-seeds             write fuzz/corpus/ again (fuzz/mkseeds.c)
+FUZZ_TARGETS := $(sort $(basename $(notdir $(filter-out fuzz/mkseeds.c,$(wildcard fuzz/*.c)))))
+FUZZ_B       ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-seeds
+fuzz-build:
+	$(MAKE) B=$(FUZZ_B) CC=$(FUZZ_CC) WERROR= OPT='-O1 -g -fno-omit-frame-pointer' SAN='$(FUZZ_SAN) -fsanitize=fuzzer-no-link' \
+	    $(patsubst %,$(FUZZ_B)/fuzz/%,$(FUZZ_TARGETS))
+$(B)/fuzz/%: fuzz/%.c fuzz/fuzz.h $(B)/libprunebench.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $< $(B)/libprunebench.a $(LDLIBS_ALL)
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(FUZZ_B)/corpus/$$t; \
+	    $(FUZZ_B)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	        -artifact_prefix=$(FUZZ_B)/$$t- $(FUZZ_B)/corpus/$$t fuzz/corpus/$$t > $(FUZZ_B)/$$t.log 2>&1 \
+	        || { tail -n 40 $(FUZZ_B)/$$t.log; echo "fuzz $$t: a finding (log: $(FUZZ_B)/$$t.log)"; exit 1; }; \
+	    awk -v t=$$t '/^stat::number_of_executed_units/ { e = $$2 } /^stat::peak_rss_mb/ { r = $$2 } \
+	        END { printf "fuzz %-10s %10d executions in $(FUZZ_SECONDS) s, peak RSS %d MB, no finding\n", t, e, r }' \
+	        $(FUZZ_B)/$$t.log; \
+	done
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=10
+$(B)/fuzz-mkseeds: fuzz/mkseeds.c $(B)/libprunebench.a $(HDRS)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/libprunebench.a $(LDLIBS_ALL)
+fuzz-seeds: $(B)/fuzz-mkseeds
+	rm -rf fuzz/corpus && $(B)/fuzz-mkseeds fuzz/corpus
 
 deps:
 	@scripts/deps.sh
@@ -141,7 +178,7 @@ bench: all
 	scripts/cost.sh
 
 clean:
-	rm -rf build build-sanitize report/gen report/*.aux report/*.log report/*.out report/report.pdf
+	rm -rf build build-sanitize build-fuzz report/gen report/*.aux report/*.log report/*.out report/report.pdf
 
 # ---- install, uninstall, the man page ----
 # make install [PREFIX=/usr/local] [DESTDIR=/staging]: the binary, the
@@ -237,7 +274,7 @@ endef
 # `make check` and goals under $(B)/ build nothing to learn it on a fresh
 # clone; `make reproduce` runs the experiments in a second make, after
 # `make all`.
-NO_PIPELINE_GOALS := all clean deps check test sanitize bench reproduce install uninstall man
+NO_PIPELINE_GOALS := all clean deps check test sanitize bench reproduce install uninstall man fuzz fuzz-smoke fuzz-build fuzz-seeds
 PIPELINE := $(filter-out $(NO_PIPELINE_GOALS) $(B)/%,$(or $(MAKECMDGOALS),all))
 ifneq ($(PIPELINE),)
 -include $(B)/plugins.mk

@@ -90,8 +90,8 @@ static int read_all(const char *path, const char *kind, unsigned char **data, si
 {
     *data = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open %s: %s", path, kind, strerror(errno));
+    FILE *f = pb_fopen_read(path, "rb");
+    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open %s: %s", path, kind, pb_open_strerror(errno));
     unsigned char *d = NULL;
     size_t n = 0, cap = 0;
     for (;;) {

@@ -82,8 +82,8 @@ void pb_sha256_hex(const unsigned char digest[32], char hex[65])
 
 int pb_sha256_file(const char *path, char hex[65])
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return pb_error(PB_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+    FILE *f = pb_fopen_read(path, "rb");
+    if (!f) return pb_error(PB_ERR_IO, "%s: cannot read: %s", path, pb_open_strerror(errno));
     pb_sha256 s;
     pb_sha256_init(&s);
     unsigned char buf[65536];

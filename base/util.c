@@ -3,10 +3,14 @@
 #include "base/util.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <gsl/gsl_rng.h>
@@ -89,9 +93,67 @@ uint64_t pb_seed(const char *experiment, const char *dataset, const char *model,
     return pb_mix64(h);
 }
 
+/* The directory part of path ("." when it has none) into dir, and where
+ * its last component starts. 0 if it does not fit. */
+static int split_path(const char *path, char *dir, size_t len, const char **base)
+{
+    const char *slash = strrchr(path, '/');
+    *base = slash ? slash + 1 : path;
+    size_t dl = slash ? (slash == path ? 1 : (size_t)(slash - path)) : 1;
+    if (dl >= len) return 0;
+    memcpy(dir, slash ? path : ".", dl);
+    dir[dl] = '\0';
+    return 1;
+}
+
+int pb_out_check(const char *path)
+{
+    char dir[4096];
+    const char *base;
+    struct stat s;
+    if (!*path) return pb_error(PB_ERR_IO, "cannot write '': an empty path");
+    if (!split_path(path, dir, sizeof dir, &base)) return pb_error(PB_ERR_IO, "cannot write %s: path too long", path);
+    int exists = stat(path, &s) == 0;
+    if (!*base || (exists && S_ISDIR(s.st_mode)))
+        return pb_error(PB_ERR_IO, "cannot write %s: it is a directory", path);
+    if (exists && !S_ISREG(s.st_mode) && access(path, W_OK) == 0) return PB_OK;   /* /dev/null */
+    if (stat(dir, &s) != 0)
+        return pb_error(PB_ERR_IO, "cannot write %s: directory %s: %s", path, dir, strerror(errno));
+    if (!S_ISDIR(s.st_mode)) return pb_error(PB_ERR_IO, "cannot write %s: %s is not a directory", path, dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        return pb_error(PB_ERR_IO, "cannot write %s: directory %s: %s", path, dir, strerror(errno));
+    return PB_OK;
+}
+
+size_t pb_out_remove_stale(const char *path)
+{
+    char dir[4096], file[8192];
+    const char *base;
+    if (!split_path(path, dir, sizeof dir, &base) || !*base) return 0;
+    size_t bl = strlen(base), removed = 0;
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *n = e->d_name;
+        if (strncmp(n, base, bl) || strncmp(n + bl, ".tmp.", 5)) continue;
+        const char *digits = n + bl + 5;
+        char *end;
+        errno = 0;
+        long pid = strtol(digits, &end, 10);
+        if (!isdigit((unsigned char)*digits) || *end || errno || pid <= 0 || pid == (long)getpid()) continue;
+        /* ESRCH: no such process (EPERM means one lives, of another user) */
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        if ((size_t)snprintf(file, sizeof file, "%s/%s", dir, n) < sizeof file && unlink(file) == 0) removed++;
+    }
+    closedir(d);
+    return removed;
+}
+
 int pb_out_open(pb_outfile *o, const char *path)
 {
     memset(o, 0, sizeof *o);
+    pb_out_remove_stale(path);
     size_t len = strlen(path) + 32;
     o->path = strdup(path);
     o->tmp = malloc(len);
@@ -198,6 +260,49 @@ size_t pb_sort_unique(double *v, size_t n)
     for (size_t i = 0; i < n; i++)
         if (u == 0 || v[i] != v[u - 1]) v[u++] = v[i];
     return u;
+}
+
+FILE *pb_fopen_read(const char *path, const char *mode)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    struct stat s;
+    int e = fstat(fd, &s) != 0 ? errno : !S_ISREG(s.st_mode) ? EINVAL : 0;
+    if (e) {
+        close(fd);
+        errno = e;
+        return NULL;
+    }
+    /* blocking reads from here on (a regular file never blocks anyway) */
+    int fl = fcntl(fd, F_GETFL);
+    if (fl != -1) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, mode);
+    if (!f) {
+        e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
+}
+
+const char *pb_open_strerror(int e)
+{
+    return e == EINVAL ? "not a regular file (a directory, FIFO, socket or device)" : strerror(e);
+}
+
+uint64_t pb_mem_available(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    unsigned long long kb;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
+            fclose(f);
+            return (uint64_t)kb * 1024;
+        }
+    if (f) fclose(f);
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
 }
 
 double pb_seconds(void)

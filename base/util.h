@@ -50,12 +50,23 @@ uint64_t pb_seed(const char *experiment, const char *dataset, const char *model,
  * only if their folded seeds are equal (probability 2^-32 per pair). */
 void pb_rng_seed(void *gsl_rng_ptr, uint64_t seed);
 
-/* Atomic output: write to "<path>.tmp.<pid>", then rename onto path. */
+/* Atomic output: write to "<path>.tmp.<pid>", then rename onto path.
+ * pb_out_open first removes the temp files of earlier writes to the same
+ * path whose process is gone ("<path>.tmp.<pid>" with no process <pid>:
+ * left by a kill), so a killed write leaves nothing behind once its target
+ * is written again. */
 typedef struct pb_outfile {
     FILE *f;
     char *path, *tmp;
 } pb_outfile;
 int pb_out_open(pb_outfile *o, const char *path);
+/* Whether path can be written, checked before any work: its directory
+ * exists, is a directory and is writable, and path is not a directory (a
+ * writable device such as /dev/null is accepted as it is). PB_ERR_IO with
+ * "cannot write PATH: ..." otherwise. Nothing is created. */
+int pb_out_check(const char *path);
+/* Remove "<path>.tmp.<pid>" files whose process <pid> is gone; the count. */
+size_t pb_out_remove_stale(const char *path);
 int pb_out_commit(pb_outfile *o);   /* flush, fsync, close, rename */
 void pb_out_abort(pb_outfile *o);   /* close and remove the temp file */
 
@@ -68,6 +79,20 @@ void pb_tex_camel(const char *s, char *out, size_t len);
  * with a backslash; \ ~ ^ | < > spelled out; truncated to fit len
  * (len >= 1). */
 void pb_tex_escape(const char *s, char *out, size_t len);
+
+/* fopen(path, mode) for reading that never blocks and reads only regular
+ * files: the file is opened with O_NONBLOCK (a FIFO with no writer, or a
+ * device, does not hang the open), checked with fstat, and anything but a
+ * regular file is refused with errno EINVAL; pb_open_strerror(errno) then
+ * says "not a regular file". mode is "r" or "rb". */
+FILE *pb_fopen_read(const char *path, const char *mode);
+/* strerror(e), except EINVAL from pb_fopen_read: "not a regular file (a
+ * directory, FIFO, socket or device)". */
+const char *pb_open_strerror(int e);
+
+/* Bytes of memory available for new allocations (MemAvailable of
+ * /proc/meminfo; else physical memory; 0 if unknown). */
+uint64_t pb_mem_available(void);
 
 /* Seconds on the monotonic clock (for elapsed times only). */
 double pb_seconds(void);

@@ -38,6 +38,7 @@ static int parse_opts(int argc, char **argv, opt *opts, char ***rest, int *nrest
                                     near[1] ? "--" : "-", near);
                 return pb_error(PB_ERR_ARG, "unknown option '%s' (see 'prunebench help')", a);
             }
+            if (o->seen) return pb_error(PB_ERR_ARG, "option '%s' given twice (give it once)", a);
             o->seen = 1;
             if (o->is_flag) { o->val = "1"; continue; }
             if (i + 1 >= argc) return pb_error(PB_ERR_ARG, "option '%s' needs a value", a);
@@ -57,11 +58,33 @@ void parse_or_die(int argc, char **argv, opt *opts, const char *command)
     free(rest);
 }
 
+/* The options that name a file a command writes: checked before any work
+ * (pb_out_check), so a bad path fails at once, not after a long run. */
+static const char *const output_keys[] = {"o", "tex", "mean", "gp", "tsv", "macros", "slices", "gates", "trace"};
+
+static int check_outputs(opt *opts)
+{
+    for (opt *p = opts; p->key; p++) {
+        if (!p->val || p->is_flag) continue;
+        for (size_t k = 0; k < sizeof output_keys / sizeof *output_keys; k++) {
+            if (strcmp(p->key, output_keys[k])) continue;
+            int st = pb_out_check(p->val);
+            if (st) {
+                char why[900];
+                snprintf(why, sizeof why, "%s", pb_last_error());
+                return pb_error(st, "%s%s: %s", p->key[1] ? "--" : "-", p->key, why);
+            }
+        }
+    }
+    return PB_OK;
+}
+
 char **parse_files_or_die(int argc, char **argv, opt *opts, int *n)
 {
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
     if (!rest) die(PB_ERR_NOMEM);
     int st = parse_opts(argc, argv, opts, &rest, n);
+    if (!st) st = check_outputs(opts);
     if (st) die(st);
     return rest;
 }

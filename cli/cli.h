@@ -45,8 +45,11 @@ typedef struct opt { const char *key; const char *val; int is_flag; int seen; } 
 _Noreturn void die(int st);
 
 /* Parse the options of a command that takes options only: dies on an
- * unknown option, a missing value, or an argument that is not an option
- * ("<command>: unexpected argument 'x'"). */
+ * unknown option, a missing value, an option given twice ("option
+ * '--epochs' given twice"), an output file that cannot be written (-o,
+ * --tex, --mean, --gp, --tsv, --macros, --slices, --gates, --trace: its
+ * directory must exist and be writable, checked before any work), or an
+ * argument that is not an option ("<command>: unexpected argument 'x'"). */
 void parse_or_die(int argc, char **argv, opt *opts, const char *command);
 /* The same for a command that takes files beside its options: returns the
  * arguments that are not options (malloc'd, *n of them). */

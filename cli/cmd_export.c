@@ -60,6 +60,7 @@ int cmd_export(int argc, char **argv)
     pb_cell c;
     if ((st = pb_cell_open(&c, fit_path, data_dir(o)))) die(st);
     if ((st = pb_model_require(c.net, PB_CAP_CSR, "export"))) die(st);
+    if ((st = pb_order_check_fit(order_path, fit_path, c.net))) die(st);
     const pb_mlp *m = pb_model_dense_layers(c.net);
     size_t *order, n_order, removed = 0;
     double *score = NULL, *w = NULL;

@@ -13,6 +13,7 @@
 #include "host/cell.h"
 #include "host/host.h"
 #include "host/isolate.h"
+#include "base/sha256.h"
 #include "base/util.h"
 
 int cmd_rank(int argc, char **argv)
@@ -51,8 +52,10 @@ int cmd_rank(int argc, char **argv)
     if ((st = pb_fit_view_of(&c.fit, c.net, mask, np, &view))) die(st);
     char settings[512];
     if ((st = pb_plugin_rank(&p, &host, &view, options, order, score, settings, sizeof settings))) die(st);
+    char fit_sha[65];   /* what the curve, noise, export and structure of this order check it against */
+    if ((st = pb_sha256_file(fit_path, fit_sha))) die(st);
     pb_order_meta meta = {p.name, settings, fit_path, prunable, seed, c.fit.repeat, rec.options, so, rec.abi, rec.hash,
-                          rec.sha256};
+                          rec.sha256, fit_sha};
     if ((st = pb_order_write(path, &meta, c.net, order, score, np))) die(st);
     pb_fit_view_free(&view);
     pb_host_release(&ctx);

@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/pruning.h"
+#include "formats/order.h"
 #include "host/cell.h"
 #include "protocols/p4.h"
 #include "base/util.h"
@@ -30,6 +31,7 @@ int cmd_structure(int argc, char **argv)
     int st;
     pb_cell c;
     if ((st = pb_cell_open(&c, fit_path, data_dir(o)))) die(st);
+    if ((st = pb_order_check_fit(order_path, fit_path, c.net))) die(st);
     pb_p4_opts po = {fit_path, order_path, below, op, repeats, gates != NULL};
     pb_p4_result r;
     if ((st = pb_p4_run(&c, &po, &r))) die(st);

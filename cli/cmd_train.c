@@ -154,7 +154,7 @@ int cmd_train(int argc, char **argv)
         die(pb_error(st, "data %s: %s", data, why));
     }
     pb_fit fit;
-    if ((st = pb_fit_alloc(&fit, m->n_params))) die(st);
+    if ((st = pb_fit_check_size(m->n_params, spec)) || (st = pb_fit_alloc(&fit, m->n_params))) die(st);
     snprintf(fit.model, sizeof fit.model, "%s", spec);
     snprintf(fit.dataset, sizeof fit.dataset, "%s", data);
     fit.repeat = repeat;

@@ -18,6 +18,7 @@ void open_pruning(opt *o, const char *fit_path, const char *order_path, pruning 
     pb_cell *c = &p->c;
     int st = pb_cell_open(c, fit_path, data_dir(o));
     if (st) die(st);
+    if ((st = pb_order_check_fit(order_path, fit_path, c->net))) die(st);
     if ((st = pb_order_read(order_path, c->net->n_params, &p->order, &p->n_order, p->method, sizeof p->method))) die(st);
     if (!p->method[0]) die(pb_error(PB_ERR_FORMAT, "%s: no '# method:' line", order_path));
     const char *comp = get(o, "compensate", "none");

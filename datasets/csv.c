@@ -31,6 +31,17 @@ static void chomp(char *s)
     while (len && (s[len - 1] == '\n' || s[len - 1] == '\r')) s[--len] = '\0';
 }
 
+/* Room for rows rows in out (X and y), the rows read so far kept. */
+static int grow_rows(pb_data *out, size_t rows)
+{
+    double *X = realloc(out->X, rows * out->d * sizeof *X);
+    if (X) out->X = X;
+    double *y = X ? realloc(out->y, rows * out->ydim * sizeof *y) : NULL;
+    if (y) out->y = y;
+    if (!X || !y) return pb_error(PB_ERR_NOMEM, "%s: out of memory for %zu rows", out->name, rows);
+    return PB_OK;
+}
+
 /* Parse a whole field as a finite double. */
 static int parse_number(const char *s, double *out)
 {
@@ -48,8 +59,8 @@ static int parse_number(const char *s, double *out)
 int pb_csv_load(const char *path, int classification, const char *name, pb_data *out)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "r");
-    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = pb_fopen_read(path, "r");
+    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, pb_open_strerror(errno));
     char *line = NULL;
     size_t cap = 0, lineno = 0;
     int st = PB_OK;
@@ -75,7 +86,10 @@ int pb_csv_load(const char *path, int classification, const char *name, pb_data 
         goto done;
     }
     n = (size_t)n_d, d = (size_t)d_d;
-    if ((st = pb_data_alloc(out, name, n, d, 1, 0))) goto done;
+    /* line 1 only announces n: the rows are stored as they come, in arrays
+     * that grow (doubling) up to n, so a false header costs no memory */
+    size_t cap_rows = n < 1024 ? n : 1024;
+    if ((st = pb_data_alloc(out, name, cap_rows, d, 1, 0))) goto done;
     int max_class = -1;
     while (getline(&line, &cap, f) >= 0) {
         lineno++;
@@ -97,10 +111,16 @@ int pb_csv_load(const char *path, int classification, const char *name, pb_data 
             st = pb_error(PB_ERR_FORMAT, "%s:%zu: more rows than the %zu announced on line 1", path, lineno, n);
             goto done;
         }
+        if (row == cap_rows && (st = grow_rows(out, cap_rows = 2 * cap_rows < n ? 2 * cap_rows : n))) goto done;
         for (size_t j = 0; j <= d; j++) {
             if (!parse_number(fields[j], &v)) {
                 st = pb_error(PB_ERR_FORMAT, "%s:%zu:%zu: expected a number, found '%.40s'", path, lineno,
                               j + 1, fields[j]);
+                goto done;
+            }
+            if (fabs(v) > PB_DATA_MAX_ABS) {
+                st = pb_error(PB_ERR_FORMAT, "%s:%zu:%zu: %.40s is out of range: values must be at most %g in "
+                              "magnitude (standardization squares them)", path, lineno, j + 1, fields[j], PB_DATA_MAX_ABS);
                 goto done;
             }
             if (j < d) {
@@ -121,8 +141,9 @@ int pb_csv_load(const char *path, int classification, const char *name, pb_data 
         st = pb_error(PB_ERR_IO, "%s:%zu: read error", path, lineno);
     } else if (row != n) {
         st = pb_error(PB_ERR_FORMAT, "%s:%zu: file ends after %zu rows; line 1 announced %zu", path, lineno, row, n);
-    } else if (classification) {
-        out->n_classes = max_class + 1;
+    } else {
+        out->n = n;
+        if (classification) out->n_classes = max_class + 1;
     }
 done:
     free(line);

@@ -9,8 +9,10 @@
 
 /* Read path into out (ydim 1). classification: the target is a class label,
  * a non-negative integer, and n_classes = largest label + 1; else
- * regression (n_classes 0). Errors are one line naming the file, line and
- * column. On failure out is left empty. */
+ * regression (n_classes 0). Every value is finite and at most
+ * PB_DATA_MAX_ABS (data.h) in magnitude. Memory grows with the rows read, never with
+ * the count line 1 announces. Errors are one line naming the file, line
+ * and column. On failure out is left empty. */
 int pb_csv_load(const char *path, int classification, const char *name, pb_data *out);
 
 #endif

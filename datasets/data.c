@@ -73,7 +73,12 @@ int pb_split(const pb_data *all, double test_fraction, uint64_t seed, pb_data *t
             else tr[ntr++] = k;
         }
     }
-    if (ntr == 0 || nte == 0) { st = pb_error(PB_ERR_ARG, "split of %zu rows leaves an empty part", n); goto done; }
+    if (ntr == 0 || nte == 0) {
+        st = pb_error(PB_ERR_ARG, "%s: a test fraction of %g of %zu rows leaves the %s part empty (split of %zu rows "
+                      "leaves an empty part: use more data or another --test-fraction)", all->name, test_fraction, n,
+                      ntr == 0 ? "training" : "test", n);
+        goto done;
+    }
     /* Keep a seeded (not class-sorted) order within each split. */
     gsl_ran_shuffle(r, tr, ntr, sizeof *tr);
     gsl_ran_shuffle(r, te, nte, sizeof *te);
@@ -136,6 +141,17 @@ static void column_stats(const double *A, size_t n, size_t stride, size_t j, dou
     *sd = v > 0 ? sqrt(v) : 1.0;
 }
 
+/* An error naming the first column whose mean or sd is not finite (the
+ * data are finite, so a sum overflowed: values near DBL_MAX). */
+static int stats_finite(const pb_data *train, const char *what, const double *mean, const double *sd, size_t k)
+{
+    for (size_t j = 0; j < k; j++)
+        if (!isfinite(mean[j]) || !isfinite(sd[j]))
+            return pb_error(PB_ERR_NUMERIC, "%s: %s %zu (column %zu): mean %g, standard deviation %g: not finite, "
+                            "the values are too large to standardize", train->name, what, j, j + 1, mean[j], sd[j]);
+    return PB_OK;
+}
+
 static void apply_scaling(double *A, size_t n, size_t stride, const double *mean, const double *sd)
 {
     for (size_t i = 0; i < n; i++)
@@ -151,14 +167,19 @@ int pb_standardize(pb_data *train, pb_data *test, int standardize_y, pb_scaling 
         for (size_t j = 0; j < d; j++) sc->x_mean[j] = 0, sc->x_sd[j] = 1;
     } else {
         for (size_t j = 0; j < d; j++) column_stats(train->X, train->n, d, j, &sc->x_mean[j], &sc->x_sd[j]);
+        if ((st = stats_finite(train, "feature", sc->x_mean, sc->x_sd, d))) goto fail;
         apply_scaling(train->X, train->n, d, sc->x_mean, sc->x_sd);
         apply_scaling(test->X, test->n, d, sc->x_mean, sc->x_sd);
     }
     for (size_t j = 0; j < k; j++) sc->y_mean[j] = 0, sc->y_sd[j] = 1;
     if (train->n_classes == 0 && standardize_y) {
         for (size_t j = 0; j < k; j++) column_stats(train->y, train->n, k, j, &sc->y_mean[j], &sc->y_sd[j]);
+        if ((st = stats_finite(train, "target", sc->y_mean, sc->y_sd, k))) goto fail;
         apply_scaling(train->y, train->n, k, sc->y_mean, sc->y_sd);
         apply_scaling(test->y, test->n, k, sc->y_mean, sc->y_sd);
     }
     return PB_OK;
+fail:
+    pb_scaling_free(sc);
+    return st;
 }

@@ -21,6 +21,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The largest magnitude a loader accepts for a value it reads from a file
+ * (features and regression targets): pb_standardize sums squared
+ * deviations of up to 1e8 rows, which stay finite below this bound (a
+ * 1e308 would overflow to inf and zero its feature). */
+#define PB_DATA_MAX_ABS 1e100
+
 typedef struct pb_data {
     char name[32];
     size_t n, d, ydim;
@@ -38,15 +44,17 @@ int pb_data_alloc(pb_data *data, const char *name, size_t n, size_t d, size_t yd
  * rows, for regression) go to test, chosen by a seeded shuffle (one
  * mt19937 stream from seed: the shuffle of all rows, then of the train
  * part, then of the test part). Names "<name>/train", "<name>/test".
- * test_fraction must be in (0,1) and leave neither part empty. On failure
- * train and test are left empty. */
+ * test_fraction must be in (0,1) and leave neither part empty (else one
+ * line naming the set, the fraction and the empty part, checked before any
+ * shuffle). On failure train and test are left empty. */
 int pb_split(const pb_data *all, double test_fraction, uint64_t seed, pb_data *train, pb_data *test);
 
 /* Standardization fitted on train only and applied to both:
  * x <- (x - mean_train) / sd_train (population sd; sd 0 -> 1); for
  * regression, y likewise when standardize_y (the statistics are kept to
  * report RMSE in y's units). Token ids (train->vocab > 0) are left as they
- * are: x means 0, sds 1. */
+ * are: x means 0, sds 1. A mean or sd that is not finite (values too large
+ * for the sums) is an error naming the column; sc is then left empty. */
 typedef struct pb_scaling {
     size_t d, ydim;
     double *x_mean, *x_sd, *y_mean, *y_sd;

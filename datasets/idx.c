@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 void pb_idx_free(pb_idx *x)
@@ -85,10 +86,15 @@ static const char *type_name(int code)
 int pb_idx_read(const char *path, pb_idx *out)
 {
     memset(out, 0, sizeof *out);
-    errno = 0;
-    gzFile f = gzopen(path, "rb");
+    /* opened as a regular file that never blocks (util.h), then handed to zlib */
+    FILE *ff = pb_fopen_read(path, "rb");
+    if (!ff) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, pb_open_strerror(errno));
+    int fd = dup(fileno(ff));
+    fclose(ff);
+    if (fd < 0) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    gzFile f = gzdopen(fd, "rb");
     if (!f) {
-        if (errno) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        close(fd);
         return pb_error(PB_ERR_NOMEM, "%s: cannot open: out of memory", path);
     }
     gzbuffer(f, 1u << 18);
@@ -225,8 +231,8 @@ static int mnist_resolve(const char *dir, pb_mnist_info *info)
 
 static int hash_file(pb_idx_source *src)
 {
-    FILE *f = fopen(src->path, "rb");
-    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open: %s", src->path, strerror(errno));
+    FILE *f = pb_fopen_read(src->path, "rb");
+    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open: %s", src->path, pb_open_strerror(errno));
     enum { CHUNK = 1 << 20 };
     unsigned char *buf = malloc(CHUNK);
     if (!buf) { fclose(f); return pb_error(PB_ERR_NOMEM, "out of memory"); }

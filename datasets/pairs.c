@@ -134,8 +134,8 @@ static int semeval_add(semeval *s, const char *a, size_t la, const char *b, size
 
 static int read_semeval(const char *path, semeval *s)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = pb_fopen_read(path, "r");
+    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, pb_open_strerror(errno));
     char *line = NULL;
     size_t cap = 0, lineno = 0;
     ssize_t got;

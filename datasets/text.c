@@ -378,7 +378,8 @@ static int list_reviews(const char *dir, char ***names, size_t *count)
 static int read_file(const char *path, char **text, size_t *len)
 {
     *text = NULL, *len = 0;
-    FILE *f = fopen(path, "rb");
+    FILE *f = pb_fopen_read(path, "rb");
+    if (!f && errno == EINVAL) return pb_error(PB_ERR_IO, "%s: not a regular file (expected a review)", path);
     if (!f) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat s;
     int st = PB_OK;
@@ -503,8 +504,8 @@ static int parse_score(const char *s, double *out)
 
 static int read_tsv(const char *path, texts *t)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = pb_fopen_read(path, "r");
+    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, pb_open_strerror(errno));
     char *line = NULL;
     size_t cap = 0, lineno = 0;
     ssize_t got;
@@ -529,6 +530,11 @@ static int read_tsv(const char *path, texts *t)
         if (memchr(last + 1, '\0', slen) || !parse_score(last + 1, &y)) {
             st = pb_error(PB_ERR_FORMAT, "%s:%zu:%zu: expected a number after the last tab, found '%.40s'", path, lineno,
                           col, last + 1);
+            break;
+        }
+        if (fabs(y) > PB_DATA_MAX_ABS) {
+            st = pb_error(PB_ERR_FORMAT, "%s:%zu:%zu: score %.40s is out of range: at most %g in magnitude", path,
+                          lineno, col, last + 1, PB_DATA_MAX_ABS);
             break;
         }
         size_t tlen = (size_t)(last - line);

@@ -88,7 +88,8 @@ static int depth_of(pb_wordnet *wn, uint8_t *state, size_t i, const char *path)
 int pb_wordnet_read(const char *path, pb_wordnet *wn)
 {
     memset(wn, 0, sizeof *wn);
-    FILE *f = fopen(path, "rb");
+    FILE *f = pb_fopen_read(path, "rb");
+    if (!f && errno == EINVAL) return pb_error(PB_ERR_IO, "%s: not a regular file (expected WordNet's data.noun)", path);
     if (!f) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat sb;
     if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {

@@ -43,8 +43,8 @@ static void parse_numbers(const char *line, size_t start, size_t len, double *x,
 int pb_wordvec_read(const char *path, const pb_vocab *v, pb_wordvec *out)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "r");
-    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = pb_fopen_read(path, "r");
+    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, pb_open_strerror(errno));
     char *line = NULL;
     size_t cap = 0, lineno = 0, dim = 0, xcap = 0;
     double *x = NULL;

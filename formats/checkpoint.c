@@ -159,6 +159,11 @@ int pb_ckpt_load(const char *path, pb_ckpt *c, int *found)
         free(data);
         return PB_OK;
     }
+    if (c->last_epoch && epoch > c->last_epoch) {
+        free(data);
+        return pb_error(PB_ERR_FORMAT, "checkpoint %s: at epoch %llu, past the run's last epoch %llu (remove it to "
+                        "start the run over)", path, (unsigned long long)epoch, (unsigned long long)c->last_epoch);
+    }
     c->epoch = epoch, c->next = next, c->step = step;
     for (size_t i = 0; i < c->n_scalars; i++) *c->scalar[i].value = scalar[i];
     r.pos = vec_pos;

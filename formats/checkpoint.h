@@ -45,6 +45,7 @@ typedef struct pb_ckpt_vector {
 typedef struct pb_ckpt {
     char key[2048];
     uint64_t epoch, next, step;           /* epoch in progress (from 1), next minibatch start, Adam steps done */
+    uint64_t last_epoch;                  /* the run's last epoch: a checkpoint past it is refused (0: unchecked) */
     size_t n_scalars;
     pb_ckpt_scalar scalar[PB_CKPT_MAX_SCALARS];
     size_t n_vectors;
@@ -60,8 +61,8 @@ int pb_ckpt_save(const char *path, const pb_ckpt *c);
  * has set up. *found = 1 when the run resumes from it; *found = 0 when there
  * is no file, or when its key, names or shapes differ (a one-line notice on
  * stderr says the checkpoint is for another run and will be replaced). A
- * file that is damaged, or of an older format version, is an error naming
- * it. */
+ * file that is damaged, of an older format version, or whose epoch is past
+ * c->last_epoch (when set) is an error naming it. */
 int pb_ckpt_load(const char *path, pb_ckpt *c, int *found);
 
 /* The key's part that identifies data: FNV-1a of n doubles (0 for NULL). */

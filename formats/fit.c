@@ -3,15 +3,33 @@
 #include "base/binfile.h"
 #include "base/util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const unsigned char MAGIC[8] = {'P', 'B', 'F', 'I', 'T', '\r', '\n', 032};
 
+int pb_fit_check_size(size_t n_params, const char *spec)
+{
+    if (n_params > PB_FIT_MAX_PARAMS)
+        return pb_error(PB_ERR_ARG, "model %s has %zu parameters: more than the %zu (2^31) a fit holds", spec, n_params,
+                        PB_FIT_MAX_PARAMS);
+    uint64_t avail = pb_mem_available();
+    double need = (double)n_params * (double)PB_FIT_TRAIN_BYTES_PER_PARAM;
+    if (avail && need > (double)avail)
+        return pb_error(PB_ERR_NOMEM, "model %s has %zu parameters: training needs at least %.3g GB (%zu bytes per "
+                        "parameter), more than the %.3g GB of memory available", spec, n_params, need / 1e9,
+                        (size_t)PB_FIT_TRAIN_BYTES_PER_PARAM, (double)avail / 1e9);
+    return PB_OK;
+}
+
 int pb_fit_alloc(pb_fit *fit, size_t n)
 {
     memset(fit, 0, sizeof *fit);
+    if (n > PB_FIT_MAX_PARAMS)
+        return pb_error(PB_ERR_ARG, "a fit of %zu parameters: more than the %zu (2^31) a fit holds", n,
+                        PB_FIT_MAX_PARAMS);
     fit->n = n;
     fit->mean = pb_calloc(n, sizeof *fit->mean);
     fit->sd = pb_calloc(n, sizeof *fit->sd);
@@ -79,6 +97,36 @@ int pb_fit_save(const pb_fit *fit, const char *path)
     return st;
 }
 
+/* The first entry of v[0..n) that is not finite or (nonneg) negative, or n. */
+static size_t first_bad(const double *v, size_t n, int nonneg)
+{
+    for (size_t j = 0; j < n; j++)
+        if (!isfinite(v[j]) || (nonneg && v[j] < 0)) return j;
+    return n;
+}
+
+/* What a well-formed file can still get wrong: values (fit.h). The dataset
+ * is checked where it is opened (host/cell.h: known, and read by the model). */
+static int fit_check(const char *path, const pb_fit *fit)
+{
+    if (!(fit->test_fraction > 0 && fit->test_fraction < 1))
+        return pb_error(PB_ERR_FORMAT, "%s: test fraction %g is not in (0,1)", path, fit->test_fraction);
+    if (!isfinite(fit->prior_mean) || !(fit->prior_sd >= 0 && isfinite(fit->prior_sd)) ||
+        !(fit->noise_precision >= 0 && isfinite(fit->noise_precision)))
+        return pb_error(PB_ERR_FORMAT, "%s: prior mean %g, prior sd %g, noise precision %g: each must be finite, the "
+                        "last two non-negative", path, fit->prior_mean, fit->prior_sd, fit->noise_precision);
+    struct { const char *name; const double *v; size_t n; int nonneg; } arr[] = {
+        {"mean", fit->mean, fit->n, 0}, {"sd", fit->sd, fit->n, 1},
+        {"group mean", fit->group_mean, fit->n_groups, 0}, {"group sd", fit->group_sd, fit->n_groups, 1}};
+    for (size_t a = 0; a < sizeof arr / sizeof *arr; a++) {
+        size_t j = first_bad(arr[a].v, arr[a].n, arr[a].nonneg);
+        if (j < arr[a].n)
+            return pb_error(PB_ERR_FORMAT, "%s: %s of parameter %zu is %g (must be finite%s)", path, arr[a].name, j,
+                            arr[a].v[j], arr[a].nonneg ? " and non-negative" : "");
+    }
+    return PB_OK;
+}
+
 int pb_fit_load(const char *path, pb_fit *fit)
 {
     memset(fit, 0, sizeof *fit);
@@ -102,7 +150,7 @@ int pb_fit_load(const char *path, pb_fit *fit)
     fit->final_objective = pb_reader_f64(&r);
     pb_reader_str(&r, fit->settings, sizeof fit->settings);
     uint64_t ng = version >= 3 ? pb_reader_u64(&r) : 0;  /* version 2: no group variables */
-    if (r.bad || n == 0 || ng > n || (r.len - r.pos) % 16 != 0 || (r.len - r.pos) / 16 != n + ng) {
+    if (r.bad || n == 0 || n > PB_FIT_MAX_PARAMS || ng > n || (r.len - r.pos) % 16 != 0 || (r.len - r.pos) / 16 != n + ng) {
         st = pb_error(PB_ERR_FORMAT, "%s: fit file payload is inconsistent", path);
         goto done;
     }
@@ -117,6 +165,7 @@ int pb_fit_load(const char *path, pb_fit *fit)
         pb_reader_get(&r, fit->group_mean, fit->n_groups * sizeof *fit->group_mean);
         pb_reader_get(&r, fit->group_sd, fit->n_groups * sizeof *fit->group_sd);
     }
+    if (!st) st = fit_check(path, fit);
 done:
     free(data);
     if (st) pb_fit_free(fit);

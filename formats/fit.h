@@ -8,7 +8,12 @@
  * arrays mean[n] and sd[n], then u64 n_groups and group_mean[n_groups],
  * group_sd[n_groups] (version 3). Version 2 files (no group variables) are
  * still read. A file with another magic, version, order mark,
- * length or checksum is rejected with a message that says which.
+ * length or checksum is rejected with a message that says which; so is,
+ * by pb_fit_load, a well-formed file whose values cannot be a fit: a
+ * test fraction outside (0,1), a mean that is not finite, an sd that is
+ * negative or not finite (means, sds, group means and sds, prior and
+ * noise), naming the first such value. (The dataset name is checked where
+ * the set is opened, pb_cell_open: a known set, one the model reads.)
  */
 #ifndef PB_FIT_H
 #define PB_FIT_H
@@ -40,6 +45,19 @@ typedef struct pb_fit {
     size_t n_groups;
     double *group_mean, *group_sd;
 } pb_fit;
+
+/* The most parameters a fit holds (pb_fit_alloc and pb_fit_load refuse more). */
+#define PB_FIT_MAX_PARAMS ((size_t)1 << 31)
+/* Bytes per parameter that training a fit takes at least: the fit's mean
+ * and sd, the optimizer's values, two Adam moments and the gradient of
+ * each (12 doubles). */
+#define PB_FIT_TRAIN_BYTES_PER_PARAM (12 * sizeof(double))
+
+/* Whether a model of n_params parameters (spec names it in the message)
+ * can be trained here, checked before any allocation: at most
+ * PB_FIT_MAX_PARAMS, and n_params * PB_FIT_TRAIN_BYTES_PER_PARAM within the
+ * memory available (pb_mem_available). One line with the sizes otherwise. */
+int pb_fit_check_size(size_t n_params, const char *spec);
 
 /* Allocate the group arrays of a fit (zeroed). */
 int pb_fit_alloc_groups(pb_fit *fit, size_t n_groups);

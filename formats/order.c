@@ -3,6 +3,7 @@
 #include "formats/order.h"
 #include "base/util.h"
 #include "formats/provenance.h"
+#include "base/sha256.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -27,6 +28,7 @@ int pb_order_write(const char *path, const pb_order_meta *meta, const pb_model *
     if (meta->plugin_hash) fprintf(f, "# plugin_hash: %s\n", meta->plugin_hash);
     if (meta->plugin_sha256) fprintf(f, "# plugin_sha256: %s\n", meta->plugin_sha256);
     fprintf(f, "# fit: %s\n", meta->fit_path);
+    if (meta->fit_sha256) fprintf(f, "# fit_sha256: %s\n", meta->fit_sha256);
     fprintf(f, "# model: %s\n", m->spec);
     fprintf(f, "# repeat: %u\n", meta->repeat);
     fprintf(f, "# seed: %" PRIu64 "\n", meta->seed);
@@ -51,8 +53,8 @@ static int order_read(const char *path, size_t n_params, size_t **order, double 
     *n_order = 0;
     if (score) *score = NULL;
     if (method && method_len) method[0] = '\0';
-    FILE *f = fopen(path, "r");
-    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open order file: %s", path, strerror(errno));
+    FILE *f = pb_fopen_read(path, "r");
+    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open order file: %s", path, pb_open_strerror(errno));
     char *line = NULL;
     size_t cap = 0, lineno = 0, n = 0;
     int st = PB_OK, header_seen = 0;
@@ -105,6 +107,11 @@ static int order_read(const char *path, size_t n_params, size_t **order, double 
                     st = pb_error(PB_ERR_FORMAT, "%s:%zu:4: expected a score or NA", path, lineno);
                     goto done;
                 }
+                /* an overflow (1e999 reads as inf), inf or nan: not a score (a missing one is NA) */
+                if (!isfinite(sc[n])) {
+                    st = pb_error(PB_ERR_FORMAT, "%s:%zu:4: score '%.40s' is not a finite number", path, lineno, t);
+                    goto done;
+                }
             }
         }
         ord[n++] = (size_t)j;
@@ -134,4 +141,69 @@ int pb_order_read_scores(const char *path, size_t n_params, size_t **order, doub
                          char *method, size_t method_len)
 {
     return order_read(path, n_params, order, score, n_order, method, method_len);
+}
+
+/* The value of a '# key: ' header line into out (cap len), if line is one. */
+static int header_value(const char *line, const char *key, char *out, size_t len)
+{
+    size_t kl = strlen(key);
+    if (strncmp(line, "# ", 2) || strncmp(line + 2, key, kl) || strncmp(line + 2 + kl, ": ", 2)) return 0;
+    snprintf(out, len, "%s", line + 4 + kl);
+    return 1;
+}
+
+int pb_order_check_fit(const char *path, const char *fit_path, const pb_model *m)
+{
+    FILE *f = pb_fopen_read(path, "r");
+    if (!f) return pb_error(PB_ERR_IO, "%s: cannot open order file: %s", path, pb_open_strerror(errno));
+    char *line = NULL, model[1024] = "", np[64] = "", prunable[64] = "", sha[128] = "";
+    size_t cap = 0, rows = 0, lineno = 0, bad_header = 0;
+    int header_seen = 0;
+    while (!bad_header && getline(&line, &cap, f) >= 0) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '#') {
+            if (!header_value(line, "model", model, sizeof model) && !header_value(line, "n_params", np, sizeof np) &&
+                !header_value(line, "prunable", prunable, sizeof prunable))
+                header_value(line, "fit_sha256", sha, sizeof sha);
+        } else if (!header_seen) {
+            header_seen = 1;
+            if (strncmp(line, "rank\tindex", 10) != 0) bad_header = lineno;
+        } else if (line[0]) {
+            rows++;
+        }
+    }
+    int rerr = ferror(f);
+    free(line);
+    fclose(f);
+    if (rerr) return pb_error(PB_ERR_IO, "%s: read error", path);
+    if (bad_header || !header_seen)
+        return pb_error(PB_ERR_FORMAT, "%s:%zu: expected the column header 'rank<TAB>index...'", path,
+                        bad_header ? bad_header : lineno);
+    if (model[0] && strcmp(model, m->spec))
+        return pb_error(PB_ERR_FORMAT, "%s: an order of model %s; the fit %s is model %s: rank this fit", path, model,
+                        fit_path, m->spec);
+    char want[64];
+    snprintf(want, sizeof want, "%zu", m->n_params);
+    if (!np[0] || strcmp(np, want))
+        return pb_error(PB_ERR_FORMAT, "%s: an order of %s parameters; the fit %s has %zu: rank this fit", path,
+                        np[0] ? np : "an unknown number of", fit_path, m->n_params);
+    if (strcmp(prunable, "weights") && strcmp(prunable, "all"))
+        return pb_error(PB_ERR_FORMAT, "%s: no '# prunable: weights|all' line; not an order file of rank", path);
+    unsigned char *mask = pb_calloc(m->n_params, 1);
+    if (!mask) return PB_ERR_NOMEM;
+    size_t n_prunable = pb_model_prunable(m, !strcmp(prunable, "all"), mask);
+    free(mask);
+    if (rows != n_prunable)
+        return pb_error(PB_ERR_FORMAT, "%s: %zu rows; the %zu prunable parameters (%s) of the fit %s need as many "
+                        "(a truncated order?)", path, rows, n_prunable, prunable, fit_path);
+    if (sha[0]) {
+        char hex[65];
+        int st = pb_sha256_file(fit_path, hex);
+        if (st) return st;
+        if (strcmp(sha, hex))
+            return pb_error(PB_ERR_FORMAT, "%s: ranked another fit than %s (fit_sha256 %.12s..., the fit is "
+                            "%.12s...): rank this fit", path, fit_path, sha, hex);
+    }
+    return PB_OK;
 }

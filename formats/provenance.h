@@ -9,7 +9,8 @@
 /* Provenance lines ("# key: value") for result headers: version, compiler, BLAS. */
 void pb_write_provenance(FILE *f);
 
-/* The build's version (git describe --always --dirty at build time). */
+/* The build's version (scripts/version.sh at build time: git describe
+ * --always --dirty, and a hash of the uncommitted changes when dirty). */
 const char *pb_version(void);
 
 #endif

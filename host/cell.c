@@ -3,6 +3,7 @@
 #include "datasets/registry.h"
 #include "base/util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,12 +37,24 @@ static int open_fit(pb_cell *c, const char *fit_path)
     return PB_OK;
 }
 
+/* a fit whose dataset field names another set than its model was trained on */
+static int check_data(pb_cell *c, const char *fit_path)
+{
+    int st = pb_model_check_data(c->net, c->train.d, c->train.n_classes > 0 ? (size_t)c->train.n_classes : 0,
+                                 c->train.vocab);
+    if (!st) return PB_OK;
+    char why[512];
+    snprintf(why, sizeof why, "%s", pb_last_error());
+    return pb_error(st, "%s: the fit's model does not read its dataset %s: %s", fit_path, c->fit.dataset, why);
+}
+
 int pb_cell_open(pb_cell *c, const char *fit_path, const char *data_dir)
 {
     int st = open_fit(c, fit_path);
     if (!st)
         st = pb_dataset_open(c->fit.dataset, data_dir, c->fit.data_seed, c->fit.test_fraction, c->fit.standardize_y,
                              &c->train, &c->test, &c->scaling);
+    if (!st) st = check_data(c, fit_path);
     if (st) pb_cell_close(c);
     return st;
 }

@@ -27,6 +27,8 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#define MAX_PARAMS 1000000000ULL
+
 struct PB_T(pb_mlp_ws) {
     size_t batch, n_layers;
     pb_real **a, **h, **delta, **Ra, **Rh, **Rdelta;  /* per layer, batch x d_{l+1} */
@@ -84,6 +86,22 @@ int pb_mlp_parse(const char *spec, pb_mlp **out)
         if (!strcmp(colon + 1, "ce")) m->head = PB_HEAD_CE;
         else if (!strcmp(colon + 1, "mse")) m->head = PB_HEAD_MSE;
         else goto bad;
+    }
+    /* at most 1e9 parameters (as rnn.c), checked before the tables are built:
+     * each size <= 1e6, so a product and a sum of up to 1e6 of them fit */
+    unsigned long long np = 0;
+    for (size_t l = 0; l + 1 < n; l++) np += (unsigned long long)m->dims[l] * m->dims[l + 1] + m->dims[l + 1];
+    if (np > MAX_PARAMS) {
+        pb_mlp_free(m);
+        return pb_error(PB_ERR_ARG, "model spec '%s': %llu parameters is more than the limit of %llu", spec, np,
+                        MAX_PARAMS);
+    }
+    /* the group tables below (two entries per parameter) and a fit's mean and sd: 32 bytes per parameter */
+    uint64_t avail = pb_mem_available();
+    if (avail && (double)np * 32 > (double)avail) {
+        pb_mlp_free(m);
+        return pb_error(PB_ERR_NOMEM, "model spec '%s': %llu parameters need at least %.3g GB (32 bytes each), more "
+                        "than the %.3g GB of memory available", spec, np, (double)np * 32 / 1e9, (double)avail / 1e9);
     }
     m->n_layers = n - 1;
     m->w_off = pb_calloc(m->n_layers, sizeof *m->w_off);

@@ -163,6 +163,7 @@ static int resume_begin(resume *r, pb_driver *d, const pb_family_ops *F, void *f
     c->vector[2] = (pb_ckpt_vector){"adam_m2", d->opt.m2, d->opt.n};
     c->perm = perm, c->n_perm = train->n;
     c->rng = d->rng;
+    c->last_epoch = o->epochs;
     r->last_save = pb_seconds();
     int st = pb_ckpt_load(o->checkpoint, c, found);
     if (!st && *found)
