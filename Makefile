@@ -25,7 +25,10 @@ PKGS    := gsl openblas
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LDIRS  := $(shell pkg-config --libs-only-L $(PKGS) 2>/dev/null)
 VERSION := $(shell scripts/version.sh 2>/dev/null || echo unknown)
-WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow $(WERROR)
+# (-ffile-prefix-map: the objects, plugins and binary do not record the
+# directory they were built in, so a copy of the tree builds the same bytes
+# and a plugin's hash in the results does not depend on where it was built)
+WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow $(WERROR) -ffile-prefix-map=$(CURDIR)=.
 CFLAGS_ALL := $(WARN) $(OPT) $(SAN) -I. $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS_ALL := $(SAN) $(PKG_LDIRS) -llinear -lopenblas -lgsl -lz -ldl -lm $(LDLIBS)
 
@@ -60,12 +63,15 @@ TESTS   := $(patsubst t/%.c,$(B)/t/%.t,$(wildcard t/*.c))
 .PHONY: all check test sanitize deps clean bench reproduce figures report cells fits
 all: $(PB) $(PLUGIN_SO)
 
+# Every build output is written under a temporary name and renamed, so a
+# build killed half-way (SIGKILL of make) never leaves a truncated object,
+# library, binary or plugin that looks up to date.
 $(B)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+	$(CC) $(CFLAGS_ALL) -c -o $@.tmp $< && mv $@.tmp $@
 $(B)/obj/%_f32.o: %.c $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -DPB_F32 -c -o $@ $<
+	$(CC) $(CFLAGS_ALL) -DPB_F32 -c -o $@.tmp $< && mv $@.tmp $@
 
 # The vectorized elementwise kernels: -O3 so gcc vectorizes their loops (in
 # each per-CPU code path), FMA contraction, no errno from sqrt, no
@@ -91,14 +97,14 @@ LRT_CFLAGS := -O3 -fno-math-errno
 $(B)/obj/models/mlp_lrt.o $(B)/obj/models/mlp_lrt_f32.o: CFLAGS_ALL += $(LRT_CFLAGS)
 
 $(B)/libprunebench.a: $(LIB_OBJ)
-	rm -f $@ && ar rcs $@ $^
+	rm -f $@.tmp && ar rcs $@.tmp $^ && mv $@.tmp $@
 
 $(PB): $(CLI_SRC) $(B)/libprunebench.a $(HDRS)
-	$(CC) $(CFLAGS_ALL) -o $@ $(CLI_SRC) $(B)/libprunebench.a $(LDLIBS_ALL)
+	$(CC) $(CFLAGS_ALL) -o $@.tmp $(CLI_SRC) $(B)/libprunebench.a $(LDLIBS_ALL) && mv $@.tmp $@
 
 # A plugin sees only plugins/prunebench.h and never links against the host.
 $(B)/plugins/%.so: plugins/%.c $(wildcard plugins/*.h) | $(B)/plugins
-	$(CC) $(WARN) $(OPT) $(PLUGIN_CFLAGS) $(SAN) -Iplugins -fPIC -shared -fvisibility=hidden -o $@ $< -lm
+	$(CC) $(WARN) $(OPT) $(PLUGIN_CFLAGS) $(SAN) -Iplugins -fPIC -shared -fvisibility=hidden -o $@.tmp $< -lm && mv $@.tmp $@
 # The log-uniform KL of svd and groupvd is vectorized (plugins/log_uniform.h, VEC_CFLAGS above).
 VEC_PLUGINS := svd groupvd
 $(patsubst %,$(B)/plugins/%.so,$(VEC_PLUGINS)): PLUGIN_CFLAGS := $(VEC_CFLAGS)
@@ -125,7 +131,7 @@ check: deps
 	$(MAKE) test
 
 test: all $(TESTS) $(TEST_PLUGINS)
-	PB_BUILD=$(B) PB_OPT='$(OPT)' PB_SAN='$(SAN)' prove --exec '' $(TESTS) t/layers.sh t/new_model.sh t/cache.sh t/install.sh t/version.sh t/tex.sh
+	PB_BUILD=$(B) PB_OPT='$(OPT)' PB_SAN='$(SAN)' prove --exec '' $(TESTS) t/layers.sh t/new_model.sh t/cache.sh t/kill.sh t/install.sh t/version.sh t/tex.sh
 
 # The whole suite again under AddressSanitizer and UBSan, in its own build tree.
 sanitize:

@@ -72,7 +72,7 @@ int main(void)
     score[0] = 1e300;
     pb_order_meta meta = {"testm", "k=v,x=2", "some/dir/a.fit", "weights", UINT64_C(18446744073709551615), 3,
                           "k=v,x=2", "p/testm.so", "1.5", "fnv1a64:0123456789abcdef",
-                          "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"};
+                          "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", NULL};
     char path[512];
     snprintf(path, sizeof path, "%s/order.tsv", dir);
     int st = pb_order_write(path, &meta, m, order, score, 8);
