@@ -81,7 +81,7 @@ static double *write_order(const pb_cell *c, const char *path, size_t *n_prunabl
     }
     sort_key = score;
     qsort(order, np, sizeof *order, by_key);
-    pb_order_meta meta = {"bymag", "", "toy.fit", "weights", 1, 0, NULL, NULL, NULL, NULL, NULL};
+    pb_order_meta meta = {"bymag", "", "toy.fit", "weights", 1, 0, NULL, NULL, NULL, NULL, NULL, NULL};
     TAP_REQUIRE(pb_order_write(path, &meta, m, order, score, np) == 0);
     free(mask), free(order);
     *n_prunable = np;
