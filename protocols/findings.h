@@ -45,7 +45,7 @@
  *       macro F1 is at most D below the smallest lambda's: <= K for every
  *       family holds, for some partly;
  *   p3_cross
- *       D keeps fewer weights than I at some lambda (by > 0.1 points) and
+ *       D keeps fewer weights than I at some lambda (by > 1 point) and
  *       more at a larger one: holds; only the first: partly.
  *   p5_close  drop=D ratio=R  (method: a P5 method, e.g. lowrank, linearft)
  *       P5 summary (<exp>/p5-summary.tsv): mean accuracy over the lambdas at
