@@ -588,6 +588,20 @@ static int eval_lstm(claim *c, int groups)
     return PB_OK;
 }
 
+/* The columns names[0..k) in a header of nf fields: ci[j] their indices;
+ * PB_ERR_FORMAT naming the first one missing (path:lineno). */
+static int header_columns(char **fld, size_t nf, const char *const *names, int k, long *ci, const char *path,
+                          size_t lineno)
+{
+    for (int j = 0; j < k; j++) {
+        ci[j] = -1;
+        for (size_t i = 0; i < nf; i++)
+            if (!strcmp(fld[i], names[j])) ci[j] = (long)i;
+        if (ci[j] < 0) return pb_error(PB_ERR_FORMAT, "%s:%zu: no '%s' column", path, lineno, names[j]);
+    }
+    return PB_OK;
+}
+
 /* ---- P3 (seed 000): the threshold sweep's mean curves per posterior family ---- */
 
 #define P3_MAXGRID 256
@@ -637,12 +651,7 @@ static int p3_read(claim *c, p3fam *fam, size_t *nf)
         split_tabs(line, fld);
         if (want_header) {
             static const char *const names[4] = {"lambda", "kept", "f1", "bound"};
-            for (int k = 0; k < 4; k++) {
-                ci[k] = -1;
-                for (size_t j = 0; j < n; j++)
-                    if (!strcmp(fld[j], names[k])) ci[k] = (long)j;
-                if (ci[k] < 0) st = pb_error(PB_ERR_FORMAT, "%s:%zu: no '%s' column", path, lineno, names[k]);
-            }
+            st = header_columns(fld, n, names, 4, ci, path, lineno);
             want_header = 0;
             continue;
         }
@@ -810,11 +819,7 @@ static int p5_read(claim *c, p5row *rows, size_t *n)
         if (nf > 64) { st = pb_error(PB_ERR_FORMAT, "%s:%zu: %zu columns", path, lineno, nf); break; }
         split_tabs(line, fld);
         if (header) {
-            for (int k = 0; k < 6; k++) {
-                for (size_t j = 0; j < nf; j++)
-                    if (!strcmp(fld[j], names[k])) ci[k] = (long)j;
-                if (ci[k] < 0) st = pb_error(PB_ERR_FORMAT, "%s:%zu: no '%s' column", path, lineno, names[k]);
-            }
+            st = header_columns(fld, nf, names, 6, ci, path, lineno);
             header = 0;
             continue;
         }
