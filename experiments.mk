@@ -75,6 +75,11 @@ space      := $(empty) $(empty)
 CELL       := scripts/cell.sh
 # `train --method NAME` finds the plugin of this build tree (B=build-sanitize too).
 export PB_PLUGIN_DIR := $(B)/plugins
+# Derived data kept between cells: the LSA word vectors of a pair set are
+# computed by the first cell that opens the set (seconds) and read back by
+# the others, bit for bit (datasets/memo.h). A user's own $PB_CACHE_DIR wins.
+PB_CACHE_DIR ?= $(R)/cache
+export PB_CACHE_DIR
 S          := $(R)/stamps
 METHODS    ?= $(PLUGINS)
 # Methods that train their own network ($(B)/plugins.mk, from the built

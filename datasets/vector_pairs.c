@@ -1,10 +1,13 @@
 /* vector_pairs.c -- see vector_pairs.h. */
 #include "datasets/vector_pairs.h"
 #include "datasets/lsa.h"
+#include "datasets/memo.h"
 #include "datasets/wordvec.h"
+#include "base/sha256.h"
 #include "base/util.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +52,40 @@ static void scale_rms(double *E, size_t rows, size_t dim, size_t *found)
     for (size_t k = 0; k < rows * dim; k++) E[k] *= c;
 }
 
+/* The rows of E (rows x dim) that are not all zero. */
+static size_t nonzero_rows(const double *E, size_t rows, size_t dim)
+{
+    size_t nz = 0;
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < dim; j++)
+            if (E[r * dim + j] != 0) {
+                nz++;
+                break;
+            }
+    return nz;
+}
+
+/* PB_LSA_CODE: a hash of the sources that derive the LSA vectors (lsa.c,
+ * this file, base/linalg.c), set by the Makefile, so that a change of the
+ * code never finds vectors of the old code in the cache (memo.h). */
+#ifndef PB_LSA_CODE
+#define PB_LSA_CODE "unversioned"
+#endif
+
+/* The cache key of train's LSA vectors: the code, the dimension and every
+ * byte of the training part's token rows (memo.h). */
+static void lsa_key(const pb_data *train, unsigned char key[32])
+{
+    pb_sha256 h;
+    pb_sha256_init(&h);
+    const char tag[] = "prunebench lsa vectors\n" PB_LSA_CODE;
+    uint64_t shape[4] = {PB_LSA_DIM, train->vocab, train->n, train->d};
+    pb_sha256_update(&h, tag, sizeof tag);
+    pb_sha256_update(&h, shape, sizeof shape);
+    pb_sha256_update(&h, train->X, train->n * train->d * sizeof *train->X);
+    pb_sha256_final(&h, key);
+}
+
 int pb_vector_pairs_available(const char *source)
 {
     if (!strcmp(source, "lsa")) return 1;
@@ -71,12 +108,19 @@ int pb_vector_pairs_vectors(const char *source, const pb_data *train, const pb_v
     if (!strcmp(source, "lsa")) {
         double *M = pb_calloc(train->vocab * PB_LSA_DIM, sizeof *M);
         if (!M) return pb_error(PB_ERR_NOMEM, "out of memory for %zu LSA word vectors", train->vocab);
-        int st = pb_lsa_vectors(train, PB_LSA_DIM, M, NULL);
-        if (st) {
-            free(M);
-            return st;
+        unsigned char key[32];
+        lsa_key(train, key);
+        if (pb_memo_load("lsa", key, M, train->vocab * PB_LSA_DIM)) {
+            if (found) *found = nonzero_rows(M, train->vocab, PB_LSA_DIM);
+        } else {
+            int st = pb_lsa_vectors(train, PB_LSA_DIM, M, NULL);
+            if (st) {
+                free(M);
+                return st;
+            }
+            scale_rms(M, train->vocab, PB_LSA_DIM, found);
+            pb_memo_store("lsa", key, M, train->vocab * PB_LSA_DIM);
         }
-        scale_rms(M, train->vocab, PB_LSA_DIM, found);
         *E = M, *dim = PB_LSA_DIM;
         return PB_OK;
     }
