@@ -746,12 +746,17 @@ report: report/report.pdf
 
 # The steps a dry run lists are this run's total, for scripts/cell.sh's
 # progress line.
+# `make reproduce` runs JOBS cells at a time (default: the machine's cores)
+# unless the command line gives -j itself. Results do not depend on it:
+# every cell is its own process on its own seeded streams.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+reproduce_jobs = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS))
 reproduce: deps
-	$(MAKE) all
+	$(MAKE) $(reproduce_jobs) all
 	@mkdir -p $(R) && rm -f $(R)/progress.log
 	+@n=$$($(MAKE) -s -n report/report.pdf 2>/dev/null | grep -c '^scripts/cell\.sh ' || true); \
-	  echo "reproduce SCALE=$(SCALE): $$n steps to run"; \
-	  PB_PROGRESS_TOTAL=$$n PB_PROGRESS_T0=$$(date +%s) PB_PROGRESS_LOG=$(R)/progress.log $(MAKE) report/report.pdf
+	  echo "reproduce SCALE=$(SCALE): $$n steps to run$(if $(reproduce_jobs), ($(JOBS) at a time; -jN or JOBS=N to choose))"; \
+	  PB_PROGRESS_TOTAL=$$n PB_PROGRESS_T0=$$(date +%s) PB_PROGRESS_LOG=$(R)/progress.log $(MAKE) $(reproduce_jobs) report/report.pdf
 
 # ---- stamps: move each changed one into place ----
 # (bash compares the contents itself: one process for all the stamps)

@@ -19,7 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PB_HYPERNET_VERSION 1u
+/* 2: the low-rank term is divided by H (train/hyper.h); a version-1 file
+ * (the unscaled term) is refused rather than read with another meaning. */
+#define PB_HYPERNET_VERSION 2u
 
 typedef struct pb_hypernet {
     char model[128];        /* model spec of the generated networks */

@@ -97,9 +97,9 @@ static void test_generators(const pb_model *m)
                     p += f * u[t->u1 + c * t->rows + 1];
                     q += f * u[t->u2 + c * t->cols + 2];
                 }
-                double want = p * q + u[t->g_off + 1 * t->cols + 2];
+                double want = p * q / (double)H + u[t->g_off + 1 * t->cols + 2];
                 is_double(g[t->g_off + t->cols + 2], want, 1e-12 * (1 + fabs(want)),
-                          "lowrank: G[1,2] of the log-variances' first tensor = (f U1)_1 (f U2)_2 + B1[1,2] (lambda %g)",
+                          "lowrank: G[1,2] of the log-variances' first tensor = (f U1)_1 (f U2)_2 / H + B1[1,2] (lambda %g)",
                           lambda);
             }
             pb_hyper_backward(&h, u, lambda, ws, dg, du);

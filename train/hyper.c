@@ -76,16 +76,17 @@ void pb_hyper_init(pb_hyper *h, const double *mean0, double init_sd, gsl_rng *rn
     for (size_t j = n; j < 2 * n; j++) u[j] = v0;
     if (h->kind == PB_HYPER_LINEAR) return;  /* b2 = 0 */
     for (size_t i = 0; i < H; i++) u[2 * n + i] = gsl_ran_gaussian_ziggurat(rng, 1.0), u[2 * n + H + i] = 1.0;
-    double su = 0.03 / sqrt((double)H);
+    double su = 0.03;  /* p, q ~ 0.03 |f| / sqrt(H) (see pb_hyper_forward) */
     for (size_t j = 2 * n + 2 * H; j < h->n_u; j++) u[j] = su * gsl_ran_gaussian_ziggurat(rng, 1.0);
 }
 
-/* p = f U (U: H x a, row-major), out (a) */
+/* p = f U / sqrt(H) (U: H x a, row-major), out (a) */
 static void row_times(size_t H, size_t a, const double *f, const double *U, double *out)
 {
+    double c = 1.0 / sqrt((double)H);
     memset(out, 0, a * sizeof *out);
     for (size_t k = 0; k < H; k++) {
-        double fk = f[k];
+        double fk = c * f[k];
         if (fk == 0) continue;
         const double *r = U + k * a;
         for (size_t i = 0; i < a; i++) out[i] += fk * r[i];
@@ -139,12 +140,12 @@ void pb_hyper_backward(const pb_hyper *h, const double *u, double lambda, double
             dp[i] = s;
         }
         const double *U1 = u + T->u1, *U2 = u + T->u2;
-        double *dU1 = du + T->u1, *dU2 = du + T->u2;
-        for (size_t c = 0; c < H; c++) {
-            double fc = f[c], s = 0;
+        double *dU1 = du + T->u1, *dU2 = du + T->u2, rs = 1.0 / sqrt((double)H);
+        for (size_t c = 0; c < H; c++) {  /* p = f U1 / sqrt(H): dU1 = f dp^T / sqrt(H), df = U1 dp / sqrt(H) */
+            double fc = rs * f[c], s = 0;
             for (size_t i = 0; i < a; i++) dU1[c * a + i] = fc * dp[i], s += U1[c * a + i] * dp[i];
             for (size_t j = 0; j < b; j++) dU2[c * b + j] = fc * dq[j], s += U2[c * b + j] * dq[j];
-            df[c] += s;
+            df[c] += rs * s;
         }
     }
     double *dalpha = du + 2 * n, *dgamma = dalpha + H;

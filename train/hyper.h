@@ -7,11 +7,15 @@
  * m and once for v; tensor k of part p sits at p n + offset).
  *
  * Low-rank (eq. 5), per generated tensor (rows a x cols b):
- *   G(lambda) = (f U1)^T (f U2) + B1,   f = ReLU(t alpha + gamma),  t = log10 lambda,
+ *   G(lambda) = (f U1)^T (f U2) / H + B1,   f = ReLU(t alpha + gamma),  t = log10 lambda,
  * with f a 1 -> H ReLU layer shared by all tensors (alpha, gamma: H), U1 (H x a),
  * U2 (H x b) and B1 (a x b) the tensor's own: a rank-one matrix in lambda
  * plus a constant one. (Our reading: the layer takes log10 lambda, which
  * spans [-1, 2] under the training distribution; a bias column is b = 1.)
+ * The 1/H is ours: U -> U / sqrt(H) gives eq. 5's functions, but an SGD
+ * step on U moves p = f U1 by the step size times |f|^2 (about 100 at H
+ * 50), which made the unscaled form diverge at the step size that trains
+ * B1; with p = f U1 / sqrt(H) the factor is |f|^2 / H, of order 1.
  * Linear (eq. 6), per generated value: G(lambda) = lambda b2 + b3 (lambda
  * itself, as in the equation).
  *
@@ -42,7 +46,7 @@ typedef struct pb_hyper_tensor {
     size_t g_off;           /* its first value in g */
     size_t rows, cols;      /* a x b */
     size_t u1, u2;          /* low-rank: offsets of U1 and U2 in u */
-    size_t pq;              /* low-rank: offset of its p = f U1 (a) then q = f U2 (b) in the workspace */
+    size_t pq;              /* low-rank: offset of its p = f U1 / sqrt(H) (a) then q = f U2 / sqrt(H) (b) in the workspace */
 } pb_hyper_tensor;
 
 typedef struct pb_hyper {
@@ -68,7 +72,7 @@ void pb_hyper_free(pb_hyper *h);
 /* Initial values: the means' constant part u[0 .. n) = mean0 (the model's
  * initialization), the log-variances' constant part 2 log init_sd, the
  * lambda-dependent parts (b2 = 0 for linear; alpha ~ N(0, 1), gamma = 1,
- * U1, U2 ~ N(0, 0.03^2 / H) for low-rank) drawn from rng, so that at
+ * U1, U2 ~ N(0, 0.03^2) for low-rank) drawn from rng, so that at
  * the start G(lambda) is the base initialization up to a small rank-one term. */
 void pb_hyper_init(pb_hyper *h, const double *mean0, double init_sd, gsl_rng *rng);
 
