@@ -259,8 +259,21 @@ baselines_CMDS := baselines
 OTHER_CMDS   := bench plugins check_plugin provenance sparse_eval help findings
 cmd_files     = $(wildcard $(patsubst %,cli/cmd_%*.c,$(1)))
 UNKNOWN_CMD_FILES = $(filter-out $(call cmd_files,$(foreach k,$(CODE_KINDS),$($(k)_CMDS)) $(OTHER_CMDS)),$(wildcard cli/cmd_*.c))
-code_files    = $(sort $(foreach d,$($(1)_LAYERS),$(wildcard $(d)/*.c $(d)/*.h)) $(wildcard plugins/*.h) \
+# Sources that only some cells run are kept out of the layer-wide sets and
+# make stamps of their own, which only those cells depend on, so an edit of
+# them remakes nothing else (a day's fit is not thrown away for an edit that
+# cannot change it): hyper, the hypernetworks (P5's hyper-train and
+# hyper-gen cells); lsa, the LSA word vectors and their cache (the cells on
+# a *-lsa pair set, and the baselines). Each file listed here must be
+# called only from those cells' code paths.
+SPECIFIC_KINDS := hyper lsa
+hyper_FILES  := train/hyper.c train/hyper.h train/family_hyper.c formats/hypernet.c formats/hypernet.h cli/cmd_hyper.c
+lsa_FILES    := datasets/lsa.c datasets/lsa.h datasets/vector_pairs.c datasets/vector_pairs.h datasets/memo.c datasets/memo.h
+CODE_KINDS   += $(SPECIFIC_KINDS)
+layer_files   = $(sort $(foreach d,$($(1)_LAYERS),$(wildcard $(d)/*.c $(d)/*.h)) $(wildcard plugins/*.h) \
                   $(filter-out cli/cmd_%,$(wildcard cli/*.c cli/*.h)) $(call cmd_files,$($(1)_CMDS)) $(UNKNOWN_CMD_FILES))
+code_files    = $(if $(filter $(1),$(SPECIFIC_KINDS)),$($(1)_FILES),\
+                  $(filter-out $(foreach k,$(SPECIFIC_KINDS),$($(k)_FILES)),$(call layer_files,$(1))))
 # Evaluated once, on first use (only the experiment goals use them).
 once          = $(eval $(1) := $$(shell $(2)))$($(1))
 CC_VERSION    = $(call once,CC_VERSION,$(CC) --version 2>/dev/null | head -n 1)
@@ -269,10 +282,13 @@ BLAS_VERSION  = $(call once,BLAS_VERSION,pkg-config --modversion openblas 2>/dev
 SRC_SUMS      = $(call once,SRC_SUMS,sha256sum $(sort $(foreach k,$(CODE_KINDS),$(call code_files,$(k))) $(wildcard plugins/*.c) $(DATA_FILES)) \
                   | sed 's/^\([0-9a-f]*\)  \(.*\)/\2=\1/')
 sums_of       = $(filter $(addsuffix =%,$(1)),$(SRC_SUMS))
-CODE_ENV      = $(CC_VERSION) | $(filter-out -Werror,$(CFLAGS_ALL)) | vmath.o $(VEC_CFLAGS) | mlp_lrt.o $(LRT_CFLAGS) \
+# (the flags without -Werror and without the tree's path in -ffile-prefix-map:
+# a copy of the tree elsewhere builds the same code, so its cells are the same)
+STAMP_FLAGS   = $(filter-out -Werror -ffile-prefix-map=%,$(1))
+CODE_ENV      = $(CC_VERSION) | $(call STAMP_FLAGS,$(CFLAGS_ALL)) | vmath.o $(VEC_CFLAGS) | mlp_lrt.o $(LRT_CFLAGS) \
                 | $(LDLIBS_ALL) | openblas $(BLAS_VERSION) $(OPENBLAS_CORETYPE)
 # A plugin: its source, plugins/*.h, and how it is compiled.
-PLUGIN_ENV    = $(CC_VERSION) | $(filter-out -Werror,$(WARN)) $(OPT) $(SAN) $(if $(filter $(1),$(VEC_PLUGINS)),$(VEC_CFLAGS))
+PLUGIN_ENV    = $(CC_VERSION) | $(call STAMP_FLAGS,$(WARN)) $(OPT) $(SAN) $(if $(filter $(1),$(VEC_PLUGINS)),$(VEC_CFLAGS))
 code_stamp    = $(CODE_ENV)$(nl)$(call sums_of,$(call code_files,$(1)))
 plugin_stamp  = $(call PLUGIN_ENV,$(1))$(nl)$(call sums_of,plugins/$(1).c $(wildcard plugins/*.h))
 define nl

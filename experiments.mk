@@ -452,6 +452,8 @@ PAIR_REPEAT_IDS        := $(shell seq 0 $$(( $(PAIR_REPEATS) - 1 )))
 
 # the token set of a pair set: wordnet-pairs-lsa -> wordnet-pairs (the baselines' input)
 pair_token_set = $(patsubst %-lsa,%,$(patsubst %-glove,%,$(1)))
+# the code stamp of the word vectors, for an experiment on a *-lsa set (Makefile: SPECIFIC_KINDS)
+pair_code      = $(if $(filter %-lsa,$($(1)_DATA)),$(call code,lsa))
 
 # $(1) pair experiment
 define PAIR_RULES
@@ -460,12 +462,12 @@ $(call stamp,$(1)-sweep.txt,lambdas=$(P3_LAMBDAS)$(nl)samples=$(P3_SAMPLES))
 CELLS += $(foreach k,$(PAIR_REPEAT_IDS),$(foreach f,$(PAIR_FAMILIES),$(R)/$(1)/fit/$(f)-r$(k).fit) \
     $(R)/$(1)/sweep/I-r$(k).tsv $(R)/$(1)/sweep/D-r$(k).tsv $(R)/$(1)/baselines/r$(k).tsv)
 # Table 1's baselines on the same test pairs (70/15/15; prunebench baselines)
-$(R)/$(1)/baselines/r%.tsv: $(call code,baselines) | $(PB)
+$(R)/$(1)/baselines/r%.tsv: $(call code,baselines) $(call code,lsa) | $(PB)
 	@mkdir -p $$(@D)
 	$(Q)$(CELL) $$@ $(PB) baselines --data $(call pair_token_set,$($(1)_DATA)) --repeat $$* -o $$@
 $(R)/$(1)/baselines-macros.tex: $(foreach k,$(PAIR_REPEAT_IDS),$(R)/$(1)/baselines/r$(k).tsv) scripts/baselines-mean.sh
 	$(Q)$(CELL) $$@ scripts/baselines-mean.sh $(1) $$@ $$(filter %.tsv,$$^)
-$(R)/$(1)/sweep/%.tsv: $(R)/$(1)/fit/%.fit $(call code,sweep) $(S)/$(1)-sweep.txt | $(PB)
+$(R)/$(1)/sweep/%.tsv: $(R)/$(1)/fit/%.fit $(call code,sweep) $(call pair_code,$(1)) $(S)/$(1)-sweep.txt | $(PB)
 	@mkdir -p $$(@D)
 	$(Q)$(CELL) $$@ $(PB) sweep --fit $$< --lambdas '$(P3_LAMBDAS)' --samples $(P3_SAMPLES) -o $$@
 $(R)/$(1)/p3-summary.tsv $(R)/$(1)/p3-mean.tsv $(R)/$(1)/p3-families.gp $(R)/$(1)/p3-macros.tex &: $(call code,p3sum) $(foreach k,$(PAIR_REPEAT_IDS),$(R)/$(1)/sweep/I-r$(k).tsv $(R)/$(1)/sweep/D-r$(k).tsv) | $(PB)
@@ -486,11 +488,11 @@ endef
 
 # $(1) pair experiment, $(2) family (plain, I, D)
 define PAIR_FAMILY_RULES
-$(R)/$(1)/fit/$(2)-r%.fit: $(call code,fit) $(S)/$(1)-train.txt | $(PB)
+$(R)/$(1)/fit/$(2)-r%.fit: $(call code,fit) $(call pair_code,$(1)) $(S)/$(1)-train.txt | $(PB)
 	@mkdir -p $$(@D)
 	$(Q)$(CELL) $$@ $(PB) train --data $($(1)_DATA) --model $($(1)_MODEL) $(PAIR_$(2)_OPTS) --repeat $$* --epochs $(PAIR_EPOCHS) \
 	    $(PAIR_TRAIN_OPTS) --progress -o $$@
-$(R)/$(1)/eval/$(2)-r%.tsv: $(R)/$(1)/fit/$(2)-r%.fit $(call code,eval) | $(PB)
+$(R)/$(1)/eval/$(2)-r%.tsv: $(R)/$(1)/fit/$(2)-r%.fit $(call code,eval) $(call pair_code,$(1)) | $(PB)
 	@mkdir -p $$(@D)
 	$(Q)$(CELL) $$@ $(PB) evaluate --fit $$< -o $$@
 endef
@@ -533,7 +535,7 @@ CELLS += $(foreach m,$(P5_METHODS),$(call p5_fits,$(m))) \
     $(foreach m,$(P5_METHODS),$(subst /fit/,/curve/,$(patsubst %.fit,%.tsv,$(call p5_fits,$(m))))) \
     $(foreach m,$(P5_METHODS),$(subst /fit/,/order/,$(patsubst %.fit,%.tsv,$(call p5_fits,$(m)))))
 # the two hypernetworks of a run (one training each, every lambda)
-$(P5)/hyp/%.hyp: $(call code,fit) $(S)/p5-train.txt | $(PB)
+$(P5)/hyp/%.hyp: $(call code,fit) $(call code,hyper) $(S)/p5-train.txt | $(PB)
 	@mkdir -p $(@D)
 	$(Q)$(CELL) $@ $(PB) hyper-train --data $(P5_DATA) --model $(P5_MODEL) --hyper $(firstword $(subst -r, ,$*)) \
 	    --repeat $(lastword $(subst -r, ,$*)) --epochs $(P5_EPOCHS) $(P5_SGD) --experiment p5 --progress -o $@
@@ -567,7 +569,7 @@ $(P5)/fit/direct1-l$(1)-r%.fit: $(call code,fit) $(S)/p5-train.txt | $(PB)
 	$(Q)$(CELL) $$@ $(PB) train --data $(P5_DATA) --model $(P5_MODEL) $(P5_TRAIN) --kl-weight $(1) --epochs 1 \
 	    --repeat $$* --experiment p5 -o $$@
 $(foreach h,lowrank linear,
-$(P5)/fit/$(h)-l$(1)-r%.fit: $(P5)/hyp/$(h)-r%.hyp $(call code,fit) | $(PB)
+$(P5)/fit/$(h)-l$(1)-r%.fit: $(P5)/hyp/$(h)-r%.hyp $(call code,fit) $(call code,hyper) | $(PB)
 	@mkdir -p $$(@D)
 	$(Q)$(CELL) $$@ $(PB) hyper-gen $$< --lambda $(1) -o $$@
 $(P5)/fit/$(h)ft-l$(1)-r%.fit: $(P5)/fit/$(h)-l$(1)-r%.fit $(call code,fit) $(S)/p5-train.txt | $(PB)
