@@ -138,6 +138,10 @@ DATA_FILES             = $(foreach d,$(DATASETS),$($(d)_DATA_FILES))
 # Per-method plugin options, e.g. `make reproduce obd_OPTIONS=hessian=exact`.
 obd_OPTIONS ?=
 belsley_OPTIONS ?=
+# e.g. magnitude_OPTIONS=scope=layer, snip_OPTIONS=batch=32, synflow_OPTIONS=rounds=20
+magnitude_OPTIONS ?=
+snip_OPTIONS ?=
+synflow_OPTIONS ?=
 TRAINER_METHODS = $(filter $(TRAINERS),$(METHODS))
 
 # The code of each kind of cell, and each method's plugin (after the tables:

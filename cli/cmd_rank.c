@@ -48,6 +48,7 @@ int cmd_rank(int argc, char **argv)
     pb_host host;
     pb_host_ctx ctx;
     if ((st = pb_host_init_model(&host, &ctx, c.net, &c.train, seed))) die(st);
+    pb_host_set_fit(&ctx, &c.fit);
     pb_fit_view view;
     if ((st = pb_fit_view_of(&c.fit, c.net, mask, np, &view))) die(st);
     char settings[512];

@@ -8,6 +8,9 @@
  *
  * This template is a working method: magnitude pruning (relevance |m_j|,
  * Han et al. 2015), with an option to divide by the posterior sd instead.
+ * (The shipped method is plugins/magnitude.c, with a layer-wise scope;
+ * plugins/snip.c and plugins/synflow.c show the ABI 1.6 services: the fit's
+ * initial weights, minibatch gradients, the dense layers.)
  * `make check` builds it and runs the conformance test on it.
  *
  * Outside this tree, against an installed prunebench (`make install`):
@@ -23,7 +26,8 @@
  * table in `prunebench plugins`, records every effective value in the order
  * file, and hands create_with the typed values in declaration order. Declare
  * in `.requires` what the method needs (PB_REQUIRES_HESSIAN,
- * _POSTERIOR_MATRIX, _POSTERIOR_SD, _OWN_TRAINING) and the host refuses a
+ * _POSTERIOR_MATRIX, _POSTERIOR_SD, _OWN_TRAINING, _INITIAL_WEIGHTS,
+ * _DENSE_LAYERS) and the host refuses a
  * fit that cannot supply it, in one line, before any hook runs.
  *
  * Rules of the ABI (plugins/prunebench.h): include only that header (and the

@@ -47,7 +47,8 @@ void pb_fit_free(pb_fit *fit)
     free(fit->sd);
     free(fit->group_mean);
     free(fit->group_sd);
-    fit->mean = fit->sd = fit->group_mean = fit->group_sd = NULL;
+    free(fit->init);
+    fit->mean = fit->sd = fit->group_mean = fit->group_sd = fit->init = NULL;
     fit->n_groups = 0;
 }
 
@@ -68,6 +69,13 @@ int pb_fit_alloc_groups(pb_fit *fit, size_t n_groups)
     return PB_OK;
 }
 
+int pb_fit_alloc_init(pb_fit *fit)
+{
+    free(fit->init);
+    fit->init = pb_calloc(fit->n ? fit->n : 1, sizeof *fit->init);
+    return fit->init ? PB_OK : PB_ERR_NOMEM;
+}
+
 int pb_fit_save(const pb_fit *fit, const char *path)
 {
     pb_buf pl = {0};
@@ -86,13 +94,15 @@ int pb_fit_save(const pb_fit *fit, const char *path)
     pb_buf_f64(&pl, fit->final_objective);
     pb_buf_str(&pl, fit->settings);
     pb_buf_u64(&pl, fit->n_groups);
+    if (fit->init) pb_buf_u64(&pl, fit->n);  /* version 4 only: version 3 bytes are unchanged */
     pb_buf_put(&pl, fit->mean, fit->n * sizeof *fit->mean);
     pb_buf_put(&pl, fit->sd, fit->n * sizeof *fit->sd);
     if (fit->n_groups) {
         pb_buf_put(&pl, fit->group_mean, fit->n_groups * sizeof *fit->group_mean);
         pb_buf_put(&pl, fit->group_sd, fit->n_groups * sizeof *fit->group_sd);
     }
-    int st = pb_binfile_write(path, MAGIC, PB_FIT_VERSION, "fit file", &pl);
+    if (fit->init) pb_buf_put(&pl, fit->init, fit->n * sizeof *fit->init);
+    int st = pb_binfile_write(path, MAGIC, fit->init ? PB_FIT_VERSION : PB_FIT_VERSION_NO_INIT, "fit file", &pl);
     free(pl.p);
     return st;
 }
@@ -117,7 +127,8 @@ static int fit_check(const char *path, const pb_fit *fit)
                         "last two non-negative", path, fit->prior_mean, fit->prior_sd, fit->noise_precision);
     struct { const char *name; const double *v; size_t n; int nonneg; } arr[] = {
         {"mean", fit->mean, fit->n, 0}, {"sd", fit->sd, fit->n, 1},
-        {"group mean", fit->group_mean, fit->n_groups, 0}, {"group sd", fit->group_sd, fit->n_groups, 1}};
+        {"group mean", fit->group_mean, fit->n_groups, 0}, {"group sd", fit->group_sd, fit->n_groups, 1},
+        {"initial value", fit->init, fit->init ? fit->n : 0, 0}};
     for (size_t a = 0; a < sizeof arr / sizeof *arr; a++) {
         size_t j = first_bad(arr[a].v, arr[a].n, arr[a].nonneg);
         if (j < arr[a].n)
@@ -150,7 +161,10 @@ int pb_fit_load(const char *path, pb_fit *fit)
     fit->final_objective = pb_reader_f64(&r);
     pb_reader_str(&r, fit->settings, sizeof fit->settings);
     uint64_t ng = version >= 3 ? pb_reader_u64(&r) : 0;  /* version 2: no group variables */
-    if (r.bad || n == 0 || n > PB_FIT_MAX_PARAMS || ng > n || (r.len - r.pos) % 16 != 0 || (r.len - r.pos) / 16 != n + ng) {
+    uint64_t ni = version >= 4 ? pb_reader_u64(&r) : 0;  /* version 3: no initial weights */
+    size_t rest = r.len - r.pos;
+    if (r.bad || n == 0 || n > PB_FIT_MAX_PARAMS || ng > n || (ni != 0 && ni != n) || rest % 8 != 0 ||
+        rest / 8 != 2 * (n + ng) + ni) {
         st = pb_error(PB_ERR_FORMAT, "%s: fit file payload is inconsistent", path);
         goto done;
     }
@@ -164,6 +178,10 @@ int pb_fit_load(const char *path, pb_fit *fit)
         if ((st = pb_fit_alloc_groups(fit, (size_t)ng))) goto done;
         pb_reader_get(&r, fit->group_mean, fit->n_groups * sizeof *fit->group_mean);
         pb_reader_get(&r, fit->group_sd, fit->n_groups * sizeof *fit->group_sd);
+    }
+    if (ni) {
+        if ((st = pb_fit_alloc_init(fit))) goto done;
+        pb_reader_get(&r, fit->init, fit->n * sizeof *fit->init);
     }
     if (!st) st = fit_check(path, fit);
 done:

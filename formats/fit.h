@@ -6,8 +6,10 @@
  *   u64 payload length, payload, u64 FNV-1a checksum of everything before it.
  * Payload: strings as u32 length + bytes; numbers as u64 / f64; then the
  * arrays mean[n] and sd[n], then u64 n_groups and group_mean[n_groups],
- * group_sd[n_groups] (version 3). Version 2 files (no group variables) are
- * still read. A file with another magic, version, order mark,
+ * group_sd[n_groups] (version 3); version 4 adds u64 n_init (0 or n) after
+ * n_groups and, after the group arrays, init[n_init]: the weights training
+ * started from. A fit without initial weights is written as version 3, byte
+ * for byte as before; versions 2 (no group variables) and 3 are still read. A file with another magic, version, order mark,
  * length or checksum is rejected with a message that says which; so is,
  * by pb_fit_load, a well-formed file whose values cannot be a fit: a
  * test fraction outside (0,1), a mean that is not finite, an sd that is
@@ -21,7 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PB_FIT_VERSION 3u
+#define PB_FIT_VERSION 4u      /* the newest version read and written */
+#define PB_FIT_VERSION_NO_INIT 3u  /* what a fit without initial weights is written as */
 
 typedef struct pb_fit {
     char model[128];        /* model spec */
@@ -44,6 +47,12 @@ typedef struct pb_fit {
      * weights (see pb_fit_view in prunebench.h). 0 and NULL otherwise. */
     size_t n_groups;
     double *group_mean, *group_sd;
+    /* The parameters training started from (n; drawn by the model's
+     * initialization or given by train --init / --init-fit), before any
+     * update; NULL for a fit that does not store them (fits written before
+     * version 4). The services of plugins that score at initialization
+     * (pb_host.initial_weights) read them. */
+    double *init;
 } pb_fit;
 
 /* The most parameters a fit holds (pb_fit_alloc and pb_fit_load refuse more). */
@@ -61,6 +70,9 @@ int pb_fit_check_size(size_t n_params, const char *spec);
 
 /* Allocate the group arrays of a fit (zeroed). */
 int pb_fit_alloc_groups(pb_fit *fit, size_t n_groups);
+
+/* Allocate fit->init (n, zeroed; replaces any). */
+int pb_fit_alloc_init(pb_fit *fit);
 
 int pb_fit_alloc(pb_fit *fit, size_t n);
 void pb_fit_free(pb_fit *fit);

@@ -97,12 +97,14 @@ static int check_ranking(pb_conformance *r, const pb_plugin *p, const pb_model *
         char set1[512], set2[512];
         const char *what = biases ? "weights and biases" : "weights";
         if ((st = pb_host_init_model(&host, &ctx, m, train, 2024))) { pb_fit_view_free(&view); break; }
+        pb_host_set_fit(&ctx, fit);
         int rs = pb_plugin_rank(p, &host, &view, "", o1, s1, set1, sizeof set1);
         check(r, !rs, "ranks %zu %s: scores finite, order a permutation of the prunable set%s%s", np, what,
               rs ? ": " : "", rs ? pb_last_error() : "");
         pb_host_release(&ctx);
         if (rs) { pb_fit_view_free(&view); continue; }
         if ((st = pb_host_init_model(&host, &ctx, m, train, 2024))) { pb_fit_view_free(&view); break; }
+        pb_host_set_fit(&ctx, fit);
         rs = pb_plugin_rank(p, &host, &view, "", o2, s2, set2, sizeof set2);
         pb_host_release(&ctx);
         int same = !rs && !memcmp(o1, o2, np * sizeof *o1) && !strcmp(set1, set2);
@@ -229,6 +231,7 @@ static int fit_from_io(const unsigned char *io, pb_fit *fit)
     *fit = head;
     fit->mean = mean, fit->sd = sd, fit->n = n;
     fit->group_mean = fit->group_sd = NULL, fit->n_groups = 0;
+    fit->init = NULL;  /* the child's pointer: a method's own fit is scored without its initial weights */
     fit->model[sizeof fit->model - 1] = fit->dataset[sizeof fit->dataset - 1] = '\0';
     fit->family[sizeof fit->family - 1] = fit->settings[sizeof fit->settings - 1] = '\0';
     memcpy(fit->mean, d, n * sizeof *d);

@@ -121,6 +121,174 @@ static int svc_eigen_sym(void *ctx, size_t m, double *A, size_t lda, size_t il, 
     return st;
 }
 
+/* ---- ABI 1.6: services for methods that score at or near initialization ---- */
+
+static int svc_initial_weights(void *ctx, double *w)
+{
+    pb_host_ctx *c = ctx;
+    if (!c->init) {
+        snprintf(c->fail_msg, sizeof c->fail_msg, "initial_weights: this fit does not store its initial weights (a fit "
+                 "written before fit format 4: train it again)");
+        return PB_ERR_ARG;
+    }
+    memcpy(w, c->init, c->net->n_params * sizeof *w);
+    return PB_OK;
+}
+
+/* The minibatch of `batch` training samples for `seed`: an mt19937 stream
+ * seeded with seed (pb_rng_seed) picks them by a partial Fisher-Yates
+ * shuffle of 0..N-1 (position i swaps with i + uniform_int(N - i), for
+ * i < batch); batch >= N: all N in order. X and y (batch rows) are
+ * allocated here; *B gets the size. */
+static int minibatch(pb_host_ctx *c, size_t batch, uint64_t seed, double **X, double **y, size_t *B)
+{
+    const pb_data *t = c->train;
+    size_t N = t->n, b = batch < N ? batch : N;
+    *X = *y = NULL;
+    *B = b;
+    if (!b) return pb_error(PB_ERR_ARG, "a minibatch of 0 samples");
+    size_t *idx = pb_calloc(N, sizeof *idx);
+    *X = pb_calloc(b * t->d, sizeof **X);
+    *y = pb_calloc(b * t->ydim, sizeof **y);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    int st = idx && *X && *y && r ? PB_OK : PB_ERR_NOMEM;
+    if (!st) {
+        for (size_t i = 0; i < N; i++) idx[i] = i;
+        if (b < N) {
+            pb_rng_seed(r, seed);
+            for (size_t i = 0; i < b; i++) {
+                size_t j = i + (size_t)gsl_rng_uniform_int(r, (unsigned long)(N - i));
+                size_t tmp = idx[i];
+                idx[i] = idx[j], idx[j] = tmp;
+            }
+        }
+        for (size_t i = 0; i < b; i++) {
+            memcpy(*X + i * t->d, t->X + idx[i] * t->d, t->d * sizeof **X);
+            memcpy(*y + i * t->ydim, t->y + idx[i] * t->ydim, t->ydim * sizeof **y);
+        }
+    }
+    gsl_rng_free(r);
+    free(idx);
+    if (st) {
+        free(*X), free(*y);
+        *X = *y = NULL;
+    }
+    return st;
+}
+
+static int svc_minibatch_loss_grad(void *ctx, const double *w, size_t batch, uint64_t seed, double *loss, double *grad)
+{
+    pb_host_ctx *c = ctx;
+    double *X, *y;
+    size_t B;
+    int st = minibatch(c, batch, seed, &X, &y, &B);
+    if (!st) st = pb_model_loss_grad(c->net, c->net_ws, w, X, y, B, NULL, NULL, loss, grad);
+    if (st) snprintf(c->fail_msg, sizeof c->fail_msg, "minibatch_loss_grad: %s", pb_last_error());
+    free(X), free(y);
+    return st;
+}
+
+static int svc_minibatch_hessian_vec(void *ctx, const double *w, const double *v, pb_hessian_kind kind, size_t batch,
+                                     uint64_t seed, double *out)
+{
+    pb_host_ctx *c = ctx;
+    if (need_curvature(c, "minibatch_hessian_vec")) return PB_ERR_ARG;
+    double *X, *y;
+    size_t B;
+    int st = minibatch(c, batch, seed, &X, &y, &B);
+    if (!st) st = pb_model_hessian_vec(c->net, c->net_ws, w, X, y, B, v, kind == PB_HESSIAN_EXACT, out);
+    if (st) snprintf(c->fail_msg, sizeof c->fail_msg, "minibatch_hessian_vec: %s", pb_last_error());
+    free(X), free(y);
+    return st;
+}
+
+/* The model's dense layers (PB_CAP_CSR), or NULL with the reason in fail_msg. */
+static const pb_mlp *need_dense(pb_host_ctx *c, const char *service)
+{
+    const pb_mlp *d = pb_model_dense_layers(c->net);
+    if (!d) snprintf(c->fail_msg, sizeof c->fail_msg, "%s: model %s is not a stack of dense layers", service,
+                     c->net->spec);
+    return d;
+}
+
+static const char *act_name(pb_act a) { return a == PB_ACT_TANH ? "tanh" : a == PB_ACT_RELU ? "relu" : "identity"; }
+
+static int svc_dense_layers(void *ctx, pb_layer *layers, size_t max, size_t *n_layers)
+{
+    pb_host_ctx *c = ctx;
+    const pb_mlp *d = need_dense(c, "dense_layers");
+    if (!d) return PB_ERR_ARG;
+    *n_layers = d->n_layers;
+    for (size_t l = 0, unit = 0; l < d->n_layers && l < max && layers; l++) {
+        layers[l] = (pb_layer){.in = d->dims[l], .out = d->dims[l + 1], .weight = d->w_off[l], .bias = d->b_off[l],
+                               .unit = unit, .activation = l + 1 == d->n_layers ? "identity" : act_name(d->act)};
+        unit += d->dims[l + 1];
+    }
+    return PB_OK;
+}
+
+/* units_l = act(W_l units_{l-1} + b_l) per sample, act the identity on the
+ * last layer (its outputs before the head), units_0 the input row. */
+static int svc_activations(void *ctx, const double *w, const double *X, size_t n, uint64_t seed, double *act)
+{
+    pb_host_ctx *c = ctx;
+    const pb_mlp *d = need_dense(c, "activations");
+    if (!d) return PB_ERR_ARG;
+    double *Xb = NULL, *yb = NULL;
+    size_t B = n;
+    if (!X) {
+        int st = minibatch(c, n, seed, &Xb, &yb, &B);
+        if (st) {
+            snprintf(c->fail_msg, sizeof c->fail_msg, "activations: %s", pb_last_error());
+            return st;
+        }
+        X = Xb;
+    }
+    size_t U = 0;
+    for (size_t l = 0; l < d->n_layers; l++) U += d->dims[l + 1];
+    memset(act + B * U, 0, (n - B) * U * sizeof *act);  /* n > n_train with X NULL: the rows past the set are 0 */
+    for (size_t i = 0; i < B; i++) {
+        const double *in = X + i * d->dims[0];
+        double *row = act + i * U;
+        for (size_t l = 0, unit = 0; l < d->n_layers; l++) {
+            size_t din = d->dims[l], dout = d->dims[l + 1];
+            const double *W = w + d->w_off[l], *b = w + d->b_off[l];
+            int last = l + 1 == d->n_layers;
+            for (size_t o = 0; o < dout; o++) {
+                double a = b[o];
+                for (size_t k = 0; k < din; k++) a += W[o * din + k] * in[k];
+                row[unit + o] = last || d->act == PB_ACT_IDENTITY ? a : d->act == PB_ACT_TANH ? tanh(a) : a > 0 ? a : 0;
+            }
+            in = row + unit;
+            unit += dout;
+        }
+    }
+    free(Xb), free(yb);
+    return PB_OK;
+}
+
+static int svc_param_tensors(void *ctx, size_t *tensor, size_t *n_tensors)
+{
+    pb_host_ctx *c = ctx;
+    const pb_model *m = c->net;
+    *n_tensors = m->n_tensors;
+    if (!tensor) return PB_OK;
+    for (size_t j = 0; j < m->n_params; j++) tensor[j] = (size_t)-1;
+    for (size_t k = 0; k < m->n_tensors; k++)
+        for (size_t q = 0; q < m->tensors[k].rows * m->tensors[k].cols; q++) tensor[m->tensors[k].offset + q] = k;
+    for (size_t j = 0; j < m->n_params; j++)
+        if (tensor[j] == (size_t)-1) {
+            snprintf(c->fail_msg, sizeof c->fail_msg, "param_tensors: parameter %zu of %s is in no tensor", j, m->spec);
+            return PB_ERR_ARG;
+        }
+    return PB_OK;
+}
+
+void pb_host_set_fit(pb_host_ctx *ctx, const pb_fit *fit)
+{
+    ctx->init = fit && fit->n == ctx->net->n_params ? fit->init : NULL;
+}
+
 static int host_setup(pb_host *host, pb_host_ctx *ctx, const pb_model *net, pb_model *owned, const pb_data *train,
                       uint64_t seed)
 {
@@ -151,6 +319,12 @@ static int host_setup(pb_host *host, pb_host_ctx *ctx, const pb_model *net, pb_m
     host->hessian_vec = svc_hessian_vec;
     host->posterior_matrix = svc_posterior_matrix;
     host->eigen_sym = svc_eigen_sym;
+    host->initial_weights = svc_initial_weights;
+    host->minibatch_loss_grad = svc_minibatch_loss_grad;
+    host->minibatch_hessian_vec = svc_minibatch_hessian_vec;
+    host->dense_layers = svc_dense_layers;
+    host->activations = svc_activations;
+    host->param_tensors = svc_param_tensors;
     return PB_OK;
 }
 
@@ -293,6 +467,11 @@ static int open_direct(const char *path, pb_plugin *p, int hash)
                                      "%u.%u", path, p->name, p->method.abi_major, p->method.abi_minor);
         goto fail;
     }
+    if (p->method.abi_minor < 6 && (p->method.requires & (PB_REQUIRES_INITIAL_WEIGHTS | PB_REQUIRES_DENSE_LAYERS))) {
+        st = pb_error(PB_ERR_PLUGIN, "plugin %s (%s): requires initial weights or dense layers (ABI 1.6) but declares "
+                                     "ABI %u.%u", path, p->name, p->method.abi_major, p->method.abi_minor);
+        goto fail;
+    }
     if (p->method.requires & ~PB_REQUIRES_ALL) {
         st = pb_error(PB_ERR_PLUGIN, "plugin %s (%s): requires unknown bits 0x%x", path, p->name,
                       (unsigned)(p->method.requires & ~PB_REQUIRES_ALL));
@@ -410,6 +589,12 @@ int pb_plugin_check_fit(const pb_plugin *p, const pb_model *model, const pb_fit 
         int st = pb_model_require(model, PB_CAP_CURVATURE, what);
         if (st) return st;
     }
+    if ((p->requires & PB_REQUIRES_DENSE_LAYERS) && !pb_model_dense_layers(model))
+        return pb_error(PB_ERR_ARG, "method %s needs a stack of dense layers, which model '%s' of fit %s is not", p->name,
+                        model->spec, fit_path);
+    if ((p->requires & PB_REQUIRES_INITIAL_WEIGHTS) && !fit->init)
+        return pb_error(PB_ERR_ARG, "method %s needs the fit's initial weights but %s does not store them (written "
+                                    "before fit format 4): train it again", p->name, fit_path);
     const pb_training *tr = p->method.training;
     if ((p->requires & PB_REQUIRES_OWN_TRAINING) && tr && strcmp(fit->family, tr->family))
         return pb_error(PB_ERR_ARG, "method %s trains its own network (family %s) but %s is a %s fit: train it with "
@@ -459,7 +644,8 @@ int pb_plugin_settings(const pb_plugin *p, char *buf, size_t len)
 
 void pb_requires_text(uint32_t requires, char *buf, size_t len)
 {
-    static const char *const names[] = {"hessian", "posterior-matrix", "posterior-sd", "own-training"};
+    static const char *const names[] = {"hessian",      "posterior-matrix", "posterior-sd",
+                                        "own-training", "initial-weights",  "dense-layers"};
     size_t l = 0;
     if (len) buf[0] = '\0';
     for (unsigned b = 0; b < sizeof names / sizeof *names && l < len; b++)

@@ -24,7 +24,15 @@ typedef struct pb_host_ctx {
     gsl_rng *rng;
     const char *plugin_name;
     char fail_msg[512];
+    /* The fit's initial weights (n_params; pb_fit.init) behind
+     * host->initial_weights, or NULL: set by the caller after pb_host_init*
+     * (pb_host_set_fit). */
+    const double *init;
 } pb_host_ctx;
+
+/* Give the services the fit the plugin scores (its initial weights, if it
+ * stores them). fit must outlive ctx's use. */
+void pb_host_set_fit(pb_host_ctx *ctx, const pb_fit *fit);
 
 /* Fill `host` with services over ctx (ctx must outlive host) for an MLP
  * (the model of its spec and noise precision). Returns status. */

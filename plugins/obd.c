@@ -62,7 +62,7 @@ static int obd_relevance(const pb_host *host, const pb_fit_view *fit, double *sc
 
 PB_EXPORT const pb_method pb_method_descriptor = {
     .abi_major = PB_ABI_MAJOR,
-    .abi_minor = PB_ABI_MINOR,
+    .abi_minor = 5,
     .struct_size = sizeof(pb_method),
     .name = "obd",
     .summary = "Optimal Brain Damage saliency h_jj m_j^2 / 2 (Gauss-Newton diagonal by default)",

@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #define PB_ABI_MAJOR 1u
-#define PB_ABI_MINOR 5u
+#define PB_ABI_MINOR 6u
 #define PB_METHOD_SYMBOL "pb_method_descriptor"
 
 #if defined(__GNUC__)
@@ -76,6 +76,17 @@ typedef struct pb_fit_view {
     const char *const *group_kind;
 } pb_fit_view;
 
+/* One dense layer of a network that is a stack of them (ABI 1.6,
+ * pb_host.dense_layers): units_l = act_l(W_l units_{l-1} + b_l), units_0 the
+ * input. */
+typedef struct pb_layer {
+    size_t in, out;          /* widths: W is out x in */
+    size_t weight;           /* parameter index of W[0][0]; W[o][i] is weight + o * in + i */
+    size_t bias;             /* parameter index of b[0]; b[o] is bias + o */
+    size_t unit;             /* column of unit 0 of this layer in a row of pb_host.activations */
+    const char *activation;  /* "tanh", "relu" or "identity" (the last layer: "identity"; the head follows) */
+} pb_layer;
+
 /* Services the host offers a plugin. `ctx` is the first argument of each. */
 typedef struct pb_host {
     uint32_t abi_major, abi_minor;  /* the host's ABI */
@@ -117,6 +128,38 @@ typedef struct pb_host {
      * columns of Z (m x (iu-il+1), leading dimension ldz) unless Z is NULL. */
     int (*eigen_sym)(void *ctx, size_t m, double *A, size_t lda, size_t il, size_t iu, double *w, double *Z,
                      size_t ldz);
+
+    /* ---- ABI 1.6: for methods that score at or near initialization (read
+     * these only when host->abi_minor >= 6) ---- */
+    /* The fit's initial weights into w (n_params): the parameters its
+     * training started from. Fails for a fit that does not store them
+     * (declare PB_REQUIRES_INITIAL_WEIGHTS to be refused before any hook). */
+    int (*initial_weights)(void *ctx, double *w);
+    /* A minibatch: `batch` training samples drawn without replacement by a
+     * generator seeded with `seed` (the same seed and size give the same
+     * samples in every service below; batch >= n_train: the whole set in
+     * order). Loss summed over it, and its gradient (grad may be NULL). */
+    int (*minibatch_loss_grad)(void *ctx, const double *w, size_t batch, uint64_t seed, double *loss, double *grad);
+    /* H(w) v of the loss over that minibatch, into out (n_params); the
+     * Hessian-gradient product of GraSP is v = the minibatch gradient.
+     * Needs PB_REQUIRES_HESSIAN. */
+    int (*minibatch_hessian_vec)(void *ctx, const double *w, const double *v, pb_hessian_kind kind, size_t batch,
+                                 uint64_t seed, double *out);
+    /* The network as a stack of dense layers (PB_REQUIRES_DENSE_LAYERS):
+     * *n_layers gets their number; up to max of them go into layers (layers
+     * may be NULL with max 0 to ask the number). */
+    int (*dense_layers)(void *ctx, pb_layer *layers, size_t max, size_t *n_layers);
+    /* Forward pass of the dense layers at w (PB_REQUIRES_DENSE_LAYERS): the
+     * units of every layer (hidden units after their activation, outputs
+     * before the head) for n inputs, into act (n rows of U = sum of the
+     * layers' widths; layer l's units at columns pb_layer.unit ..). X holds
+     * the n inputs (n rows of layers[0].in); X NULL: the minibatch of n
+     * training samples drawn with seed as above (rows past n_train are 0). */
+    int (*activations)(void *ctx, const double *w, const double *X, size_t n, uint64_t seed, double *act);
+    /* Which weight tensor (a layer's W, its b, an LSTM's Wx, ...) holds each
+     * parameter: tensor[j] in 0 .. *n_tensors - 1 for every j < n_params
+     * (tensor may be NULL to ask the count). Every model offers it. */
+    int (*param_tensors)(void *ctx, size_t *tensor, size_t *n_tensors);
 } pb_host;
 
 /* A variational family a method trains its own network with (ABI 1.2).
@@ -207,7 +250,9 @@ typedef struct pb_value {
 #define PB_REQUIRES_POSTERIOR_MATRIX (1u << 1)  /* host->posterior_matrix */
 #define PB_REQUIRES_POSTERIOR_SD     (1u << 2)  /* fit->sd: a fit with a posterior, not a point estimate */
 #define PB_REQUIRES_OWN_TRAINING     (1u << 3)  /* a fit trained with this method's training facet (implied by .training) */
-#define PB_REQUIRES_ALL              0xfu
+#define PB_REQUIRES_INITIAL_WEIGHTS  (1u << 4)  /* ABI 1.6: host->initial_weights: a fit that stores them */
+#define PB_REQUIRES_DENSE_LAYERS     (1u << 5)  /* ABI 1.6: host->dense_layers, activations: a stack of dense layers */
+#define PB_REQUIRES_ALL              0x3fu
 
 /* The descriptor a plugin exports. */
 typedef struct pb_method {

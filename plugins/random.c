@@ -11,7 +11,7 @@ static int random_relevance(const pb_host *host, const pb_fit_view *fit, double 
 
 PB_EXPORT const pb_method pb_method_descriptor = {
     .abi_major = PB_ABI_MAJOR,
-    .abi_minor = PB_ABI_MINOR,
+    .abi_minor = 5,
     .struct_size = sizeof(pb_method),
     .name = "random",
     .summary = "removes parameters in a uniformly random order",

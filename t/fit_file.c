@@ -71,7 +71,7 @@ static size_t count_tmp_files(void)
 
 int main(void)
 {
-    plan(39);
+    plan(44);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     char path[512], bad[512];
     snprintf(path, sizeof path, "%s/a.fit", dir);
@@ -144,8 +144,8 @@ int main(void)
     memcpy(&mark, data + OFF_MARK, 4);
     memcpy(&plen, data + OFF_PLEN, 8);
     memcpy(&sum, data + len - 8, 8);
-    ok(!memcmp(data, "PBFIT\r\n\032", 8) && version == PB_FIT_VERSION && mark == 0x01020304u,
-       "header: magic, version, order mark");
+    ok(!memcmp(data, "PBFIT\r\n\032", 8) && version == PB_FIT_VERSION_NO_INIT && mark == 0x01020304u,
+       "header: magic, version (3: no initial weights), order mark");
     /* payload: 4 strings, u32, 2 u64, f64, u32, u64, 4 f64 (prior mean, prior sd,
      * noise precision, objective), string, u64 n_groups, then 2n + 2 n_groups f64 */
     size_t want_plen = (4 + strlen(f.model)) + (4 + strlen(f.dataset)) + (4 + strlen(f.family)) + 4 + 8 + 8 + 8 + 4 + 8 +
@@ -275,6 +275,45 @@ int main(void)
     spit(bad, big, len);
     ok(rejected(bad, "inconsistent", NULL), "model string length 4e9 (valid checksum): 'inconsistent'");
     free(big);
+
+    /* initial weights (version 4): n_init after n_groups, init[] after the group arrays */
+    {
+        char p4[600];
+        snprintf(p4, sizeof p4, "%s/init.fit", dir);
+        TAP_REQUIRE(pb_fit_alloc_init(&f) == 0);
+        for (size_t j = 0; j < n; j++) f.init[j] = cos((double)j) * pow(10.0, (double)j - 20.0);
+        f.init[0] = -0.0;
+        TAP_REQUIRE(pb_fit_save(&f, p4) == 0);
+        size_t len4;
+        unsigned char *d4 = slurp(p4, &len4);
+        uint32_t v4;
+        uint64_t plen4, ninit;
+        memcpy(&v4, d4 + OFF_VERSION, 4);
+        memcpy(&plen4, d4 + OFF_PLEN, 8);
+        memcpy(&ninit, d4 + HEAD + want_plen - 2 * n * 8 - 2 * 3 * 8, 8);
+        ok(v4 == 4 && plen4 == want_plen + 8 + n * 8 && ninit == n &&
+               !memcmp(d4 + HEAD + plen4 - n * 8, f.init, n * sizeof(double)),
+           "a fit with initial weights: version 4, n_init = n after n_groups, init[] last (%zu more bytes)",
+           (size_t)(8 + n * 8));
+        pb_fit g4;
+        st = pb_fit_load(p4, &g4);
+        ok(st == 0 && g4.init && !memcmp(g4.init, f.init, n * sizeof(double)) && signbit(g4.init[0]) &&
+               !memcmp(g4.mean, f.mean, n * sizeof(double)) && g4.n_groups == 3,
+           "round trip: init[] bitwise equal, means and groups as before");
+        if (!st) pb_fit_free(&g4);
+        ok(g4.init == NULL, "pb_fit_free clears init");
+        f.init[7] = NAN;
+        TAP_REQUIRE(pb_fit_save(&f, p4) == 0);
+        ok(rejected(p4, "initial value of parameter 7", NULL), "a NaN initial value: refused naming it");
+        free(f.init);
+        f.init = NULL;
+        TAP_REQUIRE(pb_fit_save(&f, p4) == 0);
+        size_t len3;
+        unsigned char *d3 = slurp(p4, &len3);
+        ok(len3 == len && !memcmp(d3, data, len), "without initial weights the file is the version-3 file, byte for byte");
+        free(d3);
+        free(d4);
+    }
 
     /* missing file */
     char missing[600];

@@ -459,7 +459,7 @@ int main(void)
            "no options given: create_with gets every default, typed ('%s')", settings);
         pb_plugin_record rec;
         st = pb_plugin_record_of(&p, "", &rec);
-        ok(st == 0 && !strcmp(rec.options, "n=3,x=0.5,s=abc,e=b") && !strcmp(rec.abi, "1.5"),
+        ok(st == 0 && !strcmp(rec.options, "n=3,x=0.5,s=abc,e=b") && !strcmp(rec.abi, "1.6"),
            "defaults recorded in declaration order ('%s')", rec.options);
         st = pb_plugin_rank(&p, &host, &view, "e=c,n=+07,x=1e-1,s=", order, score, settings, sizeof settings);
         ok(st == 0 && !strcmp(settings, "n=7 x=0.10000000000000001 s= e=2:c") && *creates == 2,

@@ -319,7 +319,7 @@ int pb_train_family(const pb_family_ops *F, const pb_model *m, const pb_data *tr
         free(f);
         return st;
     }
-    double *Xb = NULL, *yb = NULL, *opt = NULL;
+    double *Xb = NULL, *yb = NULL, *opt = NULL, *start = NULL;
     size_t *perm = pb_calloc(N, sizeof *perm);
     d.rng = gsl_rng_alloc(gsl_rng_mt19937);
     d.ws = pb_model_ws_alloc_precision(m, B, o->precision);
@@ -333,6 +333,12 @@ int pb_train_family(const pb_family_ops *F, const pb_model *m, const pb_data *tr
     pb_rng_seed(d.rng, o->seed);
     pb_model_init(m, d.opt.x, d.rng);  /* drawn even when replaced, so the later stream does not depend on init */
     if (o->init) memcpy(d.opt.x, o->init, d.n * sizeof *d.opt.x);
+    /* the weights the run starts from, kept for the fit (fit.h: init) */
+    if (!(start = pb_calloc(d.n ? d.n : 1, sizeof *start))) {
+        st = pb_error(PB_ERR_NOMEM, "%s: out of memory", o->label);
+        goto done;
+    }
+    memcpy(start, d.opt.x, d.n * sizeof *start);
     F->init(f, &d);
     for (size_t i = 0; i < N; i++) perm[i] = i;
     size_t epoch0 = 1, first = 0;
@@ -343,8 +349,14 @@ int pb_train_family(const pb_family_ops *F, const pb_model *m, const pb_data *tr
     if (found) epoch0 = rs.ck.epoch, first = rs.ck.next, d.t = rs.ck.step;
     if ((st = run_epochs(&d, F, f, &rs, perm, Xb, yb, epoch0, first))) goto done;
     st = F->to_fit(f, &d, fit);
+    if (!st && fit->n == d.n) {
+        free(fit->init);
+        fit->init = start;
+        start = NULL;
+    }
     if (!st && o->p5_record) st = p5_record(&d, fit);
 done:
+    free(start);
     F->close(f);
     free(f);
     free(opt);

@@ -149,8 +149,9 @@ typedef struct pb_train_opts {
 
 void pb_train_opts_default(pb_train_opts *o);
 
-/* Train m on `train`; fills fit->mean, fit->sd, prior and final objective
- * (fit must be allocated with m->n_params). A non-finite loss stops training
+/* Train m on `train`; fills fit->mean, fit->sd, prior and final objective,
+ * and fit->init with the weights training started from (fit must be
+ * allocated with m->n_params). A non-finite loss stops training
  * with an error naming the cell and the epoch. */
 int pb_train_model(const pb_model *m, const pb_data *train, const pb_train_opts *o, pb_fit *fit);
 /* The same for an MLP description. */
