@@ -24,6 +24,8 @@ static void write_finetune_header(FILE *f, const pb_cell *c, const pb_finetune_o
     fprintf(f, "# finetune: %zu epochs, the kept parameters trained (point loss, Adam, constant step), removed ones held at "
                "exactly 0\n# finetune_epochs: %zu\n# finetune_batch: %zu\n# finetune_lr: %.10g\n# finetune_precision: %s\n",
             ft->epochs, ft->epochs, batch, lr, pb_precision_name(prec));
+    if (ft->train_limit && ft->train_limit < c->train.n)
+        fprintf(f, "# finetune_train_limit: %zu (the first of %zu training samples)\n", ft->train_limit, c->train.n);
     if (iterative)
         fprintf(f, "# iterative: round r removes the order up to 1 - (1 - p)^r of it, then fine-tunes from %s\n"
                    "# iterative_p: %.10g\n# iterative_rounds: %zu\n# rewind: %s\n",
@@ -34,7 +36,7 @@ static void write_finetune_header(FILE *f, const pb_cell *c, const pb_finetune_o
 int cmd_curve(int argc, char **argv)
 {
     opt o[] = {O("fit"), O("order"), O("fractions"), O("compensate"), O("estimator"), O("data-dir"), O("finetune"),
-               O("ft-batch"), O("ft-lr"), O("ft-precision"), O("iterative"), O("rounds"), F("rewind"), O("o"), END};
+               O("ft-batch"), O("ft-lr"), O("ft-precision"), O("ft-train-limit"), O("iterative"), O("rounds"), F("rewind"), O("o"), END};
     parse_or_die(argc, argv, o, "curve");
     int st;
     const char *fit_path = need(o, "fit"), *order_path = need(o, "order"), *path = need(o, "o");
@@ -45,6 +47,7 @@ int cmd_curve(int argc, char **argv)
     ft.epochs = get_count(o, "finetune", 0, 1, 1000000);
     ft.batch = get_count(o, "ft-batch", 0, 1, (size_t)1 << 30);
     ft.lr = get_num(o, "ft-lr", 0, 1e-12, 1e3);
+    ft.train_limit = get_count(o, "ft-train-limit", 0, 1, (size_t)-1);
     if (get(o, "ft-precision", NULL)) {
         ft.precision_set = 1;
         if ((st = pb_precision_parse(get(o, "ft-precision", NULL), &ft.precision))) die(st);
@@ -58,8 +61,8 @@ int cmd_curve(int argc, char **argv)
     } else if (get(o, "rounds", NULL) || get(o, "rewind", NULL)) {
         die(pb_error(PB_ERR_ARG, "--rounds and --rewind need --iterative P"));
     }
-    if (!ft.epochs && (iterative || get(o, "ft-batch", NULL) || get(o, "ft-lr", NULL) || ft.precision_set))
-        die(pb_error(PB_ERR_ARG, "--iterative, --ft-batch, --ft-lr and --ft-precision need --finetune E"));
+    if (!ft.epochs && (iterative || get(o, "ft-batch", NULL) || get(o, "ft-lr", NULL) || ft.precision_set || ft.train_limit))
+        die(pb_error(PB_ERR_ARG, "--iterative, --ft-batch, --ft-lr, --ft-precision and --ft-train-limit need --finetune E"));
     double *fr = NULL;
     size_t nf = 0;
     if (!iterative && (st = pb_fractions_parse(fspec, &fr, &nf))) die(st);

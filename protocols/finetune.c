@@ -109,7 +109,7 @@ static const pb_family_ops masked_ops = {
 };
 
 int pb_finetune(const pb_cell *c, const unsigned char *keep, double *w, size_t epochs, size_t batch, double lr,
-                pb_precision prec, uint64_t seed, const char *label)
+                pb_precision prec, size_t train_limit, uint64_t seed, const char *label)
 {
     const pb_model *m = c->net;
     size_t n = m->n_params;
@@ -125,7 +125,9 @@ int pb_finetune(const pb_cell *c, const unsigned char *keep, double *w, size_t e
     pb_fit fit;
     int st = pb_fit_alloc(&fit, n);
     if (st) return st;
-    st = pb_train_family(&masked_ops, m, &c->train, &o, &fit);
+    pb_data train = c->train;  /* a view: the first train_limit samples */
+    if (train_limit && train_limit < train.n) train.n = train_limit;
+    st = pb_train_family(&masked_ops, m, &train, &o, &fit);
     if (!st) memcpy(w, fit.mean, n * sizeof *w);
     pb_fit_free(&fit);
     return st;
@@ -242,7 +244,7 @@ int pb_p1_finetune_curve(const pb_cell *c, pb_pruner *pr, const double *fraction
         snprintf(row, sizeof row, "%.17g", fractions[i]);
         snprintf(label, sizeof label, "fine-tuning %s repeat %u at fraction %g", c->fit.dataset, c->fit.repeat,
                  fractions[i]);
-        st = pb_finetune(c, keep, w, o->epochs, batch, lr, prec, pb_finetune_seed(c, o->method, "oneshot", row), label);
+        st = pb_finetune(c, keep, w, o->epochs, batch, lr, prec, o->train_limit, pb_finetune_seed(c, o->method, "oneshot", row), label);
         if (!st) st = measure_row(c, w, fractions[i], k, n_order, 0, out);
     }
     free(w);
@@ -281,7 +283,7 @@ int pb_p1_iterative_curve(const pb_cell *c, pb_pruner *pr, const pb_finetune_opt
         char row[32], label[256];
         snprintf(row, sizeof row, "round=%zu", r);
         snprintf(label, sizeof label, "iterative pruning %s repeat %u round %zu", c->fit.dataset, c->fit.repeat, r);
-        st = pb_finetune(c, keep, w, o->epochs, batch, lr, prec, pb_finetune_seed(c, o->method, variant, row), label);
+        st = pb_finetune(c, keep, w, o->epochs, batch, lr, prec, o->train_limit, pb_finetune_seed(c, o->method, variant, row), label);
         if (!st) st = measure_row(c, w, round(req * 1e6) / 1e6, k, n_order, r, out);
     }
     free(w);

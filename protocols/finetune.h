@@ -50,6 +50,7 @@ typedef struct pb_finetune_opts {
     double lr;               /* Adam step size; 0: the fit's */
     int precision_set;       /* 1: use `precision`; 0: the fit's */
     pb_precision precision;
+    size_t train_limit;      /* train on the first this many training samples (0: all) */
     const char *method;      /* the order's method (enters the seeds) */
     /* iterative variant */
     double prune_rate;       /* p in (0, 1) */
@@ -68,11 +69,12 @@ int pb_finetune_settings(const pb_cell *c, const pb_finetune_opts *o, size_t *ba
 uint64_t pb_finetune_seed(const pb_cell *c, const char *method, const char *variant, const char *row);
 
 /* Fine-tune w (n_params values, w_j = 0 where !keep[j]) in place: E epochs
- * of the masked point family on c->train with the given seed, batch, step
- * size and precision. Removed weights come back exactly 0. label names the
- * run in errors. */
+ * of the masked point family on c->train (its first train_limit samples
+ * when 0 < train_limit < its size) with the given seed, batch, step size
+ * and precision. Removed weights come back exactly 0. label names the run
+ * in errors. */
 int pb_finetune(const pb_cell *c, const unsigned char *keep, double *w, size_t epochs, size_t batch, double lr,
-                pb_precision prec, uint64_t seed, const char *label);
+                pb_precision prec, size_t train_limit, uint64_t seed, const char *label);
 
 /* The initial weights of the fit's training, regenerated: the driver draws
  * them first from its stream seeded with the fit's init_seed

@@ -95,10 +95,10 @@ static void mask_held(const char *spec)
     for (size_t i = 0; i < k; i++) keep[order[i]] = 0, w[order[i]] = 0;
     memcpy(w2, w, n * sizeof *w);
     memcpy(free_w, w, n * sizeof *w);
-    TAP_REQUIRE(pb_finetune(&c, keep, w, 4, 16, 0.02, PB_PRECISION_F64, 99, "t") == 0);
-    TAP_REQUIRE(pb_finetune(&c, keep, w2, 4, 16, 0.02, PB_PRECISION_F64, 99, "t") == 0);
+    TAP_REQUIRE(pb_finetune(&c, keep, w, 4, 16, 0.02, PB_PRECISION_F64, 0, 99, "t") == 0);
+    TAP_REQUIRE(pb_finetune(&c, keep, w2, 4, 16, 0.02, PB_PRECISION_F64, 0, 99, "t") == 0);
     /* the same start without the mask: the removed weights do move */
-    TAP_REQUIRE(pb_finetune(&c, all, free_w, 4, 16, 0.02, PB_PRECISION_F64, 99, "t") == 0);
+    TAP_REQUIRE(pb_finetune(&c, all, free_w, 4, 16, 0.02, PB_PRECISION_F64, 0, 99, "t") == 0);
     size_t revived = 0, revived_free = 0, moved = 0;
     for (size_t i = 0; i < k; i++) {
         revived += w[order[i]] != 0 || signbit(w[order[i]]);
@@ -110,17 +110,17 @@ static void mask_held(const char *spec)
     ok(2 * revived_free > k, "%s: without the mask, %zu of the %zu would have moved", spec, revived_free, k);
     ok(moved > (n - k) / 2, "%s: fine-tuning moves the kept weights (%zu of %zu)", spec, moved, n - k);
     ok(!memcmp(w, w2, n * sizeof *w), "%s: the same seed gives the same bits", spec);
-    TAP_REQUIRE(pb_finetune(&c, keep, w2, 1, 16, 0.02, PB_PRECISION_F64, 100, "t") == 0);
+    TAP_REQUIRE(pb_finetune(&c, keep, w2, 1, 16, 0.02, PB_PRECISION_F64, 0, 100, "t") == 0);
     memcpy(w2, c.fit.mean, n * sizeof *w);
     for (size_t i = 0; i < k; i++) w2[order[i]] = 0;
-    TAP_REQUIRE(pb_finetune(&c, keep, w2, 4, 16, 0.02, PB_PRECISION_F64, 100, "t") == 0);
+    TAP_REQUIRE(pb_finetune(&c, keep, w2, 4, 16, 0.02, PB_PRECISION_F64, 0, 100, "t") == 0);
     ok(memcmp(w, w2, n * sizeof *w) != 0, "%s: another seed, another run", spec);
     /* training lowers the loss on the kept weights: test quality improves or holds */
     double q0, q1, aux;
     memcpy(w2, c.fit.mean, n * sizeof *w);
     for (size_t i = 0; i < k; i++) w2[order[i]] = 0;
     TAP_REQUIRE(pb_evaluate(&c, w2, &q0, &aux) == 0);
-    TAP_REQUIRE(pb_finetune(&c, keep, w2, 40, 16, 0.02, PB_PRECISION_F64, 5, "t") == 0);
+    TAP_REQUIRE(pb_finetune(&c, keep, w2, 40, 16, 0.02, PB_PRECISION_F64, 0, 5, "t") == 0);
     TAP_REQUIRE(pb_evaluate(&c, w2, &q1, &aux) == 0);
     ok(c.net->head == PB_HEAD_CE ? q1 > q0 : q1 < q0, "%s: 40 epochs of fine-tuning improve the pruned network (%g -> %g)",
        spec, q0, q1);
@@ -222,7 +222,7 @@ static void curves(void)
     memset(keep, 1, n);
     memcpy(w, c.fit.mean, n * sizeof *w);
     for (size_t i = 0; i < np; i++) keep[order[i]] = 0, w[order[i]] = 0;
-    TAP_REQUIRE(pb_finetune(&c, keep, w, 2, 16, 0.02, PB_PRECISION_F64, pb_finetune_seed(&c, "t", "oneshot", "1"), "t") == 0);
+    TAP_REQUIRE(pb_finetune(&c, keep, w, 2, 16, 0.02, PB_PRECISION_F64, 0, pb_finetune_seed(&c, "t", "oneshot", "1"), "t") == 0);
     double q1, aux;
     TAP_REQUIRE(pb_evaluate(&c, w, &q1, &aux) == 0);
     ok(same_q(q1, q[2]), "one-shot: the row at 1 is the network pruned and fine-tuned with its row's seed (%.17g, %.17g)", q1, q[2]);
