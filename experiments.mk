@@ -592,7 +592,7 @@ FT_FRACTIONS       ?= $(call by_scale,$(FRACTIONS),0$(comma)0.5$(comma)0.8$(comm
 FT_IMAGE_EPOCHS    ?= $(call by_scale,2,1)
 FT_IMAGE_FRACTIONS ?= $(call by_scale,0:0.1:0.9$(comma)0.95$(comma)0.98$(comma)0.99,0$(comma)0.5$(comma)0.9)
 FT_IMAGE_OPTS      ?= $(call by_scale,,--ft-train-limit 5000)
-FT_EXPS            := $(FT_DATASETS) $(FT_IMAGE_EXPS)
+FT_EXPS            := $(strip $(FT_DATASETS) $(FT_IMAGE_EXPS))
 
 # $(1) experiment, $(2) its methods, $(3) repeat ids, $(4) epochs, $(5)
 # fractions, $(6) further curve options, $(7) title

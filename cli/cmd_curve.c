@@ -68,7 +68,6 @@ int cmd_curve(int argc, char **argv)
     if (!iterative && (st = pb_fractions_parse(fspec, &fr, &nf))) die(st);
     pruning p;
     open_pruning(o, fit_path, order_path, &p);
-    ft.method = p.method;
     pb_outfile out;
     if ((st = pb_out_open(&out, path))) die(st);
     FILE *f = out.f;
@@ -77,8 +76,15 @@ int cmd_curve(int argc, char **argv)
                                    : "protocol P1: sparsity vs quality", &p);
     fprintf(f, "# test_samples: %zu\n", p.c.test.n);
     if (!iterative) fprintf(f, "# fractions: %s\n", fspec);
-    write_removal_header(f, &p);
-    if (ft.epochs) write_finetune_header(f, &p.c, &ft, iterative);
+    if (!ft.epochs) {
+        write_removal_header(f, &p);
+    } else {
+        fprintf(f, "# removal: first k of the order set to 0, others at the posterior mean%s, then fine-tuned (below)\n"
+                   "# compensate: %s\n", p.pr.compensate ? " moved to the Gaussian conditional mean given the removed are 0" : "",
+                p.pr.compensate ? "conditional" : "none");
+        if (p.pr.compensate) fprintf(f, "# compensation: %s\n", p.info);
+        write_finetune_header(f, &p.c, &ft, iterative);
+    }
     pb_write_provenance(f);
     if (!ft.epochs) st = pb_p1_curve(&p.c, &p.pr, fr, nf, f);
     else if (!iterative) st = pb_p1_finetune_curve(&p.c, &p.pr, fr, nf, &ft, f);

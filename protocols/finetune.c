@@ -178,11 +178,11 @@ int pb_finetune_settings(const pb_cell *c, const pb_finetune_opts *o, size_t *ba
     return PB_OK;
 }
 
-uint64_t pb_finetune_seed(const pb_cell *c, const char *method, const char *variant, const char *row)
+uint64_t pb_finetune_seed(const pb_cell *c, const char *variant, const char *row)
 {
     char purpose[160];
     snprintf(purpose, sizeof purpose, "%s %s", variant, row);
-    return pb_seed("p1-finetune", c->fit.dataset, c->fit.model, method ? method : "", c->fit.repeat, purpose);
+    return pb_seed("p1-finetune", c->fit.dataset, c->fit.model, "", c->fit.repeat, purpose);
 }
 
 int pb_fit_initial_weights(const pb_cell *c, double *w0)
@@ -244,7 +244,7 @@ int pb_p1_finetune_curve(const pb_cell *c, pb_pruner *pr, const double *fraction
         snprintf(row, sizeof row, "%.17g", fractions[i]);
         snprintf(label, sizeof label, "fine-tuning %s repeat %u at fraction %g", c->fit.dataset, c->fit.repeat,
                  fractions[i]);
-        st = pb_finetune(c, keep, w, o->epochs, batch, lr, prec, o->train_limit, pb_finetune_seed(c, o->method, "oneshot", row), label);
+        st = pb_finetune(c, keep, w, o->epochs, batch, lr, prec, o->train_limit, pb_finetune_seed(c, "oneshot", row), label);
         if (!st) st = measure_row(c, w, fractions[i], k, n_order, 0, out);
     }
     free(w);
@@ -283,7 +283,7 @@ int pb_p1_iterative_curve(const pb_cell *c, pb_pruner *pr, const pb_finetune_opt
         char row[32], label[256];
         snprintf(row, sizeof row, "round=%zu", r);
         snprintf(label, sizeof label, "iterative pruning %s repeat %u round %zu", c->fit.dataset, c->fit.repeat, r);
-        st = pb_finetune(c, keep, w, o->epochs, batch, lr, prec, o->train_limit, pb_finetune_seed(c, o->method, variant, row), label);
+        st = pb_finetune(c, keep, w, o->epochs, batch, lr, prec, o->train_limit, pb_finetune_seed(c, variant, row), label);
         if (!st) st = measure_row(c, w, round(req * 1e6) / 1e6, k, n_order, r, out);
     }
     free(w);

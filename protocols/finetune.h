@@ -16,7 +16,7 @@
  * objective": see docs/protocols.md for why it is the point loss).
  * Minibatch size, step size and precision are the fit's own (its settings'
  * batch=, lr=, precision=) unless given; the step size is constant. The
- * driver's stream is seeded per cell and row (pb_finetune_seed), so every
+ * driver's stream is seeded per repeat and row (pb_finetune_seed), so every
  * fine-tuned row is reproducible bit for bit and independent of the others.
  *
  * One-shot (pb_p1_finetune_curve): for each requested fraction f, remove
@@ -51,7 +51,6 @@ typedef struct pb_finetune_opts {
     int precision_set;       /* 1: use `precision`; 0: the fit's */
     pb_precision precision;
     size_t train_limit;      /* train on the first this many training samples (0: all) */
-    const char *method;      /* the order's method (enters the seeds) */
     /* iterative variant */
     double prune_rate;       /* p in (0, 1) */
     size_t rounds;           /* R >= 1 */
@@ -64,9 +63,12 @@ typedef struct pb_finetune_opts {
 int pb_finetune_settings(const pb_cell *c, const pb_finetune_opts *o, size_t *batch, double *lr, pb_precision *prec);
 
 /* The seed of one fine-tuned row: pb_seed("p1-finetune", dataset, model,
- * method, repeat, "<variant> <row>"), variant "oneshot" (row: the requested
- * fraction, %.17g) or "iterative p=<p> rewind=<0|1>" (row: "round=<r>"). */
-uint64_t pb_finetune_seed(const pb_cell *c, const char *method, const char *variant, const char *row);
+ * "", repeat, "<variant> <row>"), variant "oneshot" (row: the requested
+ * fraction, %.17g) or "iterative p=<p> rewind=<0|1>" (row: "round=<r>").
+ * Not the method: the methods of a repeat fine-tune with the same stream
+ * (common random numbers; the unpruned row of methods sharing a fit is
+ * the same network). */
+uint64_t pb_finetune_seed(const pb_cell *c, const char *variant, const char *row);
 
 /* Fine-tune w (n_params values, w_j = 0 where !keep[j]) in place: E epochs
  * of the masked point family on c->train (its first train_limit samples

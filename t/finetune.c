@@ -203,7 +203,7 @@ static void curves(void)
     make_cell(&c, "mlp:4-6-1:tanh:mse", 50, 5);
     size_t n = c.net->n_params, *order, np = weight_order(c.net, &order);
     pb_pruner pr;
-    pb_finetune_opts o = {.epochs = 2, .method = "t"};
+    pb_finetune_opts o = {.epochs = 2};
     const double fr[] = {0, 0.5, 1};
     FILE *f = tmpfile();
     TAP_REQUIRE(f);
@@ -222,7 +222,7 @@ static void curves(void)
     memset(keep, 1, n);
     memcpy(w, c.fit.mean, n * sizeof *w);
     for (size_t i = 0; i < np; i++) keep[order[i]] = 0, w[order[i]] = 0;
-    TAP_REQUIRE(pb_finetune(&c, keep, w, 2, 16, 0.02, PB_PRECISION_F64, 0, pb_finetune_seed(&c, "t", "oneshot", "1"), "t") == 0);
+    TAP_REQUIRE(pb_finetune(&c, keep, w, 2, 16, 0.02, PB_PRECISION_F64, 0, pb_finetune_seed(&c, "oneshot", "1"), "t") == 0);
     double q1, aux;
     TAP_REQUIRE(pb_evaluate(&c, w, &q1, &aux) == 0);
     ok(same_q(q1, q[2]), "one-shot: the row at 1 is the network pruned and fine-tuned with its row's seed (%.17g, %.17g)", q1, q[2]);
@@ -230,7 +230,7 @@ static void curves(void)
     /* iterative with rewind and a negligible step: round r is the initial weights with the order's first k_r removed */
     double *w0 = malloc(n * sizeof *w0);
     TAP_REQUIRE(w0 && pb_fit_initial_weights(&c, w0) == 0);
-    o = (pb_finetune_opts){.epochs = 1, .lr = 1e-300, .method = "t", .prune_rate = 0.4, .rounds = 4, .rewind = 1};
+    o = (pb_finetune_opts){.epochs = 1, .lr = 1e-300, .prune_rate = 0.4, .rounds = 4, .rewind = 1};
     f = freopen(NULL, "w+", f) ? f : tmpfile();
     TAP_REQUIRE(f && pb_pruner_init(&pr, &c, order, np, 0, PB_EST_LAPLACE, 1, NULL, 0) == 0);
     TAP_REQUIRE(pb_p1_iterative_curve(&c, &pr, &o, f) == 0);
