@@ -24,7 +24,7 @@ mk() { make -s -C "$tmp" "${vars[@]}" "$@"; }
 dry() { mk -n cells "$@" 2>&1 | cells_remade; }
 commit() { git -C "$tmp" -c user.name=t -c user.email=t@t commit -qam "$1"; }
 
-echo "1..13"
+echo "1..15"
 (cd "$src" && git ls-files -z | xargs -0 cp --parents --preserve=timestamps -t "$tmp")
 [ -d "$src/$B" ] && cp -a "$src/$B" "$tmp/$B"
 git -C "$tmp" init -q && git -C "$tmp" add -A && commit base
@@ -62,6 +62,17 @@ out=$(dry obd_OPTIONS=hessian=exact)
 echo "# obd_OPTIONS=hessian=exact remakes:"; sed 's/^/#   /' <<< "$out"
 [ -n "$out" ] && ! grep -v 'order/obd-\|obd-r0.tsv' <<< "$out" >/dev/null
 ok $? "(e) obd_OPTIONS changed: only obd's cells"
+
+# (j) the fine-tuning epochs: only the fine-tuned curves (curvef/), every one of them
+out=$(dry FT_EPOCHS=2)
+echo "# FT_EPOCHS=2 remakes $(wc -l <<< "$out") cells"
+[ -n "$out" ] && ! grep -v 'curvef/.* curve .*--finetune 2 ' <<< "$out" >/dev/null && grep -q 'curvef/svd-r0' <<< "$out"
+ok $? "(j) FT_EPOCHS changed: only the fine-tuned curves"
+# ... and one deleted is remade alone
+rm -f "$tmp/results/quick/wine/curvef/obd-r0.tsv"
+out=$(dry)
+[ "$(wc -l <<< "$out")" = 1 ] && grep -q 'curvef/obd-r0.tsv' <<< "$out" && mk cells > /dev/null 2>&1 && mk -q cells
+ok $? "(j) a fine-tuned curve deleted: only it is remade${out:+: $out}"
 
 # (f) a real change to the training code remakes the fits (and what uses them)
 printf '\nint pb_train_cache_probe(void);\nint pb_train_cache_probe(void) { return 1; }\n' >> "$tmp/train/driver.c"
