@@ -13,7 +13,8 @@
 #   results/<scale>/<dataset>/fit/base-r<k>.fit          shared base fit of repeat k
 #   results/<scale>/<dataset>/fit/<method>-r<k>.fit      fit of a method that trains its own network
 #   results/<scale>/<dataset>/order/<method>-r<k>.tsv    removal order
-#   results/<scale>/<dataset>/curve/<method>-r<k>.tsv    protocol P1 curve (curvec/: compensated)
+#   results/<scale>/<dataset>/curve/<method>-r<k>.tsv    protocol P1 curve (curvec/: compensated;
+#                                                         curvef/: fine-tuned after pruning)
 #   results/<scale>/<dataset>/noise/<method>-r<k>.tsv    protocol P2
 #   results/<scale>/<dataset>/p1-*.{tsv,gp,tex}          summary over methods and repeats
 #   results/<scale>/<dataset>/p1.{pdf,png}               figure
@@ -27,7 +28,7 @@
 #   plugin-<method>.sha   the plugin's source and compile flags
 #   <exp>-train.txt       an experiment's training settings and data hashes
 #   <exp>-rank-<m>.txt    one method's settings (prunable set, options)
-#   <exp>-curve.txt, <exp>-noise.txt, <exp>-p4.txt   protocol settings
+#   <exp>-curve.txt, <exp>-noise.txt, <exp>-p4.txt, <exp>-finetune.txt   protocol settings
 # The binary and the plugin .so are order-only prerequisites: rebuilding them
 # (a commit changes the version they print) remakes no cell. Result files
 # still record the version in their provenance.
