@@ -236,14 +236,17 @@ uninstall:
 # they exist -- train, rank, curve and summarize live in cli/main.c until the
 # CLI is one file per command, and main.c is in every kind -- plus the
 # compiler's version, the compile and link flags and the BLAS build.
-CODE_KINDS   := fit rank curve noise p1sum p2sum p4 export eval tidy sweep p3sum baselines
+CODE_KINDS   := fit rank curve noise p1sum p2sum p4 export eval tidy sweep p3sum baselines finetune
 LOW_LAYERS   := base datasets models formats posterior host
 fit_LAYERS   := $(LOW_LAYERS) train
 rank_LAYERS  := $(LOW_LAYERS)
 $(foreach k,curve noise p1sum p2sum p4 export eval tidy sweep p3sum baselines,$(eval $(k)_LAYERS := $(LOW_LAYERS) protocols))
+# fine-tuned P1 curves (curve --finetune) train: the training layer too
+finetune_LAYERS := $(LOW_LAYERS) train protocols
 fit_CMDS     := train hyper
 rank_CMDS    := rank
 curve_CMDS   := curve
+finetune_CMDS := curve
 noise_CMDS   := noise
 p1sum_CMDS   := summarize
 p2sum_CMDS   := noise_summary noise

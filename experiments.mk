@@ -13,7 +13,8 @@
 #   results/<scale>/<dataset>/fit/base-r<k>.fit          shared base fit of repeat k
 #   results/<scale>/<dataset>/fit/<method>-r<k>.fit      fit of a method that trains its own network
 #   results/<scale>/<dataset>/order/<method>-r<k>.tsv    removal order
-#   results/<scale>/<dataset>/curve/<method>-r<k>.tsv    protocol P1 curve (curvec/: compensated)
+#   results/<scale>/<dataset>/curve/<method>-r<k>.tsv    protocol P1 curve (curvec/: compensated;
+#                                                         curvef/: fine-tuned after pruning)
 #   results/<scale>/<dataset>/noise/<method>-r<k>.tsv    protocol P2
 #   results/<scale>/<dataset>/p1-*.{tsv,gp,tex}          summary over methods and repeats
 #   results/<scale>/<dataset>/p1.{pdf,png}               figure
@@ -27,7 +28,7 @@
 #   plugin-<method>.sha   the plugin's source and compile flags
 #   <exp>-train.txt       an experiment's training settings and data hashes
 #   <exp>-rank-<m>.txt    one method's settings (prunable set, options)
-#   <exp>-curve.txt, <exp>-noise.txt, <exp>-p4.txt   protocol settings
+#   <exp>-curve.txt, <exp>-noise.txt, <exp>-p4.txt, <exp>-finetune.txt   protocol settings
 # The binary and the plugin .so are order-only prerequisites: rebuilding them
 # (a commit changes the version they print) remakes no cell. Result files
 # still record the version in their provenance.
@@ -72,6 +73,7 @@ R          := results/$(SCALE)
 Q          := $(if $(V),,@)
 empty      :=
 space      := $(empty) $(empty)
+comma      := ,
 CELL       := scripts/cell.sh
 # `train --method NAME` finds the plugin of this build tree (B=build-sanitize too).
 export PB_PLUGIN_DIR := $(B)/plugins
@@ -584,6 +586,62 @@ $(P5)/fit/$(h)ft-l$(1)-r%.fit: $(P5)/fit/$(h)-l$(1)-r%.fit $(call code,fit) $(S)
 endef
 $(if $(P5_EXPS),$(foreach l,$(P5_LAMBDAS),$(eval $(call P5_LAMBDA_RULES,$(l)))))
 
+# ---- protocol P1 with fine-tuning after pruning (curve --finetune) ----
+# On Wine and Boston (every method, every repeat) and LeNet-300-100 (the
+# methods of the image experiments, one run): after removing the first k of
+# the order, the kept weights are trained FT_EPOCHS epochs (FT_IMAGE_EPOCHS)
+# with the removed ones held at exactly 0, then measured
+# (protocols/finetune.h): curvef/<method>-r<k>.tsv, one cell each. Per
+# experiment the P1 summary of those curves (variant ft: p1f-*), the figure
+# pair p1fp.pdf (without fine-tuning) and p1f.pdf (with) on one y-scale, and
+# in the report one table per method of the largest fraction within
+# tolerance both ways (scripts/finetune-report.sh). At quick scale: a few
+# fractions, 1 epoch, LeNet fine-tuned on the first 5000 training images.
+FT_DATASETS        ?= $(filter wine boston,$(DATASETS))
+FT_IMAGE_EXPS      ?= $(filter fmnist_lenet,$(IMAGE_EXPS))
+FT_EPOCHS          ?= $(call by_scale,20,1)
+FT_FRACTIONS       ?= $(call by_scale,$(FRACTIONS),0$(comma)0.5$(comma)0.8$(comma)0.9$(comma)0.95)
+FT_IMAGE_EPOCHS    ?= $(call by_scale,2,1)
+FT_IMAGE_FRACTIONS ?= $(call by_scale,0:0.1:0.9$(comma)0.95$(comma)0.98$(comma)0.99,0$(comma)0.5$(comma)0.9)
+FT_IMAGE_OPTS      ?= $(call by_scale,,--ft-train-limit 5000)
+FT_EXPS            := $(strip $(FT_DATASETS) $(FT_IMAGE_EXPS))
+
+# $(1) experiment, $(2) its methods, $(3) repeat ids, $(4) epochs, $(5)
+# fractions, $(6) further curve options, $(7) title
+define FT_RULES
+$(call stamp,$(1)-finetune.txt,fractions=$(5)$(nl)epochs=$(4)$(nl)options=$(6))
+CELLS += $(foreach m,$(2),$(foreach k,$(3),$(R)/$(1)/curvef/$(m)-r$(k).tsv))
+$(foreach m,$(2),
+$(R)/$(1)/curvef/$(m)-r%.tsv: $(R)/$(1)/fit/$(call fit_of,$(m))-r%.fit $(R)/$(1)/order/$(m)-r%.tsv $(call code,finetune) $(S)/$(1)-finetune.txt | $(PB)
+	@mkdir -p $$(@D)
+	$(Q)$(CELL) $$@ $(PB) curve --fit $$< --order $(R)/$(1)/order/$(m)-r$$*.tsv --fractions '$(5)' --finetune $(4) $(6) -o $$@
+)
+$(R)/$(1)/p1f-summary.tsv $(R)/$(1)/p1f-mean.tsv $(R)/$(1)/p1f-methods.gp $(R)/$(1)/p1f-table.tex $(R)/$(1)/p1f-macros.tex &: $(call code,p1sum) $(S)/report-methods.txt $(foreach m,$(2),$(foreach k,$(3),$(R)/$(1)/curvef/$(m)-r$(k).tsv)) | $(PB)
+	$(Q)$(CELL) $(R)/$(1)/p1f-summary.tsv $(PB) summarize --dataset $(1) --variant ft --title "$(7), fine-tuned" \
+	    --mean $(R)/$(1)/p1f-mean.tsv --gp $(R)/$(1)/p1f-methods.gp --tex $(R)/$(1)/p1f-table.tex \
+	    --macros $(R)/$(1)/p1f-macros.tex --tsv $(R)/$(1)/p1f-summary.tsv $$(filter $(R)/$(1)/curvef/%,$$^)
+# the pair: without (p1fp, the plain curves) and with fine-tuning, one y-scale
+$(R)/$(1)/p1fp.pdf: report/p1.gp $(R)/$(1)/p1-summary.tsv $(R)/$(1)/p1f-summary.tsv
+	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/p1-mean.tsv'; range_data='$(R)/$(1)/p1-mean.tsv $(R)/$(1)/p1f-mean.tsv'; methods_gp='$(R)/$(1)/p1-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p1.gp
+	$(Q)mv $$@.tmp $$@
+$(R)/$(1)/p1f.pdf: report/p1.gp $(R)/$(1)/p1-summary.tsv $(R)/$(1)/p1f-summary.tsv
+	$(Q)$(CELL) $$@ gnuplot -e "data='$(R)/$(1)/p1f-mean.tsv'; range_data='$(R)/$(1)/p1-mean.tsv $(R)/$(1)/p1f-mean.tsv'; methods_gp='$(R)/$(1)/p1f-methods.gp'; out='$$@.tmp'; fmt='pdf'" report/p1.gp
+	$(Q)mv $$@.tmp $$@
+endef
+$(foreach d,$(FT_DATASETS),$(eval $(call FT_RULES,$(d),$(METHODS),$(REPEAT_IDS),$(FT_EPOCHS),$(FT_FRACTIONS),,$($(d)_TITLE))))
+$(foreach e,$(FT_IMAGE_EXPS),$(eval $(call FT_RULES,$(e),$(IMAGE_METHODS),0,$(FT_IMAGE_EPOCHS),$(FT_IMAGE_FRACTIONS),$(FT_IMAGE_OPTS),$($(e)_TITLE))))
+# the report's section: both figures of every experiment, the table both ways
+ifneq ($(FT_EXPS),)
+report/gen/finetune/stamp: $(foreach e,$(FT_EXPS),$(R)/$(e)/p1fp.pdf $(R)/$(e)/p1f.pdf $(R)/$(e)/p1-summary.tsv $(R)/$(e)/p1f-summary.tsv) \
+    scripts/finetune-report.sh scripts/tex.sh results/report-scale.txt $(S)/report-methods.txt
+	$(Q)rm -rf report/gen/finetune && mkdir -p report/gen/finetune
+	$(Q)$(foreach e,$(FT_EXPS),mkdir -p report/gen/finetune/$(e) && cp $(R)/$(e)/p1fp.pdf $(R)/$(e)/p1f.pdf report/gen/finetune/$(e)/ &&) true
+	$(Q)$(CELL) report/gen/finetune/body.tex scripts/finetune-report.sh $(R) report/gen/finetune/body.tex \
+	    $(foreach e,$(FT_EXPS),'$(e)=$($(e)_TITLE)')
+	$(Q)touch $@
+endif
+# ---- end of P1 with fine-tuning ----
+
 # ---- every cell, named explicitly ----
 # A file that only chained pattern rules make is "intermediate" to Make: it is
 # deleted after the run and, once missing, not remade while the files built
@@ -677,7 +735,8 @@ recorded_order  = $(R)/$(firstword $(DATASETS))/order/$(1)-r0.tsv
 recorded_options = $(if $(filter $(1),$(METHODS)),$$(sed -n 's/^\# options: //p' $(call recorded_order,$(1))),not run)
 report/gen/settings.tex: results/report-scale.txt experiments.mk $(S)/report-methods.txt \
     $(foreach d,$(DATASETS),$(S)/$(d)-train.txt $(S)/$(d)-curve.txt $(S)/$(d)-noise.txt $(foreach m,$(METHODS),$(S)/$(d)-rank-$(m).txt)) \
-    $(foreach m,$(filter $(REPORT_OPTION_METHODS),$(METHODS)),$(call recorded_order,$(m)))
+    $(foreach m,$(filter $(REPORT_OPTION_METHODS),$(METHODS)),$(call recorded_order,$(m))) \
+    $(foreach e,$(FT_EXPS),$(S)/$(e)-finetune.txt)
 	@mkdir -p $(@D)
 	$(Q){ echo '% generated by make -- do not edit'; \
 	  echo '\newcommand{\pbScale}{$(SCALE)}'; \
@@ -710,7 +769,7 @@ report/gen/settings.tex: results/report-scale.txt experiments.mk $(S)/report-met
 	  $(foreach d,$(DATASETS),echo '\newcommand{\pb$($(d)_TITLE)Model}{\texttt{\detokenize{$($(d)_MODEL)}}}'; \
 	    echo '\newcommand{\pb$($(d)_TITLE)Epochs}{$(call count_of,$($(d)_EPOCHS),epoch)}';) \
 	  echo '% what this run has: \pbIf{method:NAME}, \pbIf{dataset:NAME}, \pbIf{exp:NAME}, \pbIf{quick}'; \
-	  $(foreach x,$(addprefix method:,$(METHODS)) $(addprefix dataset:,$(DATASETS)) $(addprefix exp:,$(IMAGE_EXPS) $(SEQ_EXPS) $(PAIR_EXPS) $(P5_EXPS)) \
+	  $(foreach x,$(addprefix method:,$(METHODS)) $(addprefix dataset:,$(DATASETS)) $(addprefix exp:,$(IMAGE_EXPS) $(SEQ_EXPS) $(PAIR_EXPS) $(P5_EXPS) $(if $(FT_EXPS),finetune)) \
 	    $(if $(filter quick,$(SCALE)),quick),echo '\expandafter\def\csname pbHave@$(x)\endcsname{}';) \
 	  echo '% the generated values of this run'; \
 	  $(foreach d,$(DATASETS),echo '\input{gen/$(d)/p1-macros.tex}\input{gen/$(d)/p1c-macros.tex}\input{gen/$(d)/p2-macros.tex}\input{gen/$(d)/p3-macros.tex}';) \
@@ -721,6 +780,11 @@ report/gen/settings.tex: results/report-scale.txt experiments.mk $(S)/report-met
 	  echo '\newcommand{\pbPairRepeats}{$(PAIR_REPEATS)}'; \
 	  echo '\newcommand{\pbPairTrainOpts}{\texttt{\detokenize{$(PAIR_TRAIN_OPTS)}}}'; \
 	  echo '\newcommand{\pbPairModel}{\texttt{\detokenize{$(wnpairs_rnn_MODEL)}}}'; \
+	  echo '\newcommand{\pbFtEpochs}{$(call count_of,$(FT_EPOCHS),epoch)}'; \
+	  echo '\newcommand{\pbFtImageEpochs}{$(call count_of,$(FT_IMAGE_EPOCHS),epoch)}'; \
+	  echo '\newcommand{\pbFtFractions}{\texttt{\detokenize{$(FT_FRACTIONS)}}}'; \
+	  echo '\newcommand{\pbFtImageFractions}{\texttt{\detokenize{$(FT_IMAGE_FRACTIONS)}}}'; \
+	  echo '\newcommand{\pbFtImageOpts}{$(if $(FT_IMAGE_OPTS),\texttt{\detokenize{$(FT_IMAGE_OPTS)}},none)}'; \
 	  echo '\newcommand{\pbPFiveRuns}{$(P5_RUNS)}'; \
 	  echo '\newcommand{\pbPFiveEpochs}{$(call count_of,$(P5_EPOCHS),epoch)}'; \
 	  echo '\newcommand{\pbPFiveTrain}{\texttt{\detokenize{$(P5_TRAIN)}}}'; \
@@ -739,7 +803,8 @@ report/gen/provenance.tex: $(PB) results/report-scale.txt
 	$(Q)$(CELL) $@ $(PB) provenance > $@.tmp && mv $@.tmp $@
 
 REPORT_GEN := report/gen/settings.tex report/gen/methods.tex report/gen/provenance.tex \
-    $(foreach d,$(DATASETS) $(IMAGE_EXPS) $(SEQ_EXPS) $(PAIR_EXPS) $(P5_EXPS),report/gen/$(d)/stamp)
+    $(foreach d,$(DATASETS) $(IMAGE_EXPS) $(SEQ_EXPS) $(PAIR_EXPS) $(P5_EXPS),report/gen/$(d)/stamp) \
+    $(if $(FT_EXPS),report/gen/finetune/stamp)
 
 report/report.pdf: report/report.tex $(REPORT_GEN) $(FIGURES)
 	$(Q)cd report && pdflatex -interaction=nonstopmode -halt-on-error report.tex > report-build.log 2>&1 \

@@ -32,7 +32,13 @@ const command commands[] = {
      cmd_rank},
     {"curve", "protocol P1 for one order: test quality against the fraction removed",
      "curve --fit FIT --order ORDER.tsv [--fractions LIST] [--compensate none|conditional]\n"
-     "        [--estimator laplace|laplace-exact|samples] [--data-dir DIR] -o CURVE.tsv\n",
+     "        [--estimator laplace|laplace-exact|samples] [--data-dir DIR]\n"
+     "        [--finetune E [--ft-batch B] [--ft-lr LR] [--ft-precision f64|f32]\n"
+     "        [--ft-train-limit N] [--iterative P [--rounds R] [--rewind]]]\n"
+     "        -o CURVE.tsv\n"
+     "        (--finetune E: after removing the first k, train the kept parameters E epochs, removed ones held at 0;\n"
+     "        --iterative P: remove P of what remains, fine-tune, repeat R rounds (10); --rewind: each round starts\n"
+     "        the kept weights from the fit's initial weights)\n",
      cmd_curve},
     {"summarize", "the P1 summary of one dataset: gnuplot data, LaTeX tables and macros",
      "summarize --dataset NAME [--title T] [--tol X] [--mean F] [--gp F] [--tsv F] [--tex F]\n"

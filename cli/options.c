@@ -144,7 +144,19 @@ static const command_help helps[] = {
      FIT_OPT ORDER_OPT
      "-o CURVE.tsv\tthe curve to write (required)\n"
      "--fractions LIST\tfractions removed, comma-separated, a:step:b for a range (default: " PB_DEFAULT_FRACTIONS ")\n"
-     COMPENSATE_OPT ESTIMATOR_OPT DATA_DIR_OPT},
+     COMPENSATE_OPT ESTIMATOR_OPT DATA_DIR_OPT
+     "--finetune E\tafter removing the first k, train the kept parameters E epochs (point loss, Adam, constant step) "
+     "with the removed ones held at exactly 0, then measure; every fraction from the fit on its own, 0 included "
+     "(default: no fine-tuning)\n"
+     "--ft-batch B\tfine-tuning minibatch size (default: the fit's batch=)\n"
+     "--ft-lr LR\tfine-tuning Adam step size (default: the fit's lr=)\n"
+     "--ft-precision f64|f32\tfine-tuning precision of the model's products (default: the fit's precision=)\n"
+     "--ft-train-limit N\tfine-tune on the first N training samples only (default: all)\n"
+     "--iterative P\titerative pruning instead of --fractions: round r removes the order up to 1 - (1 - P)^r, "
+     "then fine-tunes from the last round's weights; round 0 is the fit (default: one-shot)\n"
+     "--rounds R\tthe rounds of --iterative (default: 10)\n"
+     "--rewind\twith --iterative: before each round's fine-tuning the kept weights go back to the initial weights "
+     "of the fit's training, regenerated from its seed (lottery ticket) (default: no rewinding)\n"},
     {"summarize",
      "--dataset NAME\tthe dataset the curves are of (required)\n"
      "CURVE.tsv...\tthe curves (from curve), every method and repeat (at least one)\n"

@@ -63,6 +63,17 @@ echo "# obd_OPTIONS=hessian=exact remakes:"; sed 's/^/#   /' <<< "$out"
 [ -n "$out" ] && ! grep -v 'order/obd-\|obd-r0.tsv' <<< "$out" >/dev/null
 ok $? "(e) obd_OPTIONS changed: only obd's cells"
 
+# (j) the fine-tuning epochs: only the fine-tuned curves (curvef/), every one of them
+out=$(dry FT_EPOCHS=2)
+echo "# FT_EPOCHS=2 remakes $(wc -l <<< "$out") cells"
+[ -n "$out" ] && ! grep -v 'curvef/.* curve .*--finetune 2 ' <<< "$out" >/dev/null && grep -q 'curvef/svd-r0' <<< "$out"
+ok $? "(j) FT_EPOCHS changed: only the fine-tuned curves"
+# ... and one deleted is remade alone
+rm -f "$tmp/results/quick/wine/curvef/obd-r0.tsv"
+out=$(dry)
+[ "$(wc -l <<< "$out")" = 1 ] && grep -q 'curvef/obd-r0.tsv' <<< "$out" && mk cells > /dev/null 2>&1 && mk -q cells
+ok $? "(j) a fine-tuned curve deleted: only it is remade${out:+: $out}"
+
 # (f) a real change to the training code remakes the fits (and what uses them)
 printf '\nint pb_train_cache_probe(void);\nint pb_train_cache_probe(void) { return 1; }\n' >> "$tmp/train/driver.c"
 out=$(dry)
