@@ -24,7 +24,7 @@ mk() { make -s -C "$tmp" "${vars[@]}" "$@"; }
 dry() { mk -n cells "$@" 2>&1 | cells_remade; }
 commit() { git -C "$tmp" -c user.name=t -c user.email=t@t commit -qam "$1"; }
 
-echo "1..15"
+echo "1..17"
 (cd "$src" && git ls-files -z | xargs -0 cp --parents --preserve=timestamps -t "$tmp")
 [ -d "$src/$B" ] && cp -a "$src/$B" "$tmp/$B"
 git -C "$tmp" init -q && git -C "$tmp" add -A && commit base
