@@ -120,9 +120,8 @@ void pb_plugin_option_line(const pb_option *o, char *buf, size_t len);
 int pb_plugin_rank(const pb_plugin *p, const pb_host *host, const pb_fit_view *view, const char *options,
                    size_t *order, double *score, char *settings, size_t settings_len);
 
-/* Before `train --method` calls a plugin's training hooks in process
- * (they run at every minibatch: docs/architecture.md), try each once in
- * a child (host/isolate.h): create with `options`, settings, kl on
+/* Before `train --method` trains with a plugin's hooks (at every
+ * minibatch: docs/architecture.md), try each once in a fresh child (host/isolate.h): create with `options`, settings, kl on
  * n_trained weights, the KL weight across `epochs`, destroy. A crash, exit
  * or timeout there, a non-finite KL or a weight outside [0, 1] is one line.
  * PB_OK at once for a plugin without a training facet, or with isolation off. */

@@ -2,7 +2,8 @@
  *
  * Every call into a plugin (its constructors at load, create, relevance or
  * order, settings, destroy, the training hooks of check-plugin) goes through
- * pb_isolate: the host fork()s, the child runs the call on its own copy of
+ * pb_isolate (the training hooks of `train --method` through the server
+ * below): the host fork()s, the child runs the call on its own copy of
  * the host's memory (so the host services it calls -- loss, gradient,
  * Hessian-vector products, BLAS -- run there too) and hands its results
  * back through a MAP_SHARED mapping sized before the fork. Whatever the
