@@ -341,6 +341,7 @@ int cmd_train(int argc, char **argv)
     if (st) {
         if (st != PB_PAUSED) die(st);
         fprintf(stderr, "prunebench: %s\n", pb_last_error());
+        pb_training_isolated_close(hooks);  /* the hooks' child ends before the host does */
         exit(PB_EXIT_PAUSED);
     }
     if (method) {
