@@ -225,6 +225,8 @@ int main(void)
         rc = run("%s '%s' train --data wine --model mlp:13-13-3:tanh --epochs 20 --method '%s/fault_%s.so' "
                  "--data-dir datasets %s -o '%s/%s'", k == 2 ? "PB_PLUGIN_TIMEOUT=0.5" : "", pb, dir, f->name,
                  k == 0 ? "--checkpoint-minutes 0" : k == 2 ? "" : "--plugin-timeout 0.5", dir, fitname);
+        if (sanitized && f->crash)  /* the sanitizer's report first, and its wording of the end */
+            snprintf(want, sizeof want, "prunebench: plugin 'fault_%s': %s: ", f->name, f->hook);
         const char *line = strstr(err, want);
         ok(rc == 1 && line && (sanitized || f->crash || line == err) && !exists(fitname),
            "train --method, a %s hook failing late: status %d, the line naming plugin and hook, no fit", f->hook, rc);
