@@ -137,7 +137,7 @@ check: deps
 	$(MAKE) test
 
 test: all $(TESTS) $(TEST_PLUGINS)
-	PB_BUILD=$(B) PB_OPT='$(OPT)' PB_SAN='$(SAN)' prove --exec '' $(TESTS) t/layers.sh t/new_model.sh t/cache.sh t/kill.sh t/install.sh t/version.sh t/tex.sh
+	PB_BUILD=$(B) PB_OPT='$(OPT)' PB_SAN='$(SAN)' prove --exec '' $(TESTS) t/layers.sh t/new_model.sh t/cache.sh t/kill.sh t/fault_cells.sh t/install.sh t/version.sh t/tex.sh
 
 # The whole suite again under AddressSanitizer and UBSan, in its own build tree.
 sanitize:

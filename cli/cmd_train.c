@@ -15,6 +15,7 @@
 #include "formats/provenance.h"
 #include "host/cell.h"
 #include "host/host.h"
+#include "host/isolate.h"
 #include "protocols/p1.h"
 #include "datasets/registry.h"
 #include "datasets/synthetic.h"
@@ -71,9 +72,13 @@ int cmd_train(int argc, char **argv)
                O("prior-mean"), O("test-fraction"), O("init"), O("noise"), O("experiment"), O("data-dir"), O("weight-decay"), O("dropout"), O("train-limit"),
                F("progress"), O("method"), O("options"), O("plugin-dir"), O("lr-decay"), O("checkpoint-minutes"),
                F("no-checkpoint"), O("pause-after-steps"), O("snapshot-every"), O("precision"), O("estimate"), O("trace"), O("weight-sample"), O("o"),
-               O("kl-weight"), O("prior"), O("optimizer"), F("lrt"), O("init-fit"), O("evidence"), END};
+               O("kl-weight"), O("prior"), O("optimizer"), F("lrt"), O("init-fit"), O("evidence"), O("plugin-timeout"), END};
     parse_or_die(argc, argv, o, "train");
     int st;
+    if (get(o, "plugin-timeout", NULL)) {
+        if (!get(o, "method", NULL)) die(pb_error(PB_ERR_ARG, "--plugin-timeout needs --method"));
+        if ((st = pb_plugin_set_timeout(get_num(o, "plugin-timeout", 0, 0, 1e9)))) die(st);
+    }
     const char *data = need(o, "data"), *spec = need(o, "model"), *path = need(o, "o");
     dataset_or_die(data);
     const char *experiment = get(o, "experiment", "p1"), *dir = data_dir(o);
@@ -203,6 +208,7 @@ int cmd_train(int argc, char **argv)
     pb_host host;
     pb_host_ctx hctx;
     void *state = NULL;
+    pb_training_isolated *hooks = NULL;  /* the training hooks' child (host.h) */
     char msettings[512] = "";
     if (method) {
         char so[2048];
@@ -213,7 +219,7 @@ int cmd_train(int argc, char **argv)
                                      "--method", plug.name));
         if ((st = pb_host_init_model(&host, &hctx, m, &train, pb_seed(experiment, data, spec, plug.name, repeat, "train"))))
             die(st);
-        /* its hooks once in a child first; training then calls them in process */
+        /* its hooks once in a child first (a hook that fails at once: one line before any training) */
         if ((st = pb_plugin_preflight_training(&plug, &host, get(o, "options", ""), m->n_params, (double)to.epochs)))
             die(st);
         if ((st = pb_plugin_create(&plug, &host, get(o, "options", ""), &state))) die(st);
@@ -222,8 +228,10 @@ int cmd_train(int argc, char **argv)
         if (to.sample_per_object)
             die(pb_error(PB_ERR_ARG, "--weight-sample object: only --family gauss-scalar draws a weight sample per object, "
                                      "not method %s", plug.name));
-        to.training = plug.method.training;
-        to.training_state = state;
+        /* the hooks at every minibatch run in one child for the whole training */
+        if ((st = pb_plugin_training_isolate(&plug, state, m->n_params + m->n_variable_groups, &hooks, &to.training,
+                                             &to.training_state)))
+            die(st);
     } else if (get(o, "options", NULL)) {
         die(pb_error(PB_ERR_ARG, "--options needs --method"));
     }
@@ -285,6 +293,7 @@ int cmd_train(int argc, char **argv)
             for (int k = 1; k <= 2; k++) {
                 to.stop_after_steps = (size_t)k * S;
                 st = pb_train_model(m, &train, &to, &fit);
+                if (pb_training_isolated_status(hooks)) die(PB_ERR_PLUGIN);
                 if (st && st != PB_PAUSED) die(st);
                 t[k] = pb_seconds();
             }
@@ -298,6 +307,7 @@ int cmd_train(int argc, char **argv)
         printf("estimate\t%s\t%s\t%s\t%s\t%zu\t%.6g\t%.6g\n", data, spec, method ? plug.name : family,
                pb_precision_name(to.precision), steps, per_step, per_step * (double)steps);
         if (method) {
+            pb_training_isolated_close(hooks);
             if (plug.method.destroy) plug.method.destroy(state);
             pb_host_release(&hctx);
             pb_plugin_close(&plug);
@@ -323,15 +333,19 @@ int cmd_train(int argc, char **argv)
         to.on_epoch = write_trace, to.on_epoch_ctx = tf;
     }
     st = pb_train_model(m, &train, &to, &fit);
+    /* a training hook that failed in its child: its line, not the NaN it left (no fit is written) */
+    if (pb_training_isolated_status(hooks)) die(PB_ERR_PLUGIN);
     if (tf && fclose(tf) && !st) die(pb_error(PB_ERR_IO, "--trace %s: %s", trace, strerror(errno)));
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     if (st) {
         if (st != PB_PAUSED) die(st);
         fprintf(stderr, "prunebench: %s\n", pb_last_error());
+        pb_training_isolated_close(hooks);  /* the hooks' child ends before the host does */
         exit(PB_EXIT_PAUSED);
     }
     if (method) {
+        pb_training_isolated_close(hooks);
         if (plug.method.destroy) plug.method.destroy(state);
         pb_host_release(&hctx);
         pb_plugin_close(&plug);

@@ -8,8 +8,8 @@ const command commands[] = {
     {"train", "fit a model to a dataset (one cell): a fit file",
      "train --data NAME --model SPEC [--repeat R] [--family gauss-diag|gauss-scalar|point] [--precision f64|f32] [--epochs E]\n"
      "        [--batch B] [--lr LR] [--init-sd S] [--prior-mean eb|zero] [--noise eb|fixed] [--test-fraction F]\n"
-     "        [--init default|seed004-synthetic] [--lr-decay none|linear] [--method NAME [--options STR] [--plugin-dir DIR]]\n"
-     "        [--weight-decay WD] [--dropout P] [--train-limit N] [--experiment NAME] [--data-dir DIR] [--progress]\n"
+     "        [--init default|seed004-synthetic] [--lr-decay none|linear] [--method NAME [--options STR] [--plugin-dir DIR]\n"
+     "        [--plugin-timeout S]] [--weight-decay WD] [--dropout P] [--train-limit N] [--experiment NAME] [--data-dir DIR] [--progress]\n"
      "        [--checkpoint-minutes M | --no-checkpoint] [--pause-after-steps S] [--snapshot-every E] [--estimate S]\n        [--trace F] [--weight-sample minibatch|object] [--kl-weight L] [--prior eb|fixed] [--optimizer adam|sgd]\n"
      "        [--lrt] [--init-fit F] [--evidence S] -o FIT\n"
      "        (state in FIT.ckpt every M minutes (10) and on SIGINT/SIGTERM; the same command resumes; exit 75 = paused;\n"

@@ -1,7 +1,7 @@
 /* options.c -- what each option of each command means, and its default:
  * the one text `help COMMAND`, `COMMAND --help` and the man page
  * (`help --man`, build/prunebench.1) print. One entry per command of the
- * table in commands.c (t/cli.c checks that every listed command has one);
+ * table in commands.c (or consecutive entries of the same name, joined) (t/cli.c checks that every listed command has one);
  * each line is "OPTION ARG<TAB>what it means (default: ...)". */
 #include <string.h>
 
@@ -67,6 +67,7 @@ static const command_help helps[] = {
      "(default: none)\n"
      "--options STR\tthat method's options, name=value[,name=value] (default: its defaults)\n"
      PLUGIN_DIR_OPT
+     PLUGIN_TIMEOUT_OPT
      "--experiment NAME\tthe experiment the seeds are named after (default: p1)\n"
      DATA_DIR_OPT
      "--progress\tprint progress lines to stderr (default: silent)\n"
@@ -78,7 +79,8 @@ static const command_help helps[] = {
      "(default: never)\n"
      "--estimate S\ttime S steps, print the whole run's estimated time and write no fit (default: train)\n"
      "--trace F\tthe objective per epoch (the negative ELBO per sample for gauss-diag and gauss-scalar) and its KL "
-     "term to F as TSV; a resumed run appends (default: none)\n"
+     "term to F as TSV; a resumed run appends (default: none)\n"},
+    {"train",  /* (continued: one string literal stays within C's 4095 characters) */
      "--weight-sample minibatch|object\tgauss-scalar, gauss-diag: one weight sample per minibatch, or one per object (a "
      "sequence's time steps share it; one model pass per object, slower) (default: minibatch)\n"
      "--kl-weight L\tgauss-diag: lambda, the weight of KL(q||p) in the objective (seed 003 eq. 3); recorded as "
@@ -275,9 +277,17 @@ static const command_help helps[] = {
     {NULL, NULL},
 };
 
+/* A command's text: its entry, or its consecutive entries joined. */
 const char *command_options(const char *name)
 {
-    for (const command_help *h = helps; h->name; h++)
-        if (!strcmp(h->name, name)) return h->options;
+    static char joined[16384];
+    for (const command_help *h = helps; h->name; h++) {
+        if (strcmp(h->name, name)) continue;
+        if (!h[1].name || strcmp(h[1].name, name)) return h->options;
+        size_t len = 0;
+        for (; h->name && !strcmp(h->name, name) && len < sizeof joined; h++)
+            len += (size_t)snprintf(joined + len, sizeof joined - len, "%s", h->options);
+        return joined;
+    }
     return NULL;
 }

@@ -90,6 +90,10 @@ int pb_idx_read(const char *path, pb_idx *out)
     FILE *ff = pb_fopen_read(path, "rb");
     if (!ff) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, pb_open_strerror(errno));
     int fd = dup(fileno(ff));
+    /* zlib's buffers (in: size, out: twice that): 256 KiB for a real data
+     * file, less for a small one (no large allocations per small file) */
+    struct stat fs;
+    unsigned want = fstat(fileno(ff), &fs) == 0 && fs.st_size < (1 << 18) ? (unsigned)fs.st_size : 1u << 18;
     fclose(ff);
     if (fd < 0) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     gzFile f = gzdopen(fd, "rb");
@@ -97,7 +101,7 @@ int pb_idx_read(const char *path, pb_idx *out)
         close(fd);
         return pb_error(PB_ERR_NOMEM, "%s: cannot open: out of memory", path);
     }
-    gzbuffer(f, 1u << 18);
+    gzbuffer(f, want < (1u << 13) ? 1u << 13 : want);
     int st = PB_OK;
     unsigned char hdr[4 + 4 * PB_IDX_MAX_DIMS];
     size_t got;
@@ -157,7 +161,7 @@ int pb_idx_read(const char *path, pb_idx *out)
 
     /* Grow the buffer with the data actually present, so a header that
      * announces far more than the file holds costs no more than the file. */
-    size_t cap = count < ((size_t)1 << 20) ? count : (size_t)1 << 20, have = 0;
+    size_t cap = count < ((size_t)1 << 16) ? count : (size_t)1 << 16, have = 0;
     unsigned char *buf = malloc(cap);
     if (!buf) { st = pb_error(PB_ERR_NOMEM, "%s: out of memory for %zu bytes", path, cap); goto done; }
     for (;;) {

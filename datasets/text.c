@@ -168,7 +168,7 @@ int pb_vocab_build(const char *const *texts, const size_t *lens, size_t n_texts,
     char *buf = NULL;
     struct pb_vocab_slot **order = NULL;
     size_t buf_cap = 0;
-    int st = table_init(&counts, 1024);
+    int st = table_init(&counts, 64);  /* grows with the distinct tokens (table_reserve) */
     for (size_t i = 0; i < n_texts && !st; i++) {
         size_t len = lens ? lens[i] : strlen(texts[i]);
         if (len + 1 > buf_cap) {

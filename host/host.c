@@ -880,3 +880,124 @@ int pb_plugin_preflight_training(const pb_plugin *p, const pb_host *host, const 
     preflight_call c = {p, host, options, n_trained, epochs > 0 ? epochs : 1};
     return pb_isolate(p->name, "create", preflight_child, &c, NULL, 0);
 }
+
+/* ---- the training hooks in one child for the whole training ---- */
+
+enum { OP_KL = 1, OP_KL_WEIGHT, OP_KL_WEIGHT_EPOCHS };
+
+/* The shared io: the call's arguments and result, then theta, log sigma^2,
+ * dtheta, dlog sigma^2 (cap each). */
+typedef struct hook_io {
+    size_t n;
+    double a, b, result;
+} hook_io;
+#define HOOK_IO_HEAD ((sizeof(hook_io) + 63) / 64 * 64)
+
+struct pb_training_isolated {
+    pb_training tr;          /* the facet handed to the training: its hooks are the proxies below */
+    const pb_training *real; /* the plugin's facet */
+    void *state;             /* the plugin's state (the child's copy is the one in use) */
+    const char *name;        /* the plugin's */
+    size_t cap;              /* weights per kl call at most */
+    pb_isolate_server *srv;
+    int failed;              /* the child's failure, once it failed */
+    char why[1024];          /* and its line */
+};
+
+/* In the child: one hook call on the shared io. */
+static int serve_training(void *arg, int op, void *io)
+{
+    const pb_training_isolated *t = arg;
+    const pb_training *tr = t->real;
+    hook_io *h = io;
+    double *v = (double *)((unsigned char *)io + HOOK_IO_HEAD);
+    size_t cap = t->cap;
+    if (op == OP_KL) h->result = tr->kl(t->state, h->n, v, v + cap, v + 2 * cap, v + 3 * cap);
+    else if (op == OP_KL_WEIGHT) h->result = tr->kl_weight(t->state, h->a);
+    else h->result = tr->kl_weight_epochs(t->state, h->a, h->b);
+    return PB_OK;
+}
+
+static double proxy_failed(pb_training_isolated *t, int st)
+{
+    if (!t->failed) {
+        t->failed = st;
+        snprintf(t->why, sizeof t->why, "%s", pb_last_error());
+    }
+    return NAN;
+}
+
+/* kl in the child: theta and log sigma^2 in, the KL and both gradients
+ * out (the contract: the hook writes all n of each) */
+static double proxy_kl(void *state, size_t n, const double *theta, const double *ls, double *dth, double *dls)
+{
+    pb_training_isolated *t = state;
+    if (t->failed) return NAN;
+    if (n > t->cap)
+        return proxy_failed(t, pb_error(PB_ERR_PLUGIN, "plugin %s: kl on %zu weights, more than the %zu planned",
+                                        t->name, n, t->cap));
+    hook_io *h = pb_isolate_server_io(t->srv);
+    double *v = (double *)((unsigned char *)h + HOOK_IO_HEAD);
+    size_t cap = t->cap;
+    h->n = n;
+    memcpy(v, theta, n * sizeof *v);
+    memcpy(v + cap, ls, n * sizeof *v);
+    int st = pb_isolate_server_call(t->srv, "kl", OP_KL);
+    if (st) return proxy_failed(t, st);
+    memcpy(dth, v + 2 * cap, n * sizeof *v);
+    memcpy(dls, v + 3 * cap, n * sizeof *v);
+    return h->result;
+}
+
+static double proxy_weight(pb_training_isolated *t, int op, const char *hook, double a, double b)
+{
+    if (t->failed) return NAN;
+    hook_io *h = pb_isolate_server_io(t->srv);
+    h->a = a, h->b = b;
+    int st = pb_isolate_server_call(t->srv, hook, op);
+    return st ? proxy_failed(t, st) : h->result;
+}
+
+static double proxy_kl_weight(void *state, double t) { return proxy_weight(state, OP_KL_WEIGHT, "kl_weight", t, 0); }
+
+static double proxy_kl_weight_epochs(void *state, double epoch, double epochs)
+{
+    return proxy_weight(state, OP_KL_WEIGHT_EPOCHS, "kl_weight_epochs", epoch, epochs);
+}
+
+int pb_plugin_training_isolate(const pb_plugin *p, void *state, size_t n_max, pb_training_isolated **out,
+                               const pb_training **tr, void **tr_state)
+{
+    *out = NULL, *tr = p->method.training, *tr_state = state;
+    if (!p->method.training || !pb_isolate_active()) return PB_OK;
+    pb_training_isolated *t = pb_calloc(1, sizeof *t);
+    if (!t) return PB_ERR_NOMEM;
+    t->real = p->method.training, t->state = state, t->name = p->name, t->cap = n_max ? n_max : 1;
+    t->tr = *t->real;
+    t->tr.kl = proxy_kl;
+    if (t->real->kl_weight) t->tr.kl_weight = proxy_kl_weight;
+    if (t->real->kl_weight_epochs) t->tr.kl_weight_epochs = proxy_kl_weight_epochs;
+    if (t->cap > (SIZE_MAX - HOOK_IO_HEAD) / (4 * sizeof(double))) {
+        free(t);
+        return pb_error(PB_ERR_NOMEM, "plugin %s: %zu weights", p->name, n_max);
+    }
+    int st = pb_isolate_server_start(&t->srv, p->name, serve_training, t, HOOK_IO_HEAD + 4 * t->cap * sizeof(double));
+    if (st || !t->srv) {
+        free(t);
+        return st;
+    }
+    *out = t, *tr = &t->tr, *tr_state = t;
+    return PB_OK;
+}
+
+int pb_training_isolated_status(const pb_training_isolated *t)
+{
+    return t && t->failed ? pb_error(t->failed, "%s", t->why) : PB_OK;
+}
+
+void pb_training_isolated_close(pb_training_isolated *t)
+{
+    if (!t) return;
+    pb_isolate_server_stop(t->srv);
+    free(t);
+}

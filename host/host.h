@@ -128,13 +128,32 @@ void pb_plugin_option_line(const pb_option *o, char *buf, size_t len);
 int pb_plugin_rank(const pb_plugin *p, const pb_host *host, const pb_fit_view *view, const char *options,
                    size_t *order, double *score, char *settings, size_t settings_len);
 
-/* Before `train --method` calls a plugin's training hooks in process
- * (they run at every minibatch: docs/architecture.md), try each once in
- * a child (host/isolate.h): create with `options`, settings, kl on
+/* Before `train --method` trains with a plugin's hooks (at every
+ * minibatch: docs/architecture.md), try each once in a fresh child (host/isolate.h): create with `options`, settings, kl on
  * n_trained weights, the KL weight across `epochs`, destroy. A crash, exit
  * or timeout there, a non-finite KL or a weight outside [0, 1] is one line.
  * PB_OK at once for a plugin without a training facet, or with isolation off. */
 int pb_plugin_preflight_training(const pb_plugin *p, const pb_host *host, const char *options, size_t n_trained,
                                  double epochs);
+
+/* The training hooks (kl, kl_weight, kl_weight_epochs) of `p` with `state`
+ * (from pb_plugin_create) run in one child for the whole training
+ * (pb_isolate_server, host/isolate.h): *tr and *tr_state are the facet and
+ * state to hand the training (pb_train_opts.training, training_state);
+ * their hooks copy the arguments into shared memory, have the child call
+ * the plugin's hook on its copy of `state`, wait under the time limit per
+ * hook and copy the results back -- the same numbers as in process. A
+ * hook that crashes, exits or hangs at any minibatch then leaves the host
+ * whole: that call and every later one return NaN (the training stops at
+ * the non-finite KL or weight) and pb_training_isolated_status gives the
+ * one line. n_max: the most weights one kl call gets. With isolation off
+ * (or no training facet) *out = NULL and *tr, *tr_state are the plugin's
+ * own. */
+typedef struct pb_training_isolated pb_training_isolated;
+int pb_plugin_training_isolate(const pb_plugin *p, void *state, size_t n_max, pb_training_isolated **out,
+                               const pb_training **tr, void **tr_state);
+/* PB_OK, or the child's failure with its line as pb_last_error(); t may be NULL. */
+int pb_training_isolated_status(const pb_training_isolated *t);
+void pb_training_isolated_close(pb_training_isolated *t);  /* ends the child; NULL: nothing */
 
 #endif

@@ -2,7 +2,8 @@
  *
  * Every call into a plugin (its constructors at load, create, relevance or
  * order, settings, destroy, the training hooks of check-plugin) goes through
- * pb_isolate: the host fork()s, the child runs the call on its own copy of
+ * pb_isolate (the training hooks of `train --method` through the server
+ * below): the host fork()s, the child runs the call on its own copy of
  * the host's memory (so the host services it calls -- loss, gradient,
  * Hessian-vector products, BLAS -- run there too) and hands its results
  * back through a MAP_SHARED mapping sized before the fork. Whatever the
@@ -49,5 +50,27 @@ int pb_isolate_active(void);
 /* In the child: the hook about to run (a string literal), for the message
  * and for its own time limit. A no-op in the host. */
 void pb_isolate_hook(const char *hook);
+
+/* Hooks called many times in a row (the training hooks, at every
+ * minibatch): one child for the whole series instead of a fork per call.
+ * pb_isolate_server_start forks a child that waits for calls; each
+ * pb_isolate_server_call(s, hook, op) has it run fn(arg, op, io) on the
+ * shared io (io_size bytes, pb_isolate_server_io: the host writes the
+ * inputs there before the call and reads the results after it) and waits
+ * for the answer under the same time limit per hook, with the same one
+ * line when the child does not answer. The child keeps its memory from
+ * call to call (a plugin's state evolves there exactly as it would in the
+ * host); it ignores SIGINT and SIGTERM (the host's to act on) and ends
+ * with the host or at pb_isolate_server_stop. After a failure every call
+ * returns the same status and line. A round trip costs two context
+ * switches (docs/architecture.md, "Speed").
+ * With isolation off (or in a child) start sets *s = NULL and returns
+ * PB_OK: the caller then calls in process. */
+typedef struct pb_isolate_server pb_isolate_server;
+int pb_isolate_server_start(pb_isolate_server **s, const char *plugin, int (*fn)(void *arg, int op, void *io),
+                            void *arg, size_t io_size);
+void *pb_isolate_server_io(pb_isolate_server *s);
+int pb_isolate_server_call(pb_isolate_server *s, const char *hook, int op);
+void pb_isolate_server_stop(pb_isolate_server *s);  /* NULL: nothing */
 
 #endif

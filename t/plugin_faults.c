@@ -116,7 +116,7 @@ int main(void)
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     TAP_REQUIRE(realpath(b, pb) != NULL);
     strcat(pb, "/prunebench");
-    plan((int)(3 * N_FAULTS) + 16);
+    plan((int)(3 * N_FAULTS) + 23);
 
     int built = 1;
     for (size_t k = 0; k < N_FAULTS; k++) built &= build_plugin(faults[k].name, faults[k].macro);
@@ -205,6 +205,48 @@ int main(void)
     ok(rc == 1 && strstr(out, "not ok") && strstr(out, "plugin 'fault_kl': kl: ") && strstr(out, "FAILED"),
        "check-plugin, a crashing KL hook: not ok with the reason, status 1");
     if (rc != 1 || !strstr(out, "fault_kl': kl: ")) diag("status %d:\n%s%s", rc, out, err);
+
+    /* training hooks that fail late in a training (after the check before
+     * it): they run in one child for the whole training, so each is one
+     * line, a non-zero status and no fit; --plugin-timeout and
+     * $PB_PLUGIN_TIMEOUT bound each call */
+    static const fault late[] = {
+        {"late_segv", "FAULT_LATE_SEGV", "kl", "killed by SIGSEGV", 0, 1},
+        {"late_exit0", "FAULT_LATE_EXIT0", "kl", "exited with status 0 without returning", 0, 1},
+        {"late_loop", "FAULT_LATE_LOOP", "kl", "timed out after 0.5 s", 1, 0},
+        {"late_weight", "FAULT_LATE_ABORT_WEIGHT", "kl_weight", "killed by SIGABRT", 0, 1},
+    };
+    for (size_t k = 0; k < sizeof late / sizeof *late; k++) {
+        const fault *f = &late[k];
+        char want[256], fitname[64];
+        snprintf(want, sizeof want, "prunebench: plugin 'fault_%s': %s: %s\n", f->name, f->hook, f->what);
+        snprintf(fitname, sizeof fitname, "%s.fit", f->name);
+        TAP_REQUIRE(build_plugin(f->name, f->macro));
+        rc = run("%s '%s' train --data wine --model mlp:13-13-3:tanh --epochs 20 --method '%s/fault_%s.so' "
+                 "--data-dir datasets %s -o '%s/%s'", k == 2 ? "PB_PLUGIN_TIMEOUT=0.5" : "", pb, dir, f->name,
+                 k == 0 ? "--checkpoint-minutes 0" : k == 2 ? "" : "--plugin-timeout 0.5", dir, fitname);
+        if (sanitized && f->crash)  /* the sanitizer's report first, and its wording of the end */
+            snprintf(want, sizeof want, "prunebench: plugin 'fault_%s': %s: ", f->name, f->hook);
+        const char *line = strstr(err, want);
+        ok(rc == 1 && line && (sanitized || f->crash || line == err) && !exists(fitname),
+           "train --method, a %s hook failing late: status %d, the line naming plugin and hook, no fit", f->hook, rc);
+        if (!line) diag("got: %s", err);
+    }
+    ok(exists("late_segv.fit.ckpt"), "and the checkpoints it made before stay (--checkpoint-minutes 0: at each epoch's end)");
+    rc = run("'%s' train --data wine --model mlp:13-13-3:tanh --epochs 2 --plugin-timeout 1 --data-dir datasets "
+             "-o '%s/no.fit'", pb, dir);
+    ok(rc != 0 && lines(err) == 1 && strstr(err, "--plugin-timeout needs --method"), "train --plugin-timeout without --method: refused");
+    /* svd and groupvd: the same fit with their hooks in the child and in process */
+    same = 1;
+    for (size_t k = 0; k < 2; k++) {
+        const char *m = k ? "groupvd" : "svd";
+        rc = run("{ '%s' train --data wine --model mlp:13-13-3:tanh --epochs 3 --method %s --plugin-dir '%s/plugins' "
+                 "--data-dir datasets --no-checkpoint -o '%s/t1.fit' && '%s' train --data wine --model mlp:13-13-3:tanh "
+                 "--epochs 3 --method %s --plugin-dir '%s/plugins' --data-dir datasets --no-checkpoint --plugin-timeout 0 "
+                 "-o '%s/t0.fit'; }", pb, m, b, dir, pb, m, b, dir);
+        same &= rc == 0 && same_files("t1.fit", "t0.fit");
+    }
+    ok(same, "train --method svd, groupvd: the same fit bytes with the hooks in a child and in process");
 
     /* check-plugin: the training stage comes back from its child whole (svd;
      * groupvd has group variables): the same TAP isolated and in process */

@@ -167,6 +167,9 @@ static int method_update(void *fp, pb_driver *d)
     c->kl_weight = tr->kl_weight_epochs ? tr->kl_weight_epochs(f->state, done, E)
                    : tr->kl_weight    ? tr->kl_weight(f->state, done / E)
                                       : 1.0;
+    if (!(c->kl_weight >= 0 && c->kl_weight <= 1))
+        return pb_error(PB_ERR_NUMERIC, "%s: the method's KL weight is %g at epoch %zu (must be in [0, 1])", o->label,
+                        c->kl_weight, d->epoch);
     double scale = d->scale, kscale = c->kl_weight / (double)d->N;
     if (f->gv.nv) pb_groupvars_grad(&f->gv, d->b, scale, kscale);
     for (size_t i = 0; i < f->nseg; i++) {
