@@ -73,6 +73,18 @@ Q          := $(if $(V),,@)
 empty      :=
 space      := $(empty) $(empty)
 CELL       := scripts/cell.sh
+# Each step's wall time, for scripts/critical-path.sh and Slurm's time limits.
+export PB_COST_LOG := $(R)/cost.log
+# RUNNER=slurm: each prunebench cell runs as a Slurm job step
+# (scripts/slurm-run.sh; README, "Running on a cluster"), with
+# SLURM_PARTITION, SLURM_ACCOUNT and SRUN_FLAGS passed on.
+RUNNER     ?= local
+ifeq ($(RUNNER),slurm)
+export PB_RUNNER := scripts/slurm-run.sh
+export SLURM_PARTITION SLURM_ACCOUNT SRUN_FLAGS
+else ifneq ($(RUNNER),local)
+$(error RUNNER must be 'local' or 'slurm', not '$(RUNNER)')
+endif
 # `train --method NAME` finds the plugin of this build tree (B=build-sanitize too).
 export PB_PLUGIN_DIR := $(B)/plugins
 S          := $(R)/stamps
