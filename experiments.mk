@@ -598,6 +598,12 @@ cells: $(CELLS)
 # `make -n -B fits`.
 fits: $(filter %.fit,$(CELLS))
 
+# ---- the cell graph on paper: critical path, wall time on N cores ----
+# (scripts/critical-path.sh: measured costs from $(R)/cost.log, else estimates)
+critical-path:
+	@SCALE=$(SCALE) scripts/critical-path.sh $(or $(WORKERS),8 64 512)
+.PHONY: critical-path
+
 # ---- one tidy table per scale: results/<scale>/results.csv ----
 # Every P1 curve (curve/, curvec/) and P2 noise file of the tabular
 # datasets and the P1 curves of the image and sequence experiments, one row
