@@ -14,8 +14,14 @@
 #      longest measured cell of its kind (the same path but the repeat -r<k>);
 #   2. a training (train) not measured: `train --estimate` (steps x measured
 #      time per step, as scripts/cost.sh; one estimate per kind), unless
-#      ESTIMATE=0;
-#   3. otherwise the default of its command (DEFAULTS below, seconds; say
+#      ESTIMATE=0; ESTIMATES=FILE keeps them in FILE and reads them from
+#      there next time (only the kinds not in it are estimated);
+#   3. a cell not measured at this scale: the same cell's (else its kind's)
+#      cost measured at another scale (LIKE_LOG, e.g. results/quick/cost.log;
+#      not for train: its epochs differ, see 2.), times FACTOR_<command>
+#      (default 1: what grows between the scales, e.g. FACTOR_noise=19.5 for
+#      quick to full: 5 x the draws, 2.2 x the levels, 1.8 x the fractions);
+#   4. otherwise the default of its command (DEFAULTS below, seconds; say
 #      COST_<command>=S to change one, e.g. COST_hyper_train=900).
 # Wall time with N workers: whenever a worker is free, the first cell in
 # Make's order (the dry run's) whose prerequisites are done starts on it, as
@@ -24,7 +30,8 @@
 # Usage: scripts/critical-path.sh [N...]   (default 8 64 512; `make
 # critical-path` runs it with SCALE and the command line's variables).
 # Environment: SCALE (full), GOAL (report/report.pdf), COST_LOG, ESTIMATE,
-# ESTIMATE_STEPS (20), COST_<command>, VERBOSE=1 (every cell and its cost).
+# ESTIMATE_STEPS (20), LIKE_LOG, FACTOR_<command>, COST_<command>, VERBOSE=1
+# (every cell, its cost and where the cost comes from).
 set -euo pipefail
 scale=${SCALE:-full}
 goal=${GOAL:-report/report.pdf}
@@ -52,30 +59,41 @@ fi
 # ---- estimates for the trainings nobody measured ----
 # (one per kind: the target with its repeat as -r*)
 : > "$tmp/estimates.tsv"
+[ -z "${ESTIMATES:-}" ] || { [ -f "$ESTIMATES" ] && cp "$ESTIMATES" "$tmp/estimates.tsv"; }
 if [ "${ESTIMATE:-1}" != 0 ]; then
-    awk -F'\t' -v clog="$costlog" '
-        BEGIN { while ((getline l < clog) > 0) { split(l, f, "\t"); done[kind(f[2])] = 1 } }
+    awk -F'\t' -v clog="$costlog" -v est="$tmp/estimates.tsv" '
         function kind(p) { sub(/-r[0-9]+\./, "-r*.", p); return p }
+        BEGIN { while ((getline l < clog) > 0) { split(l, f, "\t"); done[kind(f[2])] = 1 }
+                while ((getline l < est) > 0) { split(l, f, "\t"); done[f[1]] = 1 } }
         $4 ~ /prunebench train / && !(kind($1) in done) && !(kind($1) in seen) { seen[kind($1)] = 1; print kind($1) "\t" $4 }' \
         "$tmp/graph.tsv" > "$tmp/to-estimate.tsv"
     k=$(wc -l < "$tmp/to-estimate.tsv")
     [ "$k" = 0 ] || echo "estimating $k kinds of training (train --estimate ${ESTIMATE_STEPS:-20}; ESTIMATE=0 skips) ..." >&2
     while IFS=$'\t' read -r kind cmd; do
-        out=$(eval "${cmd% -o *} --estimate ${ESTIMATE_STEPS:-20} -o /dev/null" < /dev/null 2> /dev/null | awk -F'\t' '$1 == "estimate" { print $8 }')
-        [ -n "$out" ] && printf '%s\t%s\n' "$kind" "$out" >> "$tmp/estimates.tsv"
+        out=$(eval "${cmd% -o *} --estimate ${ESTIMATE_STEPS:-20} -o /dev/null" < /dev/null 2> /dev/null |
+              awk -F'\t' '$1 == "estimate" { print $8 }' || true)
+        [ -n "$out" ] || { echo "  no estimate for $kind" >&2; continue; }
+        printf '%s\t%s\n' "$kind" "$out" >> "$tmp/estimates.tsv"
+        [ -z "${ESTIMATES:-}" ] || printf '%s\t%s\n' "$kind" "$out" >> "$ESTIMATES"
     done < "$tmp/to-estimate.tsv"
 fi
 
 # ---- costs, critical path, schedules ----
 [ -f "$costlog" ] || costlog=/dev/null
-awk -F'\t' -v workers="${workers[*]}" -v verbose="${VERBOSE:-}" -v scale="$scale" -v goal="$goal" \
-    -v defaults="${DEFAULTS:-rank=2 curve=2 noise=20 sweep=30 evaluate=5 export=5 structure=30 summarize=1 noise-summary=1 sweep-summary=1 tidy=5 findings=1 provenance=1 hyper-gen=1 hyper-train=600 baselines=60 gnuplot=1 script=1}" '
+like=${LIKE_LOG:-/dev/null}
+likescale=$(basename "$(dirname "$like")")
+awk -F'\t' -v workers="${workers[*]}" -v verbose="${VERBOSE:-}" -v scale="$scale" -v goal="$goal" -v likescale="$likescale" \
+    -v defaults="${DEFAULTS:-train=60 rank=2 curve=2 noise=20 sweep=30 evaluate=5 export=5 structure=30 summarize=1 noise-summary=1 sweep-summary=1 tidy=5 findings=1 provenance=1 hyper-gen=1 hyper-train=600 baselines=60 gnuplot=1 script=1}" '
 function kind(p) { sub(/-r[0-9]+\./, "-r*.", p); return p }
 function hms(s) { s = int(s + 0.5); return s >= 3600 ? sprintf("%dh%02dm", s / 3600, s % 3600 / 60) : sprintf("%dm%02ds", s / 60, s % 60) }
 # the command a cell runs: a prunebench subcommand, gnuplot, or a script
 function command_of(c,   w) { split(c, w, " "); if (w[1] ~ /prunebench$/) return w[2]; if (w[1] == "gnuplot") return "gnuplot"; return "script" }
 FILENAME == ARGV[1] { measured[$2] = $1; k = kind($2); if ($1 > kmeasured[k]) kmeasured[k] = $1; next }
 FILENAME == ARGV[2] { estimated[$1] = $2; next }
+FILENAME == ARGV[3] {
+    t = $2; sub("^results/" likescale "/", "results/" scale "/", t)
+    likem[t] = $1; k = kind(t); if ($1 > likek[k]) likek[k] = $1; next
+}
 {
     n++; id[$1] = n; name[n] = $1; id[$2] = n; cmd[n] = command_of($4)
     ndep[n] = 0
@@ -85,6 +103,10 @@ FILENAME == ARGV[2] { estimated[$1] = $2; next }
     if ($1 in measured) { cost[n] = measured[$1]; how[n] = "measured"; nm++ }
     else if (k in kmeasured) { cost[n] = kmeasured[k]; how[n] = "measured (kind)"; nm++ }
     else if (k in estimated) { cost[n] = estimated[k]; how[n] = "estimated"; ne++ }
+    else if (cmd[n] != "train" && (($1 in likem) || (k in likek))) {
+        f = "FACTOR_" cmd[n]; gsub(/-/, "_", f); f = (f in ENVIRON) ? ENVIRON[f] : 1
+        cost[n] = f * (($1 in likem) ? likem[$1] : likek[k]); how[n] = "like " likescale; nl++
+    }
     else if (env in ENVIRON) { cost[n] = ENVIRON[env]; how[n] = "default"; nd++ }
     else { cost[n] = (cmd[n] in def) ? def[cmd[n]] : 1; how[n] = "default"; nd++ }
 }
@@ -98,7 +120,7 @@ END {
         if (finish[i] > cp) { cp = finish[i]; last = i }
         if (verbose) printf "%10.1f  %-16s %s\n", cost[i], how[i], name[i]
     }
-    printf "cell graph of make %s SCALE=%s: %d cells (%d measured, %d estimated trainings, %d at their command'"'"'s default)\n", goal, scale, n, nm, ne, nd
+    printf "cell graph of make %s SCALE=%s: %d cells (%d measured, %d estimated trainings, %d measured at %s scale, %d at their command'"'"'s default)\n", goal, scale, n, nm, ne, nl, likescale, nd
     printf "work: %s of one core; by command:", hms(work)
     for (c in bycmd) if (bycmd[c] >= 60) printf " %s %s (%d),", c, hms(bycmd[c]), ncmd[c]
     k = 0; for (i = last; i; i = from[i]) chain[++k] = i
@@ -125,4 +147,4 @@ END {
         lb = (work / N > cp) ? work / N : cp
         printf "%8d  %12s  %12s  %s\n", N, hms(span), hms(lb), (work / N > cp) ? "the work (cores)" : "the critical path (the longest chain of cells)"
     }
-}' "$costlog" "$tmp/estimates.tsv" "$tmp/graph.tsv"
+}' "$costlog" "$tmp/estimates.tsv" "$like" "$tmp/graph.tsv"
