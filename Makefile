@@ -133,7 +133,7 @@ check: deps
 	$(MAKE) test
 
 test: all $(TESTS) $(TEST_PLUGINS)
-	PB_BUILD=$(B) PB_OPT='$(OPT)' PB_SAN='$(SAN)' prove --exec '' $(TESTS) t/layers.sh t/new_model.sh t/cache.sh t/kill.sh t/install.sh t/version.sh t/tex.sh
+	PB_BUILD=$(B) PB_OPT='$(OPT)' PB_SAN='$(SAN)' prove --exec '' $(TESTS) t/layers.sh t/new_model.sh t/cache.sh t/kill.sh t/install.sh t/version.sh t/tex.sh t/critical_path.sh
 
 # The experiment grid through a real one-node Slurm on localhost, compared
 # with a local run (as root; scripts/slurm-test.sh; skips where Slurm cannot start).
