@@ -16,7 +16,9 @@
 #      its job sent SIGTERM mid-way (what a preemption or --signal before
 #      the time limit does: checkpoint, exit 75), then its next job killed
 #      (SIGKILL: a node lost); it must resume, finish, and give the fit of an
-#      uninterrupted local run of the same command, byte for byte.
+#      uninterrupted local run of the same command, byte for byte;
+#   3. a cell that fails by itself (a bad model spec) fails at once with its
+#      log's path, without being submitted again.
 # Stops the daemons it started, by their pid files, whatever happens.
 # Without root and without Slurm, or where slurmd cannot start (a container
 # without the rights), it says why and skips (TAP "1..0 # SKIP").
@@ -150,7 +152,7 @@ R=results/quick
 goals=(cells)
 for d in $datasets; do goals+=("$R/$d/p1-summary.tsv" "$R/$d/p1c-summary.tsv" "$R/$d/p2-slices.tsv" "$R/$d/p3-summary.tsv"); done
 
-echo "1..6"
+echo "1..7"
 t0=$(date +%s)
 timeout 900 make -C "$tmp/a" "${vars[@]}" "${goals[@]}" > "$tmp/a.log" 2>&1
 st=$?
@@ -213,4 +215,14 @@ ok $? "SIGTERM to the running training job (job ${j1:-none}): checkpoint, exit 7
 [ "$st" = 0 ] && grep -q 'submitted again (retry 1)' "$tmp/resume.log" && [ -s "$tmp/b/$fit" ] &&
     cmp -s "$tmp/a/$fit" "$tmp/b/$fit" && [ ! -e "$tmp/b/$fit.ckpt" ]
 ok $? "SIGKILL to the processes of its next job (job ${j2:-none}): submitted again, finished; the fit is byte-identical to an uninterrupted local run's"
+
+# ---- a cell that fails by itself fails at once, with its log ----
+mkdir -p "$tmp/b/results/bad"
+(cd "$tmp/b" && PB_RUNNER=scripts/slurm-run.sh timeout 120 scripts/cell.sh results/bad/x.fit \
+    "$B/prunebench" train --data wine --model mlp:13-13-3:nosuch -o results/bad/x.fit) > "$tmp/bad.log" 2>&1
+st=$?
+sed 's/^/# /' "$tmp/bad.log"
+[ "$st" != 0 ] && [ "$st" -lt 128 ] && grep -q 'failed (exit [0-9]*) in its Slurm step; log: results/slurm-logs/bad_x.fit.log' "$tmp/bad.log" &&
+    ! grep -q 'submitted again' "$tmp/bad.log" && [ -s "$tmp/b/results/slurm-logs/bad_x.fit.log" ]
+ok $? "a cell that fails by itself (a bad model spec): exit $st, its log's path and lines, not submitted again"
 exit $failed
