@@ -2,9 +2,9 @@
 #
 #   make               build build/prunebench and build/plugins/*.so
 #   make check         deps, then build and run the TAP test suite with prove
+#   make test          the same without the deps step
 #   make check-slurm   the quick tabular cells through a real one-node Slurm (root)
 #   make critical-path the cell graph's critical path, wall time on WORKERS="8 64 512" cores
-#   make test          the same without the deps step
 #   make reproduce     deps -> build -> every experiment cell -> figures -> report/report.pdf
 #   make reproduce SCALE=quick   the same pipeline, shrunk for CI (minutes)
 #   make sanitize      the test suite under AddressSanitizer + UBSan

@@ -77,11 +77,12 @@ CELL       := scripts/cell.sh
 export PB_COST_LOG := $(R)/cost.log
 # RUNNER=slurm: each prunebench cell runs as a Slurm job step
 # (scripts/slurm-run.sh; README, "Running on a cluster"), with
-# SLURM_PARTITION, SLURM_ACCOUNT and SRUN_FLAGS passed on.
+# SLURM_PARTITION, SLURM_ACCOUNT, SRUN_FLAGS and its other settings passed on.
 RUNNER     ?= local
 ifeq ($(RUNNER),slurm)
 export PB_RUNNER := scripts/slurm-run.sh
-export SLURM_PARTITION SLURM_ACCOUNT SRUN_FLAGS
+export SLURM_PARTITION SLURM_ACCOUNT SRUN_FLAGS SLURM_MEM SLURM_TIME SLURM_TIME_TRAIN SLURM_MAX_TIME \
+       SLURM_SIGNAL_SECONDS SLURM_RETRIES SLURM_MAX_RESUMES SLURM_LOG_DIR SRUN
 else ifneq ($(RUNNER),local)
 $(error RUNNER must be 'local' or 'slurm', not '$(RUNNER)')
 endif
