@@ -3,6 +3,8 @@
 #   make               build build/prunebench and build/plugins/*.so
 #   make check         deps, then build and run the TAP test suite with prove
 #   make test          the same without the deps step
+#   make check-slurm   the quick tabular cells through a real one-node Slurm (root)
+#   make critical-path the cell graph's critical path, wall time on WORKERS="8 64 512" cores
 #   make reproduce     deps -> build -> every experiment cell -> figures -> report/report.pdf
 #   make reproduce SCALE=quick   the same pipeline, shrunk for CI (minutes)
 #   make sanitize      the test suite under AddressSanitizer + UBSan
@@ -60,7 +62,7 @@ PLUGINS := $(sort $(basename $(notdir $(wildcard plugins/*.c))))
 PLUGIN_SO := $(patsubst %,$(B)/plugins/%.so,$(PLUGINS))
 TESTS   := $(patsubst t/%.c,$(B)/t/%.t,$(wildcard t/*.c))
 
-.PHONY: all check test sanitize deps clean bench reproduce figures report cells fits
+.PHONY: all check check-slurm test sanitize deps clean bench reproduce figures report cells fits
 all: $(PB) $(PLUGIN_SO)
 
 # Every build output is written under a temporary name and renamed, so a
@@ -137,7 +139,12 @@ check: deps
 	$(MAKE) test
 
 test: all $(TESTS) $(TEST_PLUGINS)
-	PB_BUILD=$(B) PB_OPT='$(OPT)' PB_SAN='$(SAN)' prove --exec '' $(TESTS) t/layers.sh t/new_model.sh t/cache.sh t/kill.sh t/fault_cells.sh t/install.sh t/version.sh t/tex.sh
+	PB_BUILD=$(B) PB_OPT='$(OPT)' PB_SAN='$(SAN)' prove --exec '' $(TESTS) t/layers.sh t/new_model.sh t/cache.sh t/kill.sh t/fault_cells.sh t/install.sh t/version.sh t/tex.sh t/critical_path.sh
+
+# The experiment grid through a real one-node Slurm on localhost, compared
+# with a local run (as root; scripts/slurm-test.sh; skips where Slurm cannot start).
+check-slurm: all
+	PB_BUILD=$(B) PB_OPT='$(OPT)' PB_SAN='$(SAN)' scripts/slurm-test.sh
 
 # The whole suite again under AddressSanitizer and UBSan, in its own build tree.
 sanitize:
@@ -305,7 +312,7 @@ endef
 # `make check` and goals under $(B)/ build nothing to learn it on a fresh
 # clone; `make reproduce` runs the experiments in a second make, after
 # `make all`.
-NO_PIPELINE_GOALS := all clean deps check test sanitize bench reproduce install uninstall man fuzz fuzz-smoke fuzz-build fuzz-seeds
+NO_PIPELINE_GOALS := all clean deps check check-slurm test sanitize bench reproduce install uninstall man fuzz fuzz-smoke fuzz-build fuzz-seeds
 PIPELINE := $(filter-out $(NO_PIPELINE_GOALS) $(B)/%,$(or $(MAKECMDGOALS),all))
 ifneq ($(PIPELINE),)
 -include $(B)/plugins.mk

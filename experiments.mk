@@ -75,6 +75,19 @@ empty      :=
 space      := $(empty) $(empty)
 comma      := ,
 CELL       := scripts/cell.sh
+# Each step's wall time, for scripts/critical-path.sh and Slurm's time limits.
+export PB_COST_LOG := $(R)/cost.log
+# RUNNER=slurm: each prunebench cell runs as a Slurm job step
+# (scripts/slurm-run.sh; README, "Running on a cluster"), with
+# SLURM_PARTITION, SLURM_ACCOUNT, SRUN_FLAGS and its other settings passed on.
+RUNNER     ?= local
+ifeq ($(RUNNER),slurm)
+export PB_RUNNER := scripts/slurm-run.sh
+export SLURM_PARTITION SLURM_ACCOUNT SRUN_FLAGS SLURM_MEM SLURM_TIME SLURM_TIME_TRAIN SLURM_MAX_TIME \
+       SLURM_SIGNAL_SECONDS SLURM_RETRIES SLURM_MAX_RESUMES SLURM_LOG_DIR SRUN
+else ifneq ($(RUNNER),local)
+$(error RUNNER must be 'local' or 'slurm', not '$(RUNNER)')
+endif
 # `train --method NAME` finds the plugin of this build tree (B=build-sanitize too).
 export PB_PLUGIN_DIR := $(B)/plugins
 # Derived data kept between cells: the LSA word vectors of a pair set are
@@ -654,6 +667,12 @@ cells: $(CELLS)
 # Only the trainings (fit files): scripts/cost.sh reads their commands from
 # `make -n -B fits`.
 fits: $(filter %.fit,$(CELLS))
+
+# ---- the cell graph on paper: critical path, wall time on N cores ----
+# (scripts/critical-path.sh: measured costs from $(R)/cost.log, else estimates)
+critical-path:
+	@SCALE=$(SCALE) scripts/critical-path.sh $(or $(WORKERS),8 64 512)
+.PHONY: critical-path
 
 # ---- one tidy table per scale: results/<scale>/results.csv ----
 # Every P1 curve (curve/, curvec/) and P2 noise file of the tabular

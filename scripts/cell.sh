@@ -8,6 +8,13 @@
 # PB_PROGRESS_TOTAL (the steps a dry run lists), PB_PROGRESS_T0 (its start,
 # seconds) and PB_PROGRESS_LOG (a file each finished step appends its target
 # to); without them only the command's own line is printed.
+#
+# PB_RUNNER (experiments.mk sets it for RUNNER=slurm: scripts/slurm-run.sh)
+# runs the command instead: `$PB_RUNNER TARGET COMMAND...`, with the same exit
+# status. PB_COST_LOG (experiments.mk: results/<scale>/cost.log) gets one line
+# per finished step, "seconds<TAB>target<TAB>command", its wall time (the
+# runner writes it under a runner: the time the command ran, queueing left
+# out); scripts/critical-path.sh and scripts/slurm-run.sh read it.
 set -u
 target=$1
 shift
@@ -18,8 +25,18 @@ else
     [ "$prog" = prunebench ] && prog="$prog ${2:-}"
     printf '  %-22s %s\n' "$prog" "$target" >&2
 fi
-"$@"
+t0=$(date +%s.%N)
+if [ -n "${PB_RUNNER:-}" ]; then
+    "$PB_RUNNER" "$target" "$@"
+else
+    "$@"
+fi
 rc=$?
+if [ "$rc" -eq 0 ] && [ -z "${PB_RUNNER:-}" ] && [ -n "${PB_COST_LOG:-}" ]; then
+    mkdir -p "$(dirname "$PB_COST_LOG")" &&
+        T1=$(date +%s.%N) T0=$t0 TARGET=$target CMD="$*" \
+            awk 'BEGIN { printf "%.2f\t%s\t%s\n", ENVIRON["T1"] - ENVIRON["T0"], ENVIRON["TARGET"], ENVIRON["CMD"] }' >> "$PB_COST_LOG" || true
+fi
 if [ "$rc" -ne 0 ]; then
     printf 'prunebench pipeline: %s failed (exit %d); its command: %s\n' "$target" "$rc" "$*" >&2
     exit "$rc"
