@@ -86,18 +86,18 @@ git -C "$tmp" checkout -q train/driver.c
 out=$(dry)
 [ -z "$out" ]; ok $? "(f) undone after make -n: no cell${out:+: $out}"
 
-# (j) code that only some cells run (Makefile: SPECIFIC_KINDS) remakes only those:
+# (k) code that only some cells run (Makefile: SPECIFIC_KINDS) remakes only those:
 # the hypernetworks' code, P5's hypernetwork cells and what uses them, no
 # direct P5 fit and no Wine cell; the LSA vectors' code, nothing here
 printf '\nint pb_hyper_cache_probe(void);\nint pb_hyper_cache_probe(void) { return 1; }\n' >> "$tmp/train/hyper.c"
 out=$(mk -n cells 2>&1 | grep -E '/prunebench [a-z-]+ ' || true)
 echo "# train/hyper.c changed remakes $(wc -l <<< "$out") cells"
 grep -q 'hyper-train ' <<< "$out" && grep -q 'hyper-gen ' <<< "$out" && ! grep -q -- '--data wine\|direct1\?-l' <<< "$out"
-ok $? "(j) train/hyper.c changed: the hypernetworks and their generated fits, no direct fit, no Wine cell"
+ok $? "(k) train/hyper.c changed: the hypernetworks and their generated fits, no direct fit, no Wine cell"
 git -C "$tmp" checkout -q train/hyper.c
 printf '\nint pb_memo_cache_probe(void);\nint pb_memo_cache_probe(void) { return 1; }\n' >> "$tmp/datasets/memo.c"
 out=$(mk -n cells 2>&1 | grep -E '/prunebench [a-z-]+ ' || true)
-[ -z "$out" ]; ok $? "(j) datasets/memo.c changed: no cell without a *-lsa set${out:+: $out}"
+[ -z "$out" ]; ok $? "(k) datasets/memo.c changed: no cell without a *-lsa set${out:+: $out}"
 git -C "$tmp" checkout -q datasets/memo.c
 
 # (h) a change to protocol code (P1) remakes the curves only: no fit, no order
