@@ -14,6 +14,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "tap.h"
+#include "testutil.h"
 #include "runcmd.h"
 #include "host/cell.h"
 #include "protocols/finetune.h"
@@ -54,15 +55,7 @@ static void make_cell(pb_cell *c, const char *spec, size_t n, unsigned long seed
         }
     }
     gsl_rng_free(r);
-    pb_scaling *sc = &c->scaling;
-    sc->d = d, sc->ydim = ce ? 1 : C;
-    sc->x_mean = calloc(d, sizeof(double));
-    sc->x_sd = calloc(d, sizeof(double));
-    sc->y_mean = calloc(sc->ydim, sizeof(double));
-    sc->y_sd = calloc(sc->ydim, sizeof(double));
-    TAP_REQUIRE(sc->x_mean && sc->x_sd && sc->y_mean && sc->y_sd);
-    for (size_t j = 0; j < d; j++) sc->x_sd[j] = 1;
-    for (size_t k = 0; k < sc->ydim; k++) sc->y_sd[k] = 1;
+    TAP_REQUIRE(identity_scaling(&c->scaling, d, ce ? 1 : C, 1.0));
 }
 
 /* The weight entries of the model, every third first, then the rest. */

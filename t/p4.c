@@ -15,6 +15,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "tap.h"
+#include "testutil.h"
 #include "host/cell.h"
 #include "formats/order.h"
 #include "protocols/p1.h"
@@ -48,13 +49,7 @@ static void make_cell(pb_cell *c, const char *spec, unsigned long seed)
         c->test.y[i] = (double)(i % C);
     }
     gsl_rng_free(r);
-    pb_scaling *sc = &c->scaling;
-    sc->d = d, sc->ydim = 1;
-    sc->x_mean = calloc(d, sizeof(double)), sc->x_sd = calloc(d, sizeof(double));
-    sc->y_mean = calloc(1, sizeof(double)), sc->y_sd = calloc(1, sizeof(double));
-    TAP_REQUIRE(sc->x_mean && sc->x_sd && sc->y_mean && sc->y_sd);
-    for (size_t j = 0; j < d; j++) sc->x_sd[j] = 1;
-    sc->y_sd[0] = 1;
+    TAP_REQUIRE(identity_scaling(&c->scaling, d, 1, 1.0));
 }
 
 static const double *sort_key;

@@ -8,6 +8,24 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "datasets/data.h"
+
+/* ---- a cell's scaling ----------------------------------------------------- */
+
+/* sc: the identity scaling of d features and ydim targets (means 0, feature
+ * sds 1, target sds y_sd), allocated; 0 when an allocation failed. */
+static inline int identity_scaling(pb_scaling *sc, size_t d, size_t ydim, double y_sd)
+{
+    sc->d = d, sc->ydim = ydim;
+    sc->x_mean = calloc(d, sizeof(double)), sc->x_sd = calloc(d, sizeof(double));
+    sc->y_mean = calloc(ydim, sizeof(double)), sc->y_sd = calloc(ydim, sizeof(double));
+    if (!sc->x_mean || !sc->x_sd || !sc->y_mean || !sc->y_sd) return 0;
+    for (size_t j = 0; j < d; j++) sc->x_sd[j] = 1;
+    for (size_t k = 0; k < ydim; k++) sc->y_sd[k] = y_sd;
+    return 1;
+}
 
 /* ---- an independent reference network ---------------------------------- */
 
