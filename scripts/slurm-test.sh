@@ -179,9 +179,9 @@ count=$(wc -l <<< "$files")
 ok $? "all $count result files byte-identical to the local run's${diffs:+; differ: $(echo $diffs)}${extra:+; only under Slurm: $(echo $extra)}"
 
 # ---- a training stopped twice under Slurm resumes to the same fit ----
-# (a wider network than the grid's, 17 s or so on one core, so the kills land mid-way)
+# (a wider network than the grid's, 20 s or more on a quiet core, so the kills land mid-way)
 fit=results/resume/wine-r0.fit
-train=("$B/prunebench" train --data wine --model mlp:13-200-200-3:tanh --repeat 0 --epochs 800 --family gauss-diag
+train=("$B/prunebench" train --data wine --model mlp:13-200-200-3:tanh --repeat 0 --epochs 2400 --family gauss-diag
        --batch 32 --lr 0.01 --init-sd 0.5 --prior-mean eb --noise eb --test-fraction 0.2 -o "$fit")
 mkdir -p "$tmp/a/results/resume" "$tmp/b/results/resume"
 (cd "$tmp/a" && "${train[@]}" > "$tmp/resume-local.log" 2>&1) &
@@ -202,10 +202,22 @@ running() {
 j1=$(running 0) && sleep 4 && scancel --signal=TERM "$j1"
 # (scancel --signal=KILL is a cancel: SIGTERM first. A lost node: the step's
 # processes, the training and the shell around it, die at once.)
-j2=$(running "${j1:-0}") && sleep 3 &&
-    for p in $(scontrol listpids "$j2" 2> /dev/null | awk '$1 ~ /^[0-9]+$/ { print $1 }'); do
-        case "$(ps -o comm= -p "$p")" in prunebench | bash | slurm-run.sh) kill -KILL "$p" ;; esac
+# The step's processes from Slurm, and (for a proctrack plugin that lists
+# none) the training of this cell, found by its working directory; never the
+# make-side processes (cell.sh, slurm-run.sh waiting on srun) of $tmp/b.
+step_pids() {
+    local p
+    scontrol listpids "$1" 2> /dev/null | awk '$1 ~ /^[0-9]+$/ { print $1 }'
+    for p in $(pgrep -x prunebench 2> /dev/null); do
+        [ "$(readlink "/proc/$p/cwd")" = "$tmp/b" ] && grep -qF -- "$fit" "/proc/$p/cmdline" && echo "$p"
     done
+}
+killed=0
+j2=$(running "${j1:-0}") && sleep 2 &&
+    for p in $(step_pids "$j2" | sort -u); do
+        case "$(ps -o comm= -p "$p")" in prunebench | bash | slurm-run.sh) kill -KILL "$p" && killed=$((killed + 1)) ;; esac
+    done
+echo "# SIGKILL sent to $killed processes of job ${j2:-none}"
 wait "$cell_pid"
 st=$?
 wait "$local_pid"
