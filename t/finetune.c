@@ -244,6 +244,7 @@ static void curves(void)
     TAP_REQUIRE(pb_evaluate(&c, c.fit.mean, &q0, &aux) == 0);
     ok(nr && same_q(q[0], q0), "iterative: round 0 is the fit itself");
     o.rewind = 0;
+    pb_pruner_free(&pr);
     TAP_REQUIRE(pb_pruner_init(&pr, &c, order, np, 0, PB_EST_LAPLACE, 1, NULL, 0) == 0);
     f = freopen(NULL, "w+", f) ? f : tmpfile();
     TAP_REQUIRE(f && pb_p1_iterative_curve(&c, &pr, &o, f) == 0);
