@@ -36,8 +36,9 @@ Only in $src/models: linear.c"
   || { echo "not ok 1 - the change is one new file and one table row"; printf '#   %s\n' "$changes"; }
 
 # -O0: the model is tiny; the build is most of this test's time. A make of
-# its own, not the suite's (whose MAKEFLAGS may set B, OPT, SAN).
-if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES make -C "$src" -j2 OPT=-O0 build/prunebench build/plugins/random.so build/plugins/obd.so >"$tmp/build.log" 2>&1; then
+# its own, not the suite's: its MAKEFLAGS and its environment may set B, OPT
+# and SAN (`make sanitize` passes B=build-sanitize down), so they are given.
+if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES make -C "$src" -j2 B=build OPT=-O0 SAN= build/prunebench build/plugins/random.so build/plugins/obd.so >"$tmp/build.log" 2>&1; then
   echo "ok 2 - the copy builds with the new model"
 else
   echo "not ok 2 - the copy builds with the new model"; tail -5 "$tmp/build.log" | sed 's/^/#   /'
