@@ -228,6 +228,7 @@ static int fit_from_io(const unsigned char *io, pb_fit *fit)
     double *mean = fit->mean, *sd = fit->sd;
     size_t n = fit->n;
     pb_fit_alloc_groups(fit, 0);
+    free(fit->init);  /* in process the training's own; isolated NULL here (the child's stayed in the child) */
     *fit = head;
     fit->mean = mean, fit->sd = sd, fit->n = n;
     fit->group_mean = fit->group_sd = NULL, fit->n_groups = 0;
