@@ -4,6 +4,7 @@
 #ifndef PB_CLI_H
 #define PB_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 
 /* ---- directory defaults: the one place they are decided ----
@@ -80,5 +81,14 @@ void dataset_or_die(const char *name);
 /* The name of known[0..n) closest to name (edit distance at most a third
  * of its length, at least 2), or NULL. */
 const char *closest_name(const char *name, const char *const *known, size_t n);
+
+/* ---- a training that can be paused ----
+ * Exit status of a paused run (sysexits' EX_TEMPFAIL: run it again). */
+enum { PB_EXIT_PAUSED = 75 };
+/* From now on SIGINT and SIGTERM only set the returned flag (a training
+ * given it as pb_train_opts.interrupt checkpoints and stops at its next
+ * step); release_interrupts() restores their default actions. */
+volatile sig_atomic_t *catch_interrupts(void);
+void release_interrupts(void);
 
 #endif

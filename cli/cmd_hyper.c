@@ -24,23 +24,6 @@
 #include "train/hyper.h"
 #include "base/util.h"
 
-enum { PB_EXIT_PAUSED = 75 };
-static volatile sig_atomic_t hyper_interrupted;
-static void on_interrupt(int sig)
-{
-    (void)sig;
-    hyper_interrupted = 1;
-}
-
-/* The value of " key=" in a settings line, or dflt. */
-static double setting(const char *settings, const char *key, double dflt)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, " %s=", key);
-    const char *p = strstr(settings, pat);
-    return p ? strtod(p + strlen(pat), NULL) : dflt;
-}
-
 int cmd_hyper_train(int argc, char **argv)
 {
     opt o[] = {O("data"), O("model"), O("hyper"), O("repeat"), O("epochs"), O("batch"), O("lr"), O("optimizer"),
@@ -109,13 +92,7 @@ int cmd_hyper_train(int argc, char **argv)
         snprintf(ckey, sizeof ckey, "version=%s", pb_version());
         to.checkpoint_key = ckey;
         to.stop_after_steps = get_count(o, "pause-after-steps", 0, 1, (size_t)-1);
-        to.interrupt = &hyper_interrupted;
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_interrupt;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
+        to.interrupt = catch_interrupts();
     } else if (get(o, "pause-after-steps", NULL) || get(o, "checkpoint-minutes", NULL)) {
         die(pb_error(PB_ERR_ARG, "--pause-after-steps and --checkpoint-minutes need checkpoints (drop --no-checkpoint)"));
     }
@@ -124,8 +101,7 @@ int cmd_hyper_train(int argc, char **argv)
     double t0 = pb_seconds();
     st = pb_train_model(m, &train, &to, &fit);
     double secs = pb_seconds() - t0;
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    release_interrupts();
     if (st) {
         if (st != PB_PAUSED) die(st);
         fprintf(stderr, "prunebench: %s\n", pb_last_error());
@@ -139,7 +115,7 @@ int cmd_hyper_train(int argc, char **argv)
     out.repeat = repeat, out.data_seed = data_seed, out.init_seed = init_seed;
     out.test_fraction = test_fraction, out.standardize_y = 1;
     out.n = h.n, out.hidden = h.hidden, out.n_u = h.n_u, out.u = h.u;
-    out.updates = setting(fit.settings, "updates", 0);
+    out.updates = pb_setting_num(fit.settings, "updates", 0);
     out.final_objective = fit.final_objective;
     /* the driver's settings less its lambda= (that of the fit it hands back) and updates= */
     snprintf(out.settings, sizeof out.settings, "%s", fit.settings);
@@ -210,8 +186,8 @@ int cmd_hyper_gen(int argc, char **argv)
     int len = snprintf(fit.settings, sizeof fit.settings,
                        "family=gauss-diag generator=hyper-%s hyper_file=%s lambda=%g prior=fixed-N(0,1) "
                        "hyper_epochs=%g hyper_batch=%g hyper_lr=%g hyper_lambda_draws=%g updates=%.0f",
-                       hn.kind, base, lambda, setting(hn.settings, "epochs", 0), setting(hn.settings, "batch", 0),
-                       setting(hn.settings, "lr", 0), setting(hn.settings, "lambda_draws", 1), hn.updates);
+                       hn.kind, base, lambda, pb_setting_num(hn.settings, "epochs", 0), pb_setting_num(hn.settings, "batch", 0),
+                       pb_setting_num(hn.settings, "lr", 0), pb_setting_num(hn.settings, "lambda_draws", 1), hn.updates);
     if (len < 0 || (size_t)len >= sizeof fit.settings) die(pb_error(PB_ERR_ARG, "%s: settings too long", hpath));
     if (S) {  /* the generalized evidence on the hypernetwork's training data */
         pb_data train, test;
@@ -219,7 +195,7 @@ int cmd_hyper_gen(int argc, char **argv)
         if ((st = pb_dataset_open(hn.dataset, dir, hn.data_seed, hn.test_fraction, hn.standardize_y, &train, &test,
                                   &sc)))
             die(st);
-        size_t limit = (size_t)setting(hn.settings, "train_limit", 0);
+        size_t limit = (size_t)pb_setting_num(hn.settings, "train_limit", 0);
         if (limit && limit < train.n) train.n = limit;
         double lgen, elogl, kl;
         if ((st = pb_train_evidence(m, &train, fit.mean, fit.sd, 0, 1, lambda, S,

@@ -22,15 +22,6 @@
 #include "train/train.h"
 #include "base/util.h"
 
-/* Exit status of a paused run (sysexits' EX_TEMPFAIL: run it again). */
-enum { PB_EXIT_PAUSED = 75 };
-static volatile sig_atomic_t train_interrupted;
-static void on_interrupt(int sig)
-{
-    (void)sig;
-    train_interrupted = 1;
-}
-
 /* A snapshot of a training run (train.h) saved beside the final fit. */
 typedef struct train_snapshot {
     const pb_fit *header;   /* model, dataset, seeds, split of the run */
@@ -198,8 +189,7 @@ int cmd_train(int argc, char **argv)
             if (!(from.sd[j] > 0) || !isfinite(from.mean[j]))
                 die(pb_error(PB_ERR_ARG, "--init-fit %s: parameter %zu has sd %g (a Gaussian fit is needed)", init_fit, j,
                              from.sd[j]));
-        const char *u = strstr(from.settings, " updates=");
-        if (u) from_updates = strtod(u + 9, NULL);
+        from_updates = pb_setting_num(from.settings, "updates", 0);
         to.init = from.mean;
         to.init_sd_vec = from.sd;
     }
@@ -267,13 +257,7 @@ int cmd_train(int argc, char **argv)
         snprintf(ckey, sizeof ckey, "version=%s %s", pb_version(), msettings);
         to.checkpoint_key = ckey;
         to.stop_after_steps = get_count(o, "pause-after-steps", 0, 1, (size_t)-1);
-        to.interrupt = &train_interrupted;
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_interrupt;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
+        to.interrupt = catch_interrupts();
     } else if (get(o, "pause-after-steps", NULL) || get(o, "checkpoint-minutes", NULL)) {
         die(pb_error(PB_ERR_ARG, "--pause-after-steps and --checkpoint-minutes need checkpoints (drop --no-checkpoint)"));
     }
@@ -336,8 +320,7 @@ int cmd_train(int argc, char **argv)
     /* a training hook that failed in its child: its line, not the NaN it left (no fit is written) */
     if (pb_training_isolated_status(hooks)) die(PB_ERR_PLUGIN);
     if (tf && fclose(tf) && !st) die(pb_error(PB_ERR_IO, "--trace %s: %s", trace, strerror(errno)));
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    release_interrupts();
     if (st) {
         if (st != PB_PAUSED) die(st);
         fprintf(stderr, "prunebench: %s\n", pb_last_error());
@@ -353,8 +336,7 @@ int cmd_train(int argc, char **argv)
     size_t len = strlen(fit.settings);
     snprintf(fit.settings + len, sizeof fit.settings - len, "%s", snap.suffix);
     if (to.p5_record) {  /* this run's updates and those of the fit it started from */
-        const char *u = strstr(fit.settings, " updates=");
-        double own = u ? strtod(u + 9, NULL) : 0;
+        double own = pb_setting_num(fit.settings, "updates", 0);
         len = strlen(fit.settings);
         snprintf(fit.settings + len, sizeof fit.settings - len, " updates_total=%.0f", own + from_updates);
     }

@@ -52,6 +52,29 @@ void pb_fit_free(pb_fit *fit)
     fit->n_groups = 0;
 }
 
+int pb_setting(const char *settings, const char *key, char *out, size_t cap)
+{
+    size_t kl = strlen(key);
+    out[0] = '\0';
+    for (const char *p = settings; p && *p; p = strchr(p, ' ')) {
+        while (*p == ' ') p++;
+        if (!strncmp(p, key, kl) && p[kl] == '=') {
+            p += kl + 1;
+            snprintf(out, cap, "%.*s", (int)strcspn(p, " "), p);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+double pb_setting_num(const char *settings, const char *key, double dflt)
+{
+    char v[64], *end;
+    if (!pb_setting(settings, key, v, sizeof v)) return dflt;
+    double x = strtod(v, &end);
+    return end != v && !*end ? x : dflt;
+}
+
 int pb_fit_alloc_groups(pb_fit *fit, size_t n_groups)
 {
     free(fit->group_mean);

@@ -76,6 +76,13 @@ int pb_fit_alloc_init(pb_fit *fit);
 
 int pb_fit_alloc(pb_fit *fit, size_t n);
 void pb_fit_free(pb_fit *fit);
+
+/* The value of key in a settings line ("k=v k=v ...", the first word
+ * included) into out (cap bytes): 1 if the key is there, else 0 and out "". */
+int pb_setting(const char *settings, const char *key, char *out, size_t cap);
+/* The same read as a number: dflt when the key is absent or its value is
+ * not a number. */
+double pb_setting_num(const char *settings, const char *key, double dflt);
 int pb_fit_save(const pb_fit *fit, const char *path);
 int pb_fit_load(const char *path, pb_fit *fit);
 

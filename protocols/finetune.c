@@ -135,28 +135,13 @@ int pb_finetune(const pb_cell *c, const unsigned char *keep, double *w, size_t e
 
 /* ---- settings, seeds, initial weights ---- */
 
-/* The value of " key=" in a fit's settings line (out "" if absent); the
- * line's first word counts too. */
-static void setting(const char *settings, const char *key, char *out, size_t cap)
-{
-    char line[sizeof ((pb_fit *)0)->settings + 2], pat[64];
-    snprintf(line, sizeof line, " %s", settings);
-    snprintf(pat, sizeof pat, " %s=", key);
-    const char *p = strstr(line, pat);
-    out[0] = '\0';
-    if (!p) return;
-    p += strlen(pat);
-    int len = (int)strcspn(p, " ");
-    snprintf(out, cap, "%.*s", len, p);
-}
-
 int pb_finetune_settings(const pb_cell *c, const pb_finetune_opts *o, size_t *batch, double *lr, pb_precision *prec)
 {
     const char *s = c->fit.settings;
     char v[64];
     *batch = o->batch, *lr = o->lr, *prec = o->precision;
     if (!*batch) {
-        setting(s, "batch", v, sizeof v);
+        pb_setting(s, "batch", v, sizeof v);
         char *end;
         unsigned long long b = strtoull(v, &end, 10);
         if (!v[0] || *end || !b)
@@ -164,14 +149,14 @@ int pb_finetune_settings(const pb_cell *c, const pb_finetune_opts *o, size_t *ba
         *batch = (size_t)b;
     }
     if (!(*lr > 0)) {
-        setting(s, "lr", v, sizeof v);
+        pb_setting(s, "lr", v, sizeof v);
         char *end;
         *lr = strtod(v, &end);
         if (!v[0] || *end || !(*lr > 0) || !isfinite(*lr))
             return pb_error(PB_ERR_ARG, "fine-tuning: the fit's settings give no step size (lr=); give --ft-lr");
     }
     if (!o->precision_set) {
-        setting(s, "precision", v, sizeof v);
+        pb_setting(s, "precision", v, sizeof v);
         *prec = PB_PRECISION_F64;  /* fits from before precisions were recorded trained in double */
         if (v[0] && pb_precision_parse(v, prec)) return pb_error(PB_ERR_ARG, "fine-tuning: the fit's precision '%s' is unknown", v);
     }

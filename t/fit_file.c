@@ -71,7 +71,7 @@ static size_t count_tmp_files(void)
 
 int main(void)
 {
-    plan(44);
+    plan(47);
     TAP_REQUIRE(mkdtemp(dir) != NULL);
     char path[512], bad[512];
     snprintf(path, sizeof path, "%s/a.fit", dir);
@@ -337,6 +337,17 @@ int main(void)
 
     free(data);
     pb_fit_free(&f);
+    /* settings lookup: whole keys only, the first word too, numbers checked */
+    const char *line = "family=gauss-diag lr_decay=linear lr=0.05 batch=32 note=x1";
+    char v[32];
+    ok(pb_setting(line, "family", v, sizeof v) && !strcmp(v, "gauss-diag") && pb_setting(line, "lr", v, sizeof v) &&
+           !strcmp(v, "0.05") && !pb_setting(line, "decay", v, sizeof v) && !strcmp(v, ""),
+       "pb_setting: the first word, a key that is a prefix of another (lr, lr_decay), no partial match");
+    ok(pb_setting_num(line, "batch", 0) == 32 && pb_setting_num(line, "lr", 0) == 0.05, "pb_setting_num: numbers");
+    ok(pb_setting_num(line, "updates", -1) == -1 && pb_setting_num(line, "note", -2) == -2 &&
+           pb_setting_num(line, "lr_decay", -3) == -3,
+       "pb_setting_num: the default when absent or not a number");
+
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) diag("could not remove %s", dir);
