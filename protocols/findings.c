@@ -602,6 +602,23 @@ static int header_columns(char **fld, size_t nf, const char *const *names, int k
     return PB_OK;
 }
 
+/* A protocol's result file of c's experiment, opened; NULL with *st = PB_OK
+ * and the claim marked not run when the file does not exist (the protocol
+ * was not part of this run), NULL with *st an error when it cannot be read. */
+static FILE *open_or_not_run(claim *c, const char *path, const char *protocol, int *st)
+{
+    *st = PB_OK;
+    FILE *f = fopen(path, "r");
+    if (f) return f;
+    if (errno != ENOENT) {
+        *st = pb_error(PB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    c->v = V_NOT_RUN;
+    say(c->measured, sizeof c->measured, "%s was not run on %s (no %s)", protocol, c->exp, path);
+    return NULL;
+}
+
 /* ---- P3 (seed 000): the threshold sweep's mean curves per posterior family ---- */
 
 #define P3_MAXGRID 256
@@ -620,17 +637,13 @@ static int p3_read(claim *c, p3fam *fam, size_t *nf)
     char path[1024];
     snprintf(path, sizeof path, "%s/%s/p3-mean.tsv", c->dir, c->exp);
     *nf = 0;
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        if (errno != ENOENT) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-        c->v = V_NOT_RUN;
-        say(c->measured, sizeof c->measured, "P3 was not run on %s (no %s)", c->exp, path);
-        return PB_OK;
-    }
+    int st;
+    FILE *f = open_or_not_run(c, path, "P3", &st);
+    if (!f) return st;
     char line[MAXLINE];
     size_t lineno = 0;
     long ci[4] = {-1, -1, -1, -1};   /* lambda, kept, f1, bound */
-    int st = PB_OK, want_header = 0;
+    int want_header = 0;
     p3fam *cur = NULL;
     while (!st && fgets(line, sizeof line, f)) {
         lineno++;
@@ -798,18 +811,14 @@ static int p5_read(claim *c, p5row *rows, size_t *n)
     char path[1024];
     snprintf(path, sizeof path, "%s/%s/p5-summary.tsv", c->dir, c->exp);
     *n = 0;
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        if (errno != ENOENT) return pb_error(PB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-        c->v = V_NOT_RUN;
-        say(c->measured, sizeof c->measured, "P5 was not run (no %s)", path);
-        return PB_OK;
-    }
+    int st;
+    FILE *f = open_or_not_run(c, path, "P5", &st);
+    if (!f) return st;
     char line[MAXLINE];
     size_t lineno = 0;
     long ci[6] = {-1, -1, -1, -1, -1, -1};
     static const char *const names[6] = {"method", "lambda", "accuracy", "stability", "updates_own", "updates_shared"};
-    int st = PB_OK, header = 1;
+    int header = 1;
     while (!st && fgets(line, sizeof line, f)) {
         lineno++;
         line[strcspn(line, "\r\n")] = '\0';
