@@ -94,12 +94,6 @@ ifneq ($(filter-out clean deps,$(or $(MAKECMDGOALS),all)),)
 $(shell mkdir -p $(B) && t=$(B)/version.txt.$$$$.new && printf '%s\n' '$(VERSION)' > $$t && \
         { cmp -s $$t $(B)/version.txt && rm -f $$t || mv $$t $(B)/version.txt; })
 endif
-# The LSA word vectors are cached between runs under a key that includes a
-# hash of the code deriving them (datasets/memo.h, vector_pairs.c), so an
-# edit of that code never finds the old code's vectors.
-LSA_CODE_SRC := datasets/lsa.c datasets/vector_pairs.c base/linalg.c
-$(B)/obj/datasets/vector_pairs.o: $(LSA_CODE_SRC)
-$(B)/obj/datasets/vector_pairs.o: CFLAGS_ALL += -DPB_LSA_CODE='"$(shell cat $(LSA_CODE_SRC) | sha256sum | cut -c1-16)"'
 # Its elementwise loops vectorized, same arithmetic (no contraction).
 LRT_CFLAGS := -O3 -fno-math-errno
 $(B)/obj/models/mlp_lrt.o $(B)/obj/models/mlp_lrt_f32.o: CFLAGS_ALL += $(LRT_CFLAGS)
@@ -279,6 +273,13 @@ UNKNOWN_CMD_FILES = $(filter-out $(call cmd_files,$(foreach k,$(CODE_KINDS),$($(
 SPECIFIC_KINDS := hyper lsa
 hyper_FILES  := train/hyper.c train/hyper.h train/family_hyper.c formats/hypernet.c formats/hypernet.h cli/cmd_hyper.c
 lsa_FILES    := datasets/lsa.c datasets/lsa.h datasets/vector_pairs.c datasets/vector_pairs.h datasets/memo.c datasets/memo.h
+# The LSA word vectors are cached between runs under a key that includes a
+# hash of the code deriving them (datasets/memo.h, vector_pairs.c): the
+# files of their stamp and the eigensolver, so an edit of that code never
+# finds the old code's vectors.
+LSA_CODE_SRC := $(lsa_FILES) base/linalg.c
+$(B)/obj/datasets/vector_pairs.o: $(LSA_CODE_SRC)
+$(B)/obj/datasets/vector_pairs.o: CFLAGS_ALL += -DPB_LSA_CODE='"$(shell cat $(LSA_CODE_SRC) | sha256sum | cut -c1-16)"'
 CODE_KINDS   += $(SPECIFIC_KINDS)
 layer_files   = $(sort $(foreach d,$($(1)_LAYERS),$(wildcard $(d)/*.c $(d)/*.h)) $(wildcard plugins/*.h) \
                   $(filter-out cli/cmd_%,$(wildcard cli/*.c cli/*.h)) $(call cmd_files,$($(1)_CMDS)) $(UNKNOWN_CMD_FILES))

@@ -66,7 +66,8 @@ static size_t nonzero_rows(const double *E, size_t rows, size_t dim)
 }
 
 /* PB_LSA_CODE: a hash of the sources that derive the LSA vectors (lsa.c,
- * this file, base/linalg.c), set by the Makefile, so that a change of the
+ * this file, memo.c, their headers and base/linalg.c: the Makefile's
+ * LSA_CODE_SRC), set by the Makefile, so that a change of the
  * code never finds vectors of the old code in the cache (memo.h). */
 #ifndef PB_LSA_CODE
 #define PB_LSA_CODE "unversioned"
